@@ -1,12 +1,16 @@
 package io.weft.fdb;
 
+import io.weft.vtep.MacAddress;
+
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * An immutable snapshot of where to send: route (overlay prefix → peer), FDB (VtepMAC → underlay endpoint)
@@ -15,55 +19,109 @@ import java.util.TreeMap;
  * <p>Lookup is O(1) in the number of peers and allocation-free: all leases of a network share one prefix
  * length, so the destination is masked once and found in an open-addressed hash. Leases of other lengths
  * (a config change in flight) get a hash of their own; the longest prefix wins.
+ *
+ * <p>Snapshots are handed to the workers through {@link PublishedTable}; a new set of leases means a new snapshot.
  */
 public final class ForwardingTable {
-    public static final ForwardingTable EMPTY = build(null, List.of(), 8472);
+    public static final ForwardingTable EMPTY = build(null, List.of(), BackendConfig.DEFAULT_PORT);
 
     private final List<Peer> peers;
     private final int port;
     private final PrefixIndex[] v4;
     private final PrefixIndex[] v6;
-    private final IntPeerMap byUnderlay;
+    private final IntPeerMap byUnderlayV4;
+    private final PrefixIndex byUnderlayV6;
 
     private ForwardingTable(List<Peer> peers, int port) {
         this.peers = peers;
         this.port = port;
         this.v4 = PrefixIndex.forV4(peers);
         this.v6 = PrefixIndex.forV6(peers);
-        this.byUnderlay = new IntPeerMap(peers.size());
-        for (Peer p : peers) {
-            byUnderlay.put(p.endpointV4(), p);
+        List<Peer> current = new ArrayList<>(peers);
+        current.sort(Peer.CURRENT_LEASE_FIRST);
+        this.byUnderlayV4 = new IntPeerMap(peers.size());
+        List<Peer> withV6 = new ArrayList<>();
+        for (Peer p : current) {
+            if (p.endpointV4() != 0) {
+                byUnderlayV4.putIfAbsent(p.endpointV4(), p);
+            }
+            if (p.endpointV6() != null) {
+                withV6.add(p);
+            }
         }
+        this.byUnderlayV6 = new PrefixIndex(128, true, withV6, p -> Subnet.of(p.endpointV6().getAddress(), 128));
+    }
+
+    /** As {@link #build(Subnet, Subnet, Collection, int)} for a host without an IPv6 subnet. */
+    public static ForwardingTable build(Subnet localSubnet, Collection<Lease> leases, int port) {
+        return build(localSubnet, null, leases, port);
     }
 
     /**
-     * Builds a snapshot from the leases, leaving out non-vxlan leases and the local one (matched on its
-     * IPv4 subnet). When two leases overlap, the one met first in subnet order is kept.
+     * Builds a snapshot from the leases, leaving out non-vxlan leases, leases without a usable subnet or VtepMAC,
+     * and the local lease (the one holding {@code localSubnet} or {@code localIpv6Subnet}).
      *
-     * @param localSubnet this host's subnet, or null
-     * @param leases      every lease known from etcd
-     * @param port        the UDP port every peer listens on (flannel's Backend.Port; peers never publish one)
+     * <p>Overlapping leases cannot both be routed to. flannel's allocator never creates them, but a hand-written
+     * key or a config change can: then the lease met first in subnet order (the lower address, or the shorter
+     * prefix at the same address) is kept and the other left out, and any lease overlapping the local subnet is
+     * left out, so local traffic is never sent away.
+     *
+     * @param localSubnet     this host's IPv4 subnet, or null
+     * @param localIpv6Subnet this host's IPv6 subnet, or null
+     * @param leases          every lease known from etcd
+     * @param port            the UDP port every peer listens on (flannel's Backend.Port; peers never publish one)
      */
-    public static ForwardingTable build(Subnet localSubnet, Collection<Lease> leases, int port) {
-        TreeMap<Subnet, Peer> bySubnet = new TreeMap<>();
+    public static ForwardingTable build(Subnet localSubnet, Subnet localIpv6Subnet, Collection<Lease> leases,
+                                        int port) {
+        List<Peer> candidates = new ArrayList<>();
         for (Lease l : leases) {
-            if (!l.isVxlan() || l.subnet().equals(localSubnet)) {
+            if (l == null || !l.isVxlan() || (l.subnet() == null && l.ipv6Subnet() == null)) {
                 continue;
             }
-            bySubnet.putIfAbsent(l.subnet(), new Peer(l, port));
+            boolean local = (Peer.isRealV4(l.subnet()) && l.subnet().equals(localSubnet))
+                    || (l.ipv6Subnet() != null && l.ipv6Subnet().equals(localIpv6Subnet));
+            if (!local) {
+                candidates.add(new Peer(l, port));
+            }
         }
+        Set<Peer> dropped = new HashSet<>();
+        dropOverlapping(candidates, Peer::hasV4, Peer::subnet, localSubnet, dropped);
+        dropOverlapping(candidates, Peer::hasV6, Peer::ipv6Subnet, localIpv6Subnet, dropped);
         List<Peer> kept = new ArrayList<>();
-        for (Peer p : bySubnet.values()) {
-            boolean overlaps = kept.stream().anyMatch(k -> k.subnet().overlaps(p.subnet()))
-                    || (localSubnet != null && localSubnet.overlaps(p.subnet()));
-            if (!overlaps) {
+        for (Peer p : candidates) {
+            if (!dropped.contains(p) && (p.hasV4() || p.hasV6())) {
                 kept.add(p);
             }
         }
+        kept.sort(Comparator.comparing(Peer::orderKey));
         return new ForwardingTable(Collections.unmodifiableList(kept), port);
     }
 
-    /** The peer whose subnet holds this IPv4 destination, or null. */
+    /**
+     * Sorted by address then prefix length, a subnet that overlaps any earlier kept one is contained in the last
+     * kept one (kept subnets are disjoint), so one comparison per lease suffices: O(n log n) for the build.
+     */
+    private static void dropOverlapping(List<Peer> candidates, java.util.function.Predicate<Peer> has,
+                                        Function<Peer, Subnet> subnetOf, Subnet local, Set<Peer> dropped) {
+        List<Peer> family = new ArrayList<>();
+        for (Peer p : candidates) {
+            if (has.test(p) && !dropped.contains(p)) {
+                family.add(p);
+            }
+        }
+        family.sort(Comparator.comparing(subnetOf));
+        Subnet lastKept = null;
+        for (Peer p : family) {
+            Subnet s = subnetOf.apply(p);
+            if ((lastKept != null && lastKept.overlaps(s)) || (local != null && local.overlaps(s))) {
+                dropped.add(p);
+            } else {
+                lastKept = s;
+            }
+        }
+    }
+
+    /** The peer whose subnet holds this IPv4 destination, or null. Allocation-free. */
     public Peer lookupV4(int dst) {
         for (PrefixIndex idx : v4) {
             Peer p = idx.getV4(dst);
@@ -74,7 +132,7 @@ public final class ForwardingTable {
         return null;
     }
 
-    /** The peer whose IPv6 subnet holds this destination, or null. */
+    /** The peer whose IPv6 subnet holds this destination (high and low 64 bits), or null. Allocation-free. */
     public Peer lookupV6(long dstHi, long dstLo) {
         for (PrefixIndex idx : v6) {
             Peer p = idx.getV6(dstHi, dstLo);
@@ -85,17 +143,29 @@ public final class ForwardingTable {
         return null;
     }
 
+    /** Convenience for the control plane and tests; allocates. */
     public Peer lookup(InetAddress dst) {
         byte[] b = dst.getAddress();
         return b.length == 4 ? lookupV4(Subnet.bytesToInt(b, 0))
                 : lookupV6(Subnet.bytesToLong(b, 0), Subnet.bytesToLong(b, 8));
     }
 
-    /** The peer whose {@code PublicIP} is this IPv4 address, or null: decap's "is the sender a known VTEP". */
+    /**
+     * The peer whose {@code PublicIP} is this IPv4 address, or null: decap's "is the sender a known VTEP".
+     * When several leases name the same PublicIP (a stale lease left behind by a host that took a new subnet),
+     * the one with the latest expiry is returned, then the lowest subnet ({@link Peer#CURRENT_LEASE_FIRST}).
+     * The stale leases still route their own subnets until they expire, as they do with flanneld.
+     */
     public Peer peerByUnderlayV4(int address) {
-        return byUnderlay.get(address);
+        return address == 0 ? null : byUnderlayV4.get(address);
     }
 
+    /** As {@link #peerByUnderlayV4} for a {@code PublicIPv6}, given as high and low 64 bits. Allocation-free. */
+    public Peer peerByUnderlayV6(long hi, long lo) {
+        return byUnderlayV6.getV6(hi, lo);
+    }
+
+    /** Every peer in the snapshot, in subnet order. */
     public List<Peer> peers() {
         return peers;
     }
@@ -108,46 +178,63 @@ public final class ForwardingTable {
         return port;
     }
 
-    /** The view {@code bridge fdb show dev flannel.1} gives: one permanent entry per peer. */
+    /**
+     * The view {@code bridge fdb show dev flannel.1} (and {@code flannel-v6.1}) gives: one permanent entry per
+     * peer VTEP, sorted by MAC.
+     */
     public List<FdbEntry> fdb() {
         List<FdbEntry> out = new ArrayList<>();
         for (Peer p : peers) {
-            out.add(new FdbEntry(p.vtepMac(), p.lease().publicIp(), port, p.subnet()));
+            if (p.hasV4()) {
+                out.add(new FdbEntry(p.vtepMac(), p.lease().publicIp(), port, p.subnet()));
+            }
+            if (p.hasV6()) {
+                out.add(new FdbEntry(p.v6VtepMac(), p.lease().publicIpv6(), port, p.ipv6Subnet()));
+            }
         }
-        out.sort(Comparator.comparing(e -> e.mac().toString()));
+        out.sort(Comparator.comparingLong((FdbEntry e) -> e.mac().bits()).thenComparing(FdbEntry::subnet));
         return out;
     }
 
-    /** The view {@code ip neigh show dev flannel.1} gives: VTEP address → VtepMAC, permanent. */
+    /** The view {@code ip neigh show dev flannel.1} gives: VTEP address → VtepMAC, permanent; subnet order. */
     public List<NeighEntry> neighbours() {
         List<NeighEntry> out = new ArrayList<>();
         for (Peer p : peers) {
-            out.add(new NeighEntry(p.vtepAddress(), p.vtepMac()));
-            if (p.ipv6Subnet() != null && p.v6VtepMac() != null) {
+            if (p.hasV4()) {
+                out.add(new NeighEntry(p.vtepAddress(), p.vtepMac()));
+            }
+            if (p.hasV6()) {
                 out.add(new NeighEntry(p.ipv6Subnet().address(), p.v6VtepMac()));
             }
         }
         return out;
     }
 
-    /** One route per peer subnet, via its VTEP address (what flannel installs as onlink routes). */
+    /** One route per peer subnet, via its VTEP address (what flannel installs as onlink routes); subnet order. */
     public List<RouteEntry> routes() {
         List<RouteEntry> out = new ArrayList<>();
         for (Peer p : peers) {
-            out.add(new RouteEntry(p.subnet(), p.vtepAddress(), p));
-            if (p.ipv6Subnet() != null) {
+            if (p.hasV4()) {
+                out.add(new RouteEntry(p.subnet(), p.vtepAddress(), p));
+            }
+            if (p.hasV6()) {
                 out.add(new RouteEntry(p.ipv6Subnet(), p.ipv6Subnet().address(), p));
             }
         }
         return out;
     }
 
-    /** An FDB entry: frames for {@code mac} go to {@code dst:port}. */
-    public record FdbEntry(io.weft.vtep.MacAddress mac, InetAddress dst, int port, Subnet subnet) {
+    @Override
+    public String toString() {
+        return "ForwardingTable{" + peers.size() + " peers, port " + port + "}";
+    }
+
+    /** An FDB entry: frames for {@code mac} go to {@code dst:port}; {@code subnet} is the overlay it serves. */
+    public record FdbEntry(MacAddress mac, InetAddress dst, int port, Subnet subnet) {
     }
 
     /** A neighbour entry: {@code address} resolves to {@code mac}. */
-    public record NeighEntry(InetAddress address, io.weft.vtep.MacAddress mac) {
+    public record NeighEntry(InetAddress address, MacAddress mac) {
     }
 
     /** A route: {@code prefix} via {@code gateway} (the peer's VTEP address). */

@@ -15,9 +15,13 @@ final class IntPeerMap {
         mask = cap - 1;
     }
 
-    void put(int key, Peer value) {
+    /** Adds {@code key → value} unless {@code key} is already present: the first put for a key wins. */
+    void putIfAbsent(int key, Peer value) {
         int i = slot(key);
-        while (used[i] && keys[i] != key) {
+        while (used[i]) {
+            if (keys[i] == key) {
+                return;
+            }
             i = (i + 1) & mask;
         }
         used[i] = true;

@@ -5,10 +5,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The peers of one prefix length, hashed on their masked network address. Open addressing with linear
- * probing over primitive arrays: a lookup is a mask, a multiply and usually one probe.
+ * probing over primitive arrays at a load factor of at most 1/2: a lookup is a mask, a multiply and usually
+ * one probe, and never allocates. With prefix length 32 or 128 it is an exact address map.
  */
 final class PrefixIndex {
     private final int prefixLength;
@@ -22,7 +24,8 @@ final class PrefixIndex {
     private final Peer[] values;
     private final int slotMask;
 
-    private PrefixIndex(int prefixLength, boolean ipv6, List<Peer> peers) {
+    /** Indexes {@code peers} under {@code keyOf(peer)}; when two share a key, the one earlier in the list wins. */
+    PrefixIndex(int prefixLength, boolean ipv6, List<Peer> peers, Function<Peer, Subnet> keyOf) {
         this.prefixLength = prefixLength;
         this.ipv6 = ipv6;
         this.v4Mask = ipv6 ? 0 : Subnet.v4Mask(prefixLength);
@@ -35,28 +38,30 @@ final class PrefixIndex {
         this.values = new Peer[cap];
         this.slotMask = cap - 1;
         for (Peer p : peers) {
-            Subnet s = ipv6 ? p.ipv6Subnet() : p.subnet();
+            Subnet s = keyOf.apply(p);
             insert(s.v6High(), s.v6Low(), p);
         }
     }
 
+    /** One index per IPv4 prefix length present, longest first, so the most specific route wins. */
     static PrefixIndex[] forV4(List<Peer> peers) {
-        Map<Integer, List<Peer>> byLen = new TreeMap<>(Comparator.reverseOrder());
-        for (Peer p : peers) {
-            byLen.computeIfAbsent(p.subnet().prefixLength(), k -> new ArrayList<>()).add(p);
-        }
-        return byLen.entrySet().stream().map(e -> new PrefixIndex(e.getKey(), false, e.getValue()))
-                .toArray(PrefixIndex[]::new);
+        return byLength(peers, false, Peer::hasV4, Peer::subnet);
     }
 
+    /** One index per IPv6 prefix length present, longest first. */
     static PrefixIndex[] forV6(List<Peer> peers) {
+        return byLength(peers, true, Peer::hasV6, Peer::ipv6Subnet);
+    }
+
+    private static PrefixIndex[] byLength(List<Peer> peers, boolean ipv6, java.util.function.Predicate<Peer> takes,
+                                          Function<Peer, Subnet> keyOf) {
         Map<Integer, List<Peer>> byLen = new TreeMap<>(Comparator.reverseOrder());
         for (Peer p : peers) {
-            if (p.ipv6Subnet() != null) {
-                byLen.computeIfAbsent(p.ipv6Subnet().prefixLength(), k -> new ArrayList<>()).add(p);
+            if (takes.test(p)) {
+                byLen.computeIfAbsent(keyOf.apply(p).prefixLength(), k -> new ArrayList<>()).add(p);
             }
         }
-        return byLen.entrySet().stream().map(e -> new PrefixIndex(e.getKey(), true, e.getValue()))
+        return byLen.entrySet().stream().map(e -> new PrefixIndex(e.getKey(), ipv6, e.getValue(), keyOf))
                 .toArray(PrefixIndex[]::new);
     }
 

@@ -70,12 +70,11 @@ public final class Subnet implements Comparable<Subnet> {
             throw new IllegalArgumentException("\"" + cidr + "\" is not in CIDR form (address/prefix-length)");
         }
         InetAddress addr = parseAddress(text.substring(0, slash));
-        int len;
-        try {
-            len = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
+        String lenText = text.substring(slash + 1);
+        if (lenText.isEmpty() || lenText.length() > 3 || !lenText.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("\"" + cidr + "\" has no numeric prefix length");
         }
+        int len = Integer.parseInt(lenText);
         int max = addr instanceof Inet4Address ? 32 : 128;
         if (len < 0 || len > max) {
             throw new IllegalArgumentException("\"" + cidr + "\": prefix length must be 0.." + max);
@@ -100,7 +99,8 @@ public final class Subnet implements Comparable<Subnet> {
             }
             byte[] b = new byte[4];
             for (int i = 0; i < 4; i++) {
-                if (parts[i].isEmpty() || parts[i].length() > 3) {
+                // Go (1.17+) rejects leading zeros, which some tools read as octal: "010" is not 10 there.
+                if (parts[i].isEmpty() || parts[i].length() > 3 || (parts[i].length() > 1 && parts[i].charAt(0) == '0')) {
                     throw new IllegalArgumentException("\"" + text + "\" is not an IPv4 address");
                 }
                 int v = Integer.parseInt(parts[i]);
