@@ -1,0 +1,169 @@
+package io.weft.dataplane;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.weft.dataplane.socket.VxlanSocket;
+import io.weft.dataplane.tun.TunDevice;
+import io.weft.dataplane.worker.Counter;
+import io.weft.dataplane.worker.Worker;
+import io.weft.fdb.PublishedTable;
+import io.weft.fdb.Subnet;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running packet engine: a TUN device and a VXLAN UDP port, served by {@code workers} event loops. Each loop
+ * owns one TUN queue and one SO_REUSEPORT socket; the control plane talks to the workers only through the
+ * {@link PublishedTable} it passed in (publish a new snapshot at any time).
+ *
+ * <p>Starting opens the TUN device; giving it an address, MTU and route is {@code TunLinkSetup}'s job, done by
+ * the caller after {@link #start}. {@link #close()} closes fds and channels and changes nothing else on the host.
+ */
+public final class DataPlane implements AutoCloseable {
+    private static final long STATS_TIMEOUT_SECONDS = 5;
+
+    private final DataPlaneConfig config;
+    private final MultiThreadIoEventLoopGroup group;
+    private final TunDevice tun;
+    private final List<Worker> workers;
+    private final List<IoEventLoop> loops;
+    private final List<Channel> channels;
+
+    private DataPlane(DataPlaneConfig config, MultiThreadIoEventLoopGroup group, TunDevice tun, List<Worker> workers,
+                      List<IoEventLoop> loops, List<Channel> channels) {
+        this.config = config;
+        this.group = group;
+        this.tun = tun;
+        this.workers = workers;
+        this.loops = loops;
+        this.channels = channels;
+    }
+
+    /**
+     * Opens the TUN device, binds the VXLAN port on every worker and starts forwarding.
+     *
+     * @throws DataPlaneException with a one-line, actionable message if the host is not ready
+     */
+    public static DataPlane start(DataPlaneConfig config, PublishedTable table) {
+        if (!Epoll.isAvailable()) {
+            throw new DataPlaneException("Netty's native epoll transport is unavailable (" + Epoll.unavailabilityCause()
+                    + "); weft needs Linux on x86_64 with the bundled netty-transport-native-epoll");
+        }
+        ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        ByteBuf probe = alloc.directBuffer(1);
+        boolean addressable = probe.hasMemoryAddress();
+        probe.release();
+        if (!addressable) {
+            throw new DataPlaneException("direct buffers have no memory address (sun.misc.Unsafe unavailable); run weft on"
+                    + " a standard JDK 17+ without -Dio.netty.noUnsafe");
+        }
+        VxlanSocket.requirePortFree(config.port());
+        TunDevice tun = TunDevice.open(config.device(), config.workers());
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(config.workers(),
+                new DefaultThreadFactory("weft-worker", true), EpollIoHandler.newFactory());
+        List<Worker> workers = new ArrayList<>();
+        List<IoEventLoop> loops = new ArrayList<>();
+        List<Channel> channels = new ArrayList<>();
+        DataPlane dp = new DataPlane(config, group, tun, workers, loops, channels);
+        try {
+            int i = 0;
+            for (EventExecutor e : group) {
+                IoEventLoop loop = (IoEventLoop) e;
+                Worker w = new Worker(i, config, table, tun.queues().get(i), alloc);
+                Channel ch = VxlanSocket.bind(loop, config.port(), config.mtu(), w.decapHandler());
+                IoRegistration reg = loop.register(w.tunHandle()).syncUninterruptibly().getNow();
+                loop.submit(() -> {
+                    w.attach(ch, reg);
+                    reg.submit(EpollIoOps.EPOLLIN);
+                }).syncUninterruptibly();
+                workers.add(w);
+                loops.add(loop);
+                channels.add(ch);
+                i++;
+            }
+        } catch (RuntimeException ex) {
+            dp.close();
+            throw ex;
+        }
+        return dp;
+    }
+
+    public DataPlaneConfig config() {
+        return config;
+    }
+
+    public String deviceName() {
+        return tun.name();
+    }
+
+    /** Counters summed over the workers (each worker copies its own on its own thread). */
+    public DataPlaneStats stats() {
+        long[] sums = new long[Counter.COUNT];
+        Map<Integer, long[]> peerSums = new TreeMap<>(Integer::compareUnsigned);
+        for (int i = 0; i < workers.size(); i++) {
+            Worker w = workers.get(i);
+            Worker.WorkerSnapshot s;
+            try {
+                s = loops.get(i).submit(w::snapshot).get(STATS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("worker " + i + " did not report its counters within "
+                        + STATS_TIMEOUT_SECONDS + " s", e);
+            }
+            for (Map.Entry<Counter, Long> c : s.counters().entrySet()) {
+                sums[c.getKey().ordinal()] += c.getValue();
+            }
+            for (Map.Entry<Integer, long[]> p : s.peers().entrySet()) {
+                long[] acc = peerSums.computeIfAbsent(p.getKey(), k -> new long[4]);
+                for (int j = 0; j < 4; j++) {
+                    acc[j] += p.getValue()[j];
+                }
+            }
+        }
+        Map<String, Long> counters = new LinkedHashMap<>();
+        for (Counter c : Counter.values()) {
+            counters.put(c.key(), sums[c.ordinal()]);
+        }
+        Map<String, DataPlaneStats.PeerStats> peers = new LinkedHashMap<>();
+        for (Map.Entry<Integer, long[]> p : peerSums.entrySet()) {
+            long[] v = p.getValue();
+            peers.put(Subnet.ofV4(p.getKey(), 32).addressText(), new DataPlaneStats.PeerStats(v[0], v[1], v[2], v[3]));
+        }
+        return new DataPlaneStats(counters, peers);
+    }
+
+    /** Stops the workers, closes the sockets and the TUN fds. Idempotent; leaves routes and addresses alone. */
+    @Override
+    public synchronized void close() {
+        for (int i = 0; i < workers.size(); i++) {
+            Worker w = workers.get(i);
+            try {
+                loops.get(i).submit(w::detach).await(STATS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Channel ch : channels) {
+            ch.close().awaitUninterruptibly(STATS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(STATS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        tun.close();
+        workers.clear();
+        loops.clear();
+        channels.clear();
+    }
+}

@@ -1,0 +1,68 @@
+package io.weft.dataplane;
+
+import io.weft.dataplane.tun.TunDevice;
+import io.weft.fdb.Subnet;
+import io.weft.vtep.MacAddress;
+import io.weft.vtep.Vxlan;
+
+/**
+ * What the data plane needs to run.
+ *
+ * @param device             TUN device name (flannel's is {@code flannel.<VNI>}; weft's default is {@code weft.<VNI>})
+ * @param mtu                the TUN MTU (underlay MTU − 50); sizes the buffers
+ * @param vni                the VNI sent and required on receive (Backend.VNI, default 1)
+ * @param port               UDP port to bind and to send to (Backend.Port, default 8472)
+ * @param vtepMac            our VtepMAC: source MAC of the frames we send, required destination MAC of those we take
+ * @param localSubnet        this host's lease subnet; decapsulated packets must be addressed into it
+ * @param network            the whole overlay Network
+ * @param workers            event loops, each with one TUN queue and one SO_REUSEPORT UDP socket
+ * @param acceptUnknownVteps take VXLAN packets from senders that are no known peer's PublicIP
+ */
+public record DataPlaneConfig(
+        String device,
+        int mtu,
+        int vni,
+        int port,
+        MacAddress vtepMac,
+        Subnet localSubnet,
+        Subnet network,
+        int workers,
+        boolean acceptUnknownVteps) {
+
+    public static final int DEFAULT_PORT = Vxlan.LINUX_DEFAULT_PORT;
+    public static final int MAX_DEFAULT_WORKERS = 8;
+
+    public DataPlaneConfig {
+        if (device == null || device.isEmpty() || device.length() > TunDevice.MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("device name must have 1-" + TunDevice.MAX_NAME_LENGTH + " characters: " + device);
+        }
+        if (mtu < 68 || mtu > 65535 - 50) {
+            throw new IllegalArgumentException("MTU " + mtu + " out of range 68.." + (65535 - 50));
+        }
+        if (vni < 0 || vni > Vxlan.MAX_VNI) {
+            throw new IllegalArgumentException("VNI " + vni + " out of range 0.." + Vxlan.MAX_VNI);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " out of range 1..65535");
+        }
+        if (vtepMac == null || !vtepMac.isUnicast() || vtepMac.equals(MacAddress.ZERO)) {
+            throw new IllegalArgumentException("VtepMAC must be a unicast address, got " + vtepMac);
+        }
+        if (localSubnet == null || network == null || localSubnet.isIpv6() || !network.contains(localSubnet)) {
+            throw new IllegalArgumentException("local subnet " + localSubnet + " must be an IPv4 subnet inside the Network " + network);
+        }
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+        }
+    }
+
+    /** min(available cores, 8). */
+    public static int defaultWorkers() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), MAX_DEFAULT_WORKERS);
+    }
+
+    /** Our VTEP address, {@code <local subnet>.0}, as an int. */
+    public int vtepAddressV4() {
+        return localSubnet.v4Address();
+    }
+}

@@ -1,0 +1,127 @@
+package io.weft.dataplane.lab;
+
+import io.weft.dataplane.DataPlane;
+import io.weft.dataplane.DataPlaneConfig;
+import io.weft.dataplane.DataPlaneException;
+import io.weft.dataplane.host.TunLinkSetup;
+import io.weft.fdb.PublishedTable;
+import io.weft.fdb.Subnet;
+import io.weft.vtep.MacAddress;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A test and lab runner: the data plane with static peers and no etcd. Run it inside a network namespace (a TUN
+ * device and a socket belong to the namespace of the process that creates them).
+ *
+ * <pre>
+ * java -cp ... io.weft.dataplane.lab.StaticDataPlaneMain --device wdp-t0 --subnet 10.244.1.0/24 \
+ *     --network 10.244.0.0/16 --mac 0e:2a:00:00:00:01 [--mtu 1450] [--vni 1] [--port 8472] [--workers 1] \
+ *     [--accept-unknown-vteps] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02]...
+ * </pre>
+ * Then it prints {@code ready} and reads commands, one per line, answering each with one line:
+ * {@code peer add <subnet> <publicIp> <mac>} / {@code peer del <subnet>} → {@code ok} (or {@code error: ...}),
+ * {@code stats} → one JSON line of counters, {@code quit} (or end of input) → exits, undoing the link setup.
+ */
+public final class StaticDataPlaneMain {
+    private StaticDataPlaneMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        Map<String, String> opts = new HashMap<>();
+        java.util.List<String> peers = new java.util.ArrayList<>();
+        boolean acceptUnknown = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--accept-unknown-vteps")) {
+                acceptUnknown = true;
+            } else if (a.equals("--peer") && i + 1 < args.length) {
+                peers.add(args[++i]);
+            } else if (a.startsWith("--") && i + 1 < args.length) {
+                opts.put(a.substring(2), args[++i]);
+            } else {
+                System.err.println("unknown argument: " + a);
+                System.exit(2);
+            }
+        }
+        DataPlane dp = null;
+        TunLinkSetup link = null;
+        try {
+            Subnet local = Subnet.parse(require(opts, "subnet"));
+            Subnet network = Subnet.parse(require(opts, "network"));
+            int port = Integer.parseInt(opts.getOrDefault("port", Integer.toString(DataPlaneConfig.DEFAULT_PORT)));
+            int vni = Integer.parseInt(opts.getOrDefault("vni", "1"));
+            int mtu = Integer.parseInt(opts.getOrDefault("mtu", "1450"));
+            int workers = Integer.parseInt(opts.getOrDefault("workers", Integer.toString(DataPlaneConfig.defaultWorkers())));
+            DataPlaneConfig config = new DataPlaneConfig(opts.getOrDefault("device", "weft." + vni), mtu, vni, port,
+                    MacAddress.parse(require(opts, "mac")), local, network, workers, acceptUnknown);
+            PublishedTable table = new PublishedTable();
+            StaticPeers staticPeers = new StaticPeers(local, port, vni, table);
+            for (String p : peers) {
+                String[] f = p.split(",");
+                if (f.length != 3) {
+                    throw new IllegalArgumentException("--peer wants <subnet>,<publicIp>,<mac>, got " + p);
+                }
+                staticPeers.add(f[0], f[1], f[2]);
+            }
+            dp = DataPlane.start(config, table);
+            link = new TunLinkSetup(dp.deviceName(), mtu, local, network);
+            link.apply();
+            out.println("ready");
+            serve(dp, staticPeers, out);
+        } catch (DataPlaneException | IllegalArgumentException e) {
+            System.err.println("weft: " + e.getMessage());
+            System.exit(1);
+        } finally {
+            if (link != null) {
+                link.undo();
+            }
+            if (dp != null) {
+                dp.close();
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void serve(DataPlane dp, StaticPeers peers, PrintStream out) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] f = line.trim().split("\\s+");
+            try {
+                if (f.length == 1 && f[0].equals("quit")) {
+                    out.println("bye");
+                    return;
+                } else if (f.length == 1 && f[0].equals("stats")) {
+                    out.println(dp.stats().toJson());
+                } else if (f.length == 5 && f[0].equals("peer") && f[1].equals("add")) {
+                    peers.add(f[2], f[3], f[4]);
+                    out.println("ok");
+                } else if (f.length == 3 && f[0].equals("peer") && f[1].equals("del")) {
+                    out.println(peers.remove(f[2]) ? "ok" : "error: no such peer " + f[2]);
+                } else if (f.length == 1 && f[0].isEmpty()) {
+                    continue;
+                } else {
+                    out.println("error: unknown command: " + line.trim()
+                            + " (commands: peer add <subnet> <publicIp> <mac> | peer del <subnet> | stats | quit)");
+                }
+            } catch (RuntimeException e) {
+                out.println("error: " + e.getMessage());
+            }
+        }
+    }
+
+    private static String require(Map<String, String> opts, String name) {
+        String v = opts.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return v;
+    }
+}

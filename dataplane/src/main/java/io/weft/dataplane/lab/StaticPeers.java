@@ -1,0 +1,51 @@
+package io.weft.dataplane.lab;
+
+import io.weft.fdb.BackendData;
+import io.weft.fdb.ForwardingTable;
+import io.weft.fdb.Lease;
+import io.weft.fdb.PublishedTable;
+import io.weft.fdb.Subnet;
+import io.weft.vtep.MacAddress;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A hand-fed lease set for lab runs: each change rebuilds the snapshot and publishes it. */
+final class StaticPeers {
+    private final Subnet localSubnet;
+    private final int port;
+    private final int vni;
+    private final PublishedTable table;
+    private final Map<Subnet, Lease> leases = new TreeMap<>();
+
+    StaticPeers(Subnet localSubnet, int port, int vni, PublishedTable table) {
+        this.localSubnet = localSubnet;
+        this.port = port;
+        this.vni = vni;
+        this.table = table;
+    }
+
+    /** {@code subnet publicIp mac}, e.g. {@code 10.244.2.0/24 10.99.0.2 0e:2a:00:00:00:02}. */
+    synchronized void add(String subnet, String publicIp, String mac) {
+        Subnet s = Subnet.parse(subnet);
+        InetAddress ip = Subnet.parseAddress(publicIp);
+        if (!(ip instanceof Inet4Address)) {
+            throw new IllegalArgumentException("public IP must be IPv4: " + publicIp);
+        }
+        BackendData data = new BackendData(vni, MacAddress.parse(mac));
+        leases.put(s, new Lease(s, (Inet4Address) ip, null, null, Lease.VXLAN, data, null, null));
+        publish();
+    }
+
+    synchronized boolean remove(String subnet) {
+        boolean removed = leases.remove(Subnet.parse(subnet)) != null;
+        publish();
+        return removed;
+    }
+
+    private void publish() {
+        table.publish(ForwardingTable.build(localSubnet, leases.values(), port));
+    }
+}

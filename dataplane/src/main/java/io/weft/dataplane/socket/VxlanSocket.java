@@ -1,0 +1,86 @@
+package io.weft.dataplane.socket;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.weft.dataplane.DataPlaneException;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/**
+ * The VXLAN UDP socket of one worker: an {@link EpollDatagramChannel} bound to {@code 0.0.0.0:port} with
+ * SO_REUSEPORT (every worker binds the same port; the kernel spreads senders over them by 4-tuple hash).
+ *
+ * <p>Receive is batched with recvmmsg: {@code MAX_DATAGRAM_PAYLOAD_SIZE} is set and every read buffer holds
+ * {@link #RECEIVE_BUFFER} / payload-size datagrams. UDP_GRO is deliberately off: Netty 4.2.18's recvmmsg path
+ * loses the GRO segment size (netty PR #17492), so GRO (a later issue) must switch to
+ * {@code MAX_DATAGRAM_PAYLOAD_SIZE = 0} with 64 KB buffers. Sends are batched by Netty (sendmmsg when several
+ * datagrams are flushed at once), one flush per worker wakeup.
+ *
+ * <p>Outer UDP source port: a kernel vxlan device sends from a port derived from the inner flow hash, in
+ * {@code ip_local_port_range} (32768–60999 by default), so that receivers can spread flows with RSS. weft sends
+ * from its bound socket, so the source port is the VXLAN port itself (8472). Receivers, kernel or weft, never
+ * check the source port; spreading on the receiver therefore relies on the outer source addresses only.
+ */
+public final class VxlanSocket {
+    /** Socket buffers: large enough to ride out a scheduling hiccup at a few hundred thousand packets/s. */
+    public static final int SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
+    /** One recvmmsg batch fits in this many bytes. */
+    public static final int RECEIVE_BUFFER = 64 * 1024;
+
+    private VxlanSocket() {
+    }
+
+    /** The largest UDP payload we accept: inner MTU + inner Ethernet + VXLAN, rounded up. */
+    public static int maxDatagram(int tunMtu) {
+        return (tunMtu + 22 + 63) & ~63;
+    }
+
+    /**
+     * Refuses early if anything in this namespace already holds the port: SO_REUSEPORT would otherwise let us
+     * share it with another SO_REUSEPORT socket (another weft) without an error.
+     */
+    public static void requirePortFree(int port) {
+        Optional<String> holder = UdpPortHolder.describe(port);
+        if (holder.isPresent()) {
+            throw new DataPlaneException(UdpPortHolder.inUseMessage(port, holder.get()));
+        }
+    }
+
+    /** Binds one worker's channel on {@code loop}; blocks until bound. */
+    public static Channel bind(IoEventLoop loop, int port, int tunMtu, ChannelHandler handler) {
+        int payload = maxDatagram(tunMtu);
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET))
+                .option(EpollChannelOption.SO_REUSEPORT, true)
+                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
+                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Math.max(RECEIVE_BUFFER, 2 * payload)))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024))
+                .handler(handler);
+        ChannelFuture f = b.bind(new InetSocketAddress("0.0.0.0", port)).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            Throwable cause = f.cause();
+            String msg = cause == null ? "unknown error" : String.valueOf(cause.getMessage());
+            if (msg.toLowerCase().contains("address already in use")) {
+                String holder = UdpPortHolder.describe(port).orElse("another socket");
+                throw new DataPlaneException(UdpPortHolder.inUseMessage(port, holder), cause);
+            }
+            throw new DataPlaneException("cannot bind UDP 0.0.0.0:" + port + ": " + msg, cause);
+        }
+        Channel ch = f.channel();
+        ForcedBufferSizes.apply(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);
+        return ch;
+    }
+}

@@ -1,0 +1,59 @@
+package io.weft.dataplane.tun;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What kind of network device already holds a name: used to explain why the TUN device cannot take it. */
+final class LinkKind {
+    private static final Pattern INFO_KIND = Pattern.compile("\"info_kind\"\\s*:\\s*\"([^\"]+)\"");
+
+    private LinkKind() {
+    }
+
+    static boolean exists(String name) {
+        return Files.exists(Path.of("/sys/class/net", name));
+    }
+
+    /** True if /sys says the device is a TUN/TAP device (it has a tun_flags attribute). */
+    static boolean isTun(String name) {
+        return Files.exists(Path.of("/sys/class/net", name, "tun_flags"));
+    }
+
+    /** The iproute2 link kind ("vxlan", "veth", "bridge", ...), "tun", or "unknown" when it cannot be told. */
+    static String of(String name) {
+        if (isTun(name)) {
+            return "tun";
+        }
+        try {
+            Process p = new ProcessBuilder("ip", "-d", "-j", "link", "show", "dev", name)
+                    .redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return "unknown";
+            }
+            Matcher m = INFO_KIND.matcher(new String(out, StandardCharsets.UTF_8));
+            return m.find() ? m.group(1) : "unknown";
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    /** The error for a name held by a device that is not a TUN device, with the command that frees it. */
+    static String occupiedMessage(String name, String kind) {
+        String base = "cannot create TUN device " + name + ": a " + kind + " device with that name already exists";
+        if ("vxlan".equals(kind)) {
+            return base + " (most likely the kernel flannel.1-style device left by flanneld); stop flanneld and run"
+                    + " 'ip link delete " + name + "', or give weft another device name";
+        }
+        return base + "; remove it with 'ip link delete " + name + "' or give weft another device name";
+    }
+}

@@ -1,0 +1,167 @@
+package io.weft.dataplane.tun;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLong;
+import io.netty.channel.unix.FileDescriptor;
+import io.weft.dataplane.DataPlaneException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A layer-3 TUN device ({@code IFF_TUN|IFF_NO_PI}) opened with one non-blocking fd per queue. With more than
+ * one queue the device is {@code IFF_MULTI_QUEUE} and the kernel spreads flows over the queues by their hash.
+ *
+ * <p>Packets are read and written as bare IP packets through Netty's {@link FileDescriptor} ({@code read(2)} /
+ * {@code write(2)} on direct memory, no allocation). Closing the last fd removes the (non-persistent) device.
+ */
+public final class TunDevice implements AutoCloseable {
+    public static final String CLONE_DEVICE = "/dev/net/tun";
+    /** linux/if_tun.h: _IOW('T', 202, int). */
+    static final long TUNSETIFF = 0x400454caL;
+    static final short IFF_TUN = 0x0001;
+    static final short IFF_MULTI_QUEUE = 0x0100;
+    static final short IFF_NO_PI = 0x1000;
+    /** IFNAMSIZ: 15 characters and the terminating NUL. */
+    public static final int MAX_NAME_LENGTH = 15;
+    private static final int IFREQ_SIZE = 40;
+    private static final int IFREQ_FLAGS_OFFSET = 16;
+
+    private final String name;
+    private final List<FileDescriptor> queues;
+
+    private TunDevice(String name, List<FileDescriptor> queues) {
+        this.name = name;
+        this.queues = Collections.unmodifiableList(queues);
+    }
+
+    /**
+     * Creates (or attaches to) the TUN device {@code name} with {@code queueCount} queues.
+     *
+     * @throws DataPlaneException with a one-line explanation when it cannot
+     */
+    public static TunDevice open(String name, int queueCount) {
+        if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH || name.contains("/") || name.contains(" ")) {
+            throw new DataPlaneException("invalid TUN device name \"" + name + "\": use 1-" + MAX_NAME_LENGTH
+                    + " characters without '/' or spaces");
+        }
+        if (queueCount < 1) {
+            throw new IllegalArgumentException("queueCount must be at least 1, got " + queueCount);
+        }
+        if (!Files.exists(Path.of(CLONE_DEVICE))) {
+            throw new DataPlaneException(CLONE_DEVICE + " does not exist: load the tun module ('modprobe tun'), or in a"
+                    + " container pass the device through (--device /dev/net/tun)");
+        }
+        if (LinkKind.exists(name) && !LinkKind.isTun(name)) {
+            throw new DataPlaneException(LinkKind.occupiedMessage(name, LinkKind.of(name)));
+        }
+        short flags = (short) (IFF_TUN | IFF_NO_PI | (queueCount > 1 ? IFF_MULTI_QUEUE : 0));
+        List<FileDescriptor> fds = new ArrayList<>(queueCount);
+        try {
+            for (int i = 0; i < queueCount; i++) {
+                fds.add(new FileDescriptor(openQueue(name, flags)));
+            }
+        } catch (RuntimeException e) {
+            closeAll(fds);
+            throw e;
+        }
+        return new TunDevice(name, fds);
+    }
+
+    private static int openQueue(String name, short flags) {
+        int fd;
+        try {
+            fd = LibC.INSTANCE.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw openError(e.getErrorCode(), name);
+        }
+        try (Memory ifr = new Memory(IFREQ_SIZE)) {
+            ifr.clear();
+            byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+            ifr.write(0, nameBytes, 0, nameBytes.length);
+            ifr.setShort(IFREQ_FLAGS_OFFSET, flags);
+            LibC.INSTANCE.ioctl(fd, new NativeLong(TUNSETIFF), ifr);
+            return fd;
+        } catch (LastErrorException e) {
+            closeQuietly(fd);
+            throw setIffError(e.getErrorCode(), name, flags);
+        }
+    }
+
+    private static DataPlaneException openError(int errno, String name) {
+        switch (errno) {
+            case LibC.ENOENT:
+            case LibC.ENODEV:
+                return new DataPlaneException("cannot open " + CLONE_DEVICE + " for " + name + ": the tun driver is missing;"
+                        + " run 'modprobe tun'");
+            case LibC.EPERM:
+            case LibC.EACCES:
+                return new DataPlaneException("cannot open " + CLONE_DEVICE + " for " + name + ": permission denied; run weft"
+                        + " as root or grant it CAP_NET_ADMIN");
+            default:
+                return new DataPlaneException("cannot open " + CLONE_DEVICE + " for " + name + ": errno " + errno);
+        }
+    }
+
+    private static DataPlaneException setIffError(int errno, String name, short flags) {
+        switch (errno) {
+            case LibC.EPERM:
+            case LibC.EACCES:
+                return new DataPlaneException("cannot create TUN device " + name + ": operation not permitted; run weft as"
+                        + " root or grant it CAP_NET_ADMIN");
+            case LibC.EINVAL: {
+                if (LinkKind.exists(name) && !LinkKind.isTun(name)) {
+                    return new DataPlaneException(LinkKind.occupiedMessage(name, LinkKind.of(name)));
+                }
+                String mq = (flags & IFF_MULTI_QUEUE) != 0 ? "multi-queue" : "single-queue";
+                return new DataPlaneException("cannot create TUN device " + name + ": a TUN/TAP device with that name exists"
+                        + " with other flags than the " + mq + " layer-3 TUN weft wants; delete it with 'ip link delete "
+                        + name + "' or change the worker count");
+            }
+            case LibC.EBUSY:
+                return new DataPlaneException("cannot create TUN device " + name + ": it is already open in another process"
+                        + " (another weft?); stop that process or give weft another device name");
+            default:
+                return new DataPlaneException("cannot create TUN device " + name + ": ioctl(TUNSETIFF) failed with errno "
+                        + errno);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** One non-blocking fd per queue, in queue order. */
+    public List<FileDescriptor> queues() {
+        return queues;
+    }
+
+    @Override
+    public void close() {
+        closeAll(queues);
+    }
+
+    private static void closeAll(List<FileDescriptor> fds) {
+        for (FileDescriptor fd : fds) {
+            try {
+                fd.close();
+            } catch (IOException ignored) {
+                // closing is best effort; the kernel frees the fd when the process ends anyway
+            }
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            LibC.INSTANCE.close(fd);
+        } catch (LastErrorException ignored) {
+            // nothing useful to do about a failed close of a half-opened fd
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.weft.dataplane.worker;
+
+import java.util.Locale;
+
+/**
+ * The per-worker counters. "tx" is toward the underlay (TUN → encap → UDP), "rx" is from it (UDP → decap → TUN).
+ * Every dropped packet increments exactly one {@code DROP_*} counter named for its reason.
+ */
+public enum Counter {
+    TX_PACKETS,
+    TX_BYTES,
+    RX_PACKETS,
+    RX_BYTES,
+    ARP_REPLIES,
+    /** UDP payload shorter than VXLAN + inner Ethernet headers */
+    DROP_SHORT,
+    /** VXLAN flags byte not exactly 0x08 */
+    DROP_BAD_FLAGS,
+    /** a reserved VXLAN field not zero */
+    DROP_RESERVED_BITS,
+    DROP_WRONG_VNI,
+    /** the outer source address is no known VTEP's PublicIP (and unknown VTEPs are not accepted) */
+    DROP_UNKNOWN_SENDER,
+    /** inner destination MAC is not our VtepMAC (broadcast is accepted only for ARP) */
+    DROP_NOT_OUR_MAC,
+    /** inner EtherType is neither IPv4, IPv6 nor ARP */
+    DROP_BAD_ETHERTYPE,
+    /** inner source MAC is our own VtepMAC: a frame we sent came back */
+    DROP_LOOP,
+    /** inner IP header malformed or its length disagrees with the datagram */
+    DROP_BAD_IP,
+    /** an ARP frame that is not a request for our VTEP address */
+    DROP_ARP_IGNORED,
+    /** inner destination IP is neither in the local subnet nor our VTEP address */
+    DROP_NOT_LOCAL,
+    /** a TUN packet whose destination no peer's subnet holds */
+    DROP_NO_ROUTE,
+    /** a TUN packet that is not IPv4 or IPv6 */
+    DROP_NOT_IP,
+    /** the TUN queue would block on write */
+    DROP_TUN_FULL,
+    /** read(2)/write(2) on the TUN failed */
+    DROP_TUN_ERROR,
+    /** the UDP socket's outbound queue is over its high-water mark */
+    DROP_SOCKET_FULL,
+    /** sending or receiving on the UDP socket failed */
+    DROP_SOCKET_ERROR;
+
+    public static final int COUNT = values().length;
+
+    /** The name used in {@code stats} output: lowercase, e.g. {@code drop_wrong_vni}. */
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
