@@ -1,0 +1,217 @@
+package io.weft.fdb.registry;
+
+import io.etcd.jetcd.Client;
+import io.weft.fdb.ConfigException;
+import io.weft.fdb.NetworkConfig;
+import io.weft.fdb.Subnet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * flannel's etcd subnet manager for one host, as the agent drives it:
+ * <pre>
+ * try (LeaseRegistry registry = LeaseRegistry.connect(etcdOptions, RegistrySettings.defaults())) {
+ *     NetworkConfig config = registry.awaitConfig();
+ *     AcquiredLease mine = registry.acquire(new AcquireRequest(publicIp, null, backendData, null, previous, null));
+ *     registry.startKeeping(mine, leaseListener);
+ *     registry.startWatching(feeder-or-other LeaseEvents);
+ * }
+ * </pre>
+ * Background work runs on two threads of its own: one keeps our lease (renewal, own-key watch), one follows the
+ * other leases. {@link #close()} stops both and closes the etcd client; it does not delete our lease (like flanneld,
+ * a restarted weft reuses it by PublicIP).
+ */
+public final class LeaseRegistry implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseRegistry.class);
+
+    private final EtcdOptions options;
+    private final RegistrySettings settings;
+    private final Client client;
+    private final LeaseStore store;
+    private final LeaseAcquirer acquirer;
+    private final ScheduledExecutorService leaseThread;
+    private final ScheduledExecutorService watchThread;
+    private final LogLimiter unreachable;
+    private volatile NetworkConfig config;
+    private volatile AcquireRequest lastRequest;
+    private volatile LeaseKeeper keeper;
+    private volatile SubnetWatcher watcher;
+
+    private LeaseRegistry(EtcdOptions options, RegistrySettings settings) {
+        this.options = options;
+        this.settings = settings;
+        this.client = EtcdClients.create(options);
+        this.store = new LeaseStore(new EtcdCalls(client, settings.requestTimeout(), options.endpointsText()),
+                new LeaseKeys(options.prefix()));
+        this.acquirer = new LeaseAcquirer(store, settings.leaseTtl(), settings.raceRetries(), new SecureRandom());
+        this.leaseThread = singleThread("weft-lease");
+        this.watchThread = singleThread("weft-lease-watch");
+        this.unreachable = new LogLimiter(settings.reportEvery());
+    }
+
+    /**
+     * Creates the etcd client; no request is made yet, so this succeeds while etcd is down.
+     *
+     * @throws IllegalArgumentException when the TLS files are missing or unusable
+     */
+    public static LeaseRegistry connect(EtcdOptions options, RegistrySettings settings) {
+        return new LeaseRegistry(options, settings);
+    }
+
+    public EtcdOptions options() {
+        return options;
+    }
+
+    public LeaseKeys keys() {
+        return store.keys();
+    }
+
+    /**
+     * Waits for {@code <prefix>/config}, retrying while it is missing or etcd is unreachable.
+     *
+     * @throws ConfigException when the config is there but invalid (fatal at start-up)
+     */
+    public NetworkConfig awaitConfig() throws ConfigException, InterruptedException {
+        config = new ConfigLoader(store, settings.configRetry(), settings.reportEvery()).await();
+        return config;
+    }
+
+    /**
+     * Takes our subnet lease as flanneld does; retries while etcd is unreachable.
+     *
+     * @throws SubnetsExhaustedException when every subnet in the range is held (the message names the range)
+     */
+    public AcquiredLease acquire(AcquireRequest request) throws SubnetsExhaustedException, InterruptedException {
+        NetworkConfig cfg = requireConfig();
+        lastRequest = request;
+        while (true) {
+            try {
+                return acquirer.acquire(cfg, request);
+            } catch (EtcdUnavailableException e) {
+                if (unreachable.allow("acquire")) {
+                    LOG.warn("cannot acquire a subnet lease, etcd at {} is unreachable; still trying: {}",
+                            options.endpointsText(), e.getMessage());
+                }
+                Thread.sleep(settings.configRetry().toMillis());
+            }
+        }
+    }
+
+    /** Renews {@code lease} before it expires and re-acquires it if it is lost, reporting to {@code listener}. */
+    public synchronized void startKeeping(AcquiredLease lease, LeaseListener listener) {
+        AcquireRequest request = lastRequest;
+        if (request == null) {
+            throw new IllegalStateException("call acquire() before startKeeping()");
+        }
+        if (keeper != null) {
+            keeper.close();
+        }
+        LeaseListener chained = new LeaseListener() {
+            @Override
+            public void renewed(AcquiredLease l) {
+                listener.renewed(l);
+            }
+
+            @Override
+            public void reacquired(AcquiredLease l) {
+                listener.reacquired(l);
+            }
+
+            @Override
+            public void subnetChanged(AcquiredLease before, AcquiredLease after) {
+                SubnetWatcher w = watcher;
+                if (w != null) {
+                    w.setLocalSubnet(after.lease().subnet());
+                }
+                listener.subnetChanged(before, after);
+            }
+        };
+        keeper = new LeaseKeeper(store, acquirer, requireConfig(), request, lease, chained, leaseThread, settings);
+        keeper.start();
+    }
+
+    /**
+     * Follows every other node's lease: reports a snapshot as added, then changes, to {@code events}.
+     *
+     * @param localSubnet our own subnet, never reported
+     */
+    public synchronized void startWatching(Subnet localSubnet, LeaseEvents events) {
+        if (watcher != null) {
+            watcher.close();
+        }
+        watcher = new SubnetWatcher(store, localSubnet, events, watchThread, settings, new LogLimiter(settings.reportEvery()),
+                store::expiryOf);
+        watcher.start();
+    }
+
+    /** The etcd revision the lease set is current to (0 before the first snapshot); for metrics. */
+    public long watchRevision() {
+        SubnetWatcher w = watcher;
+        return w == null ? 0 : w.revision();
+    }
+
+    /** When our lease expires unless renewed, or null before {@link #startKeeping}; for metrics. */
+    public Instant leaseExpiry() {
+        LeaseKeeper k = keeper;
+        return k == null ? null : k.expiry();
+    }
+
+    /** Our lease as currently held (it changes on renewal and re-acquisition), or null before {@link #startKeeping}. */
+    public AcquiredLease currentLease() {
+        LeaseKeeper k = keeper;
+        return k == null ? null : k.current();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (keeper != null) {
+                keeper.close();
+            }
+            if (watcher != null) {
+                watcher.close();
+            }
+        }
+        leaseThread.shutdown();
+        watchThread.shutdown();
+        try {
+            if (!leaseThread.awaitTermination(5, TimeUnit.SECONDS)) {
+                leaseThread.shutdownNow();
+            }
+            if (!watchThread.awaitTermination(5, TimeUnit.SECONDS)) {
+                watchThread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            leaseThread.shutdownNow();
+            watchThread.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+    }
+
+    private NetworkConfig requireConfig() {
+        NetworkConfig c = config;
+        if (c == null) {
+            throw new IllegalStateException("call awaitConfig() first");
+        }
+        return c;
+    }
+
+    private static ScheduledExecutorService singleThread(String name) {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        // close() must not wait for a renewal due in 23 hours.
+        e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+}

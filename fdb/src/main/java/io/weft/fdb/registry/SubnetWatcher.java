@@ -1,0 +1,162 @@
+package io.weft.fdb.registry;
+
+import io.etcd.jetcd.watch.WatchEvent;
+import io.weft.fdb.Lease;
+import io.weft.fdb.Subnet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Follows {@code <prefix>/subnets}: a snapshot at revision R is reported as added, then a watch from R+1 reports
+ * PUTs and DELETEs; after compaction the prefix is listed again and the difference reported. Keeps the last known
+ * lease per key so that a DELETE (which carries only the key) can report what was removed, and so that a PUT with
+ * unchanged attributes (flanneld's renewal) reports nothing.
+ */
+final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SubnetWatcher.class);
+
+    private final LeaseStore store;
+    private final LeaseEvents listener;
+    private final LogLimiter badValueLog;
+    private final ResumableWatch watch;
+    private final ExpiryLookup expiries;
+    /** Every parsed lease by key, including our own and non-vxlan ones; touched only on the watch thread. */
+    private final Map<String, Lease> known = new HashMap<>();
+    private volatile Subnet localSubnet;
+
+    /** Finds when a key's etcd lease runs out; best effort (null when unknown). */
+    interface ExpiryLookup {
+        java.time.Instant expiryOf(long etcdLeaseId) throws InterruptedException;
+    }
+
+    SubnetWatcher(LeaseStore store, Subnet localSubnet, LeaseEvents listener, ScheduledExecutorService executor,
+                  RegistrySettings settings, LogLimiter badValueLog, ExpiryLookup expiries) {
+        this.store = store;
+        this.localSubnet = localSubnet;
+        this.listener = listener;
+        this.badValueLog = badValueLog;
+        this.expiries = expiries;
+        this.watch = new ResumableWatch(store.calls().client().getWatchClient(), store.keys().subnetsPrefix(), true,
+                executor, this, settings.watchBackoffMin(), settings.watchBackoffMax(), new LogLimiter(settings.reportEvery()),
+                store.calls().endpoints());
+    }
+
+    void start() {
+        watch.start();
+    }
+
+    long revision() {
+        return watch.revision();
+    }
+
+    /** Our subnet changed (re-acquired elsewhere): leases of the new one are no longer reported from now on. */
+    void setLocalSubnet(Subnet subnet) {
+        localSubnet = subnet;
+    }
+
+    @Override
+    public long resync() throws EtcdUnavailableException, InterruptedException {
+        LeaseStore.Listing listing = store.list();
+        for (MalformedLeaseException e : listing.malformed()) {
+            warnBad(e);
+        }
+        Set<String> present = new HashSet<>();
+        Map<Long, java.time.Instant> expiryById = new HashMap<>();
+        for (StoredLease s : listing.leases()) {
+            present.add(s.key());
+            java.time.Instant exp = s.etcdLeaseId() == 0 ? null
+                    : expiryById.computeIfAbsent(s.etcdLeaseId(), id -> lookup(id));
+            apply(s.key(), s.lease().withExpiry(exp));
+        }
+        for (String key : Set.copyOf(known.keySet())) {
+            if (!present.contains(key)) {
+                remove(key);
+            }
+        }
+        listener.batchDone();
+        LOG.info("listed {} leases under {} at revision {}", listing.leases().size(), store.keys().subnetsPrefix(),
+                listing.revision());
+        return listing.revision();
+    }
+
+    @Override
+    public void events(List<WatchEvent> events) throws InterruptedException {
+        for (WatchEvent e : events) {
+            String key = LeaseStore.text(e.getKeyValue().getKey());
+            switch (e.getEventType()) {
+                case PUT -> {
+                    try {
+                        StoredLease s = LeaseStore.parse(e.getKeyValue());
+                        java.time.Instant exp = s.etcdLeaseId() == 0 ? null : expiries.expiryOf(s.etcdLeaseId());
+                        apply(key, s.lease().withExpiry(exp));
+                    } catch (MalformedLeaseException bad) {
+                        warnBad(bad);
+                    }
+                }
+                case DELETE -> remove(key);
+                default -> {
+                    // UNRECOGNIZED: nothing to apply
+                }
+            }
+        }
+        listener.batchDone();
+    }
+
+    @Override
+    public void close() {
+        watch.close();
+    }
+
+    private java.time.Instant lookup(long id) {
+        try {
+            return expiries.expiryOf(id);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private void apply(String key, Lease now) {
+        Lease before = known.put(key, now);
+        boolean wasReported = before != null && reported(before);
+        boolean isReported = reported(now);
+        if (wasReported && isReported) {
+            if (!before.sameAttributes(now)) {
+                LOG.info("lease {} changed: {} -> {}", key, describe(before), describe(now));
+                listener.changed(before, now);
+            }
+        } else if (isReported) {
+            listener.added(now);
+        } else if (wasReported) {
+            listener.removed(before);
+        }
+    }
+
+    private void remove(String key) {
+        Lease before = known.remove(key);
+        if (before != null && reported(before)) {
+            listener.removed(before);
+        }
+    }
+
+    private boolean reported(Lease l) {
+        return l.isVxlan() && !l.subnet().equals(localSubnet);
+    }
+
+    private void warnBad(MalformedLeaseException e) {
+        if (badValueLog.allow(e.key())) {
+            LOG.warn("{}; skipping it (flanneld would skip it too). Fix or delete the key with etcdctl", e.getMessage());
+        }
+    }
+
+    private static String describe(Lease l) {
+        return (l.backendData() == null ? "-" : l.backendData().vtepMac()) + "@" + Subnet.formatAddress(l.publicIp());
+    }
+}
