@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * any SO_REUSEPORT socket of the same user, silently share the VXLAN port and steal half of the packets.
  *
  * <p>Sources: {@code /proc/net/udp} and {@code /proc/net/udp6} (local port, socket inode; a kernel socket such
- * as a vxlan device's has inode 0), {@code ip -d -j link show type vxlan} (each device's dstport; a device binds
+ * such as a vxlan device's is in no process's fd table), {@code ip -d -j link show type vxlan} (each device's dstport; a device binds
  * its port only while it is up), and {@code /proc/<pid>/fd} links {@code socket:[inode]}.
  */
 public final class UdpPortHolder {
@@ -86,21 +86,20 @@ public final class UdpPortHolder {
             return Optional.empty();
         }
         List<String> holders = new ArrayList<>();
-        if (sockets.stream().anyMatch(s -> s.inode() == 0)) {
-            List<String> devices = parseVxlanDevices(runIp("-d", "-j", "link", "show", "type", "vxlan"), port);
-            if (!devices.isEmpty()) {
-                for (String d : devices) {
-                    holders.add("the kernel vxlan device " + d
-                            + (d.startsWith("flannel") ? " (left by flanneld; stop flanneld and run 'ip link delete " + d + "')"
-                            : " (remove it with 'ip link delete " + d + "')"));
-                }
-            } else {
-                holders.add("a kernel socket (a vxlan device in another form, or a kernel tunnel)");
-            }
+        // A kernel socket (vxlan device) has no fd in any process; on older kernels its inode is 0. So the vxlan
+        // devices with this dstport are named first, and an inode no process holds is put down to them.
+        List<String> devices = parseVxlanDevices(runIp("-d", "-j", "link", "show", "type", "vxlan"), port);
+        for (String d : devices) {
+            holders.add("the kernel vxlan device " + d
+                    + (d.startsWith("flannel") ? " (left by flanneld; stop flanneld and run 'ip link delete " + d + "')"
+                    : " (remove it with 'ip link delete " + d + "')"));
         }
         for (BoundSocket s : sockets) {
-            if (s.inode() != 0) {
-                holders.add(processHolding(s.inode()).orElse("a process (socket inode " + s.inode() + ")"));
+            Optional<String> process = s.inode() == 0 ? Optional.empty() : processHolding(s.inode());
+            if (process.isPresent()) {
+                holders.add(process.get());
+            } else if (devices.isEmpty()) {
+                holders.add("a kernel socket (a tunnel device) or a process we cannot see (socket inode " + s.inode() + ")");
             }
         }
         return Optional.of(String.join(", ", holders.stream().distinct().toList()));
