@@ -312,6 +312,29 @@ class LeaseRegistryEtcdTest {
     }
 
     @Test
+    void unreachableEtcdIsReportedWithItsEndpointsAndRetriedUntilItAnswers() throws Exception {
+        String prefix = freshPrefix("down");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (EtcdServer own = EtcdServer.startPlain();
+             EtcdTestSupport.StderrCapture log = new EtcdTestSupport.StderrCapture()) {
+            own.stop();
+            // A dead first endpoint, as in flanneld's default list where :4001 is usually closed.
+            String endpoints = "http://127.0.0.1:1," + own.clientUrl();
+            try (LeaseRegistry r = LeaseRegistry.connect(EtcdOptions.defaults().withEndpoints(endpoints).withPrefix(prefix), FAST)) {
+                Future<NetworkConfig> config = pool.submit(r::awaitConfig);
+                await("the unreachable message", Duration.ofSeconds(15), () -> log.text().contains(
+                        "cannot read " + prefix + "/config from etcd at " + endpoints + "; still trying"));
+                assertThat(config.isDone()).isFalse();
+                own.start();
+                own.etcdctl("put", prefix + "/config", CONFIG);
+                assertThat(config.get(20, TimeUnit.SECONDS).network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void compactionDuringAWatchIsRecoveredByListingAgain() throws Exception {
         String prefix = freshPrefix("compact");
         etcd.etcdctl("put", prefix + "/subnets/10.244.7.0-24", FLANNELD_VALUE);
