@@ -145,8 +145,7 @@ public final class LeaseRegistry implements AutoCloseable {
         if (watcher != null) {
             watcher.close();
         }
-        watcher = new SubnetWatcher(store, localSubnet, events, watchThread, settings, new LogLimiter(settings.reportEvery()),
-                store::expiryOf);
+        watcher = new SubnetWatcher(store, localSubnet, events, watchThread, settings, new LogLimiter(settings.reportEvery()));
         watcher.start();
     }
 

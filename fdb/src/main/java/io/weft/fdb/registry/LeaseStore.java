@@ -136,6 +136,32 @@ final class LeaseStore {
         }
     }
 
+    /**
+     * The expiries of many etcd leases, asked all at once (flanneld asks one key at a time, which at start-up costs
+     * one round trip per node); those etcd does not answer in time are left out.
+     */
+    java.util.Map<Long, java.time.Instant> expiriesOf(java.util.Collection<Long> leaseIds) throws InterruptedException {
+        java.util.Map<Long, java.util.concurrent.CompletableFuture<io.etcd.jetcd.lease.LeaseTimeToLiveResponse>> asked = new java.util.HashMap<>();
+        for (long id : leaseIds) {
+            if (id != 0) {
+                asked.putIfAbsent(id, calls.client().getLeaseClient().timeToLive(id, io.etcd.jetcd.options.LeaseOption.DEFAULT));
+            }
+        }
+        java.util.Map<Long, java.time.Instant> out = new java.util.HashMap<>();
+        java.time.Instant now = java.time.Instant.now();
+        for (java.util.Map.Entry<Long, java.util.concurrent.CompletableFuture<io.etcd.jetcd.lease.LeaseTimeToLiveResponse>> e : asked.entrySet()) {
+            try {
+                long ttl = calls.await("asking the TTL of lease " + Long.toHexString(e.getKey()), e.getValue()).getTTL();
+                if (ttl >= 0) {
+                    out.put(e.getKey(), now.plusSeconds(ttl));
+                }
+            } catch (EtcdUnavailableException ignored) {
+                // unknown expiry: the table treats it as oldest
+            }
+        }
+        return out;
+    }
+
     void delete(String key) throws EtcdUnavailableException, InterruptedException {
         calls.await("deleting " + key, calls.client().getKVClient().delete(bytes(key)));
     }

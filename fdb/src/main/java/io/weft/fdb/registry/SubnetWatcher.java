@@ -26,23 +26,16 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
     private final LeaseEvents listener;
     private final LogLimiter badValueLog;
     private final ResumableWatch watch;
-    private final ExpiryLookup expiries;
     /** Every parsed lease by key, including our own and non-vxlan ones; touched only on the watch thread. */
     private final Map<String, Lease> known = new HashMap<>();
     private volatile Subnet localSubnet;
 
-    /** Finds when a key's etcd lease runs out; best effort (null when unknown). */
-    interface ExpiryLookup {
-        java.time.Instant expiryOf(long etcdLeaseId) throws InterruptedException;
-    }
-
     SubnetWatcher(LeaseStore store, Subnet localSubnet, LeaseEvents listener, ScheduledExecutorService executor,
-                  RegistrySettings settings, LogLimiter badValueLog, ExpiryLookup expiries) {
+                  RegistrySettings settings, LogLimiter badValueLog) {
         this.store = store;
         this.localSubnet = localSubnet;
         this.listener = listener;
         this.badValueLog = badValueLog;
-        this.expiries = expiries;
         this.watch = new ResumableWatch(store.calls().client().getWatchClient(), store.keys().subnetsPrefix(), true,
                 executor, this, settings.watchBackoffMin(), settings.watchBackoffMax(), new LogLimiter(settings.reportEvery()),
                 store.calls().endpoints());
@@ -68,12 +61,10 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
             warnBad(e);
         }
         Set<String> present = new HashSet<>();
-        Map<Long, java.time.Instant> expiryById = new HashMap<>();
+        Map<Long, java.time.Instant> expiryById = store.expiriesOf(listing.leases().stream().map(StoredLease::etcdLeaseId).toList());
         for (StoredLease s : listing.leases()) {
             present.add(s.key());
-            java.time.Instant exp = s.etcdLeaseId() == 0 ? null
-                    : expiryById.computeIfAbsent(s.etcdLeaseId(), id -> lookup(id));
-            apply(s.key(), s.lease().withExpiry(exp));
+            apply(s.key(), s.lease().withExpiry(expiryById.get(s.etcdLeaseId())));
         }
         for (String key : Set.copyOf(known.keySet())) {
             if (!present.contains(key)) {
@@ -94,7 +85,7 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
                 case PUT -> {
                     try {
                         StoredLease s = LeaseStore.parse(e.getKeyValue());
-                        java.time.Instant exp = s.etcdLeaseId() == 0 ? null : expiries.expiryOf(s.etcdLeaseId());
+                        java.time.Instant exp = s.etcdLeaseId() == 0 ? null : store.expiryOf(s.etcdLeaseId());
                         apply(key, s.lease().withExpiry(exp));
                     } catch (MalformedLeaseException bad) {
                         warnBad(bad);
@@ -112,15 +103,6 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
     @Override
     public void close() {
         watch.close();
-    }
-
-    private java.time.Instant lookup(long id) {
-        try {
-            return expiries.expiryOf(id);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
     }
 
     private void apply(String key, Lease now) {
