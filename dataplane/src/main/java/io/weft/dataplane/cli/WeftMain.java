@@ -1,12 +1,69 @@
 package io.weft.dataplane.cli;
 
-/** Entry point of {@code weft.jar}. */
-public final class WeftMain {
-    private WeftMain() {
-    }
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.util.List;
+import java.util.Map;
+
+/** Entry point of {@code weft.jar}: {@code weft run} (the agent) and the commands that read a running agent. */
+@Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = WeftMain.Version.class,
+        description = "A user-space VXLAN data plane that is a drop-in replacement for flannel's vxlan backend.",
+        subcommands = {
+                RunCommand.class,
+                ShowCommands.Fdb.class,
+                ShowCommands.Neigh.class,
+                ShowCommands.Routes.class,
+                ShowCommands.Peers.class,
+                ShowCommands.Stats.class,
+                CommandLine.HelpCommand.class})
+public final class WeftMain implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.out.println("weft: a user-space VXLAN data plane compatible with flannel's vxlan backend");
-        System.out.println("usage: java -jar weft.jar <command> [options]");
+        System.exit(execute(args, System.getenv()));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this without exiting the JVM). */
+    public static int execute(String[] args, Map<String, String> env) {
+        List<String> refusals = FlanneldFlags.refusals(args, env);
+        if (!refusals.isEmpty()) {
+            refusals.forEach(r -> System.err.println("weft: " + r));
+            return 2;
+        }
+        CommandLine cli = commandLine(env);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            // Every start-up failure is one readable line; the stack trace only with -v.
+            System.err.println("weft: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            System.err.println("weft: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, System.err);
+            System.err.println("see 'weft " + (e.getCommandLine().getCommandName().equals("weft") ? "" : e.getCommandLine().getCommandName() + " ") + "--help'");
+            return 2;
+        });
+        return cli.execute(args);
+    }
+
+    /** The command tree, with option defaults read from {@code env} ({@code FLANNELD_*}, {@code WEFT_*}). */
+    public static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cli = new CommandLine(new WeftMain());
+        cli.setDefaultValueProvider(new FlanneldFlags.EnvironmentDefaults(env));
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = WeftMain.class.getPackage().getImplementationVersion();
+            return new String[] {"weft " + (v == null ? "development build" : v)};
+        }
     }
 }

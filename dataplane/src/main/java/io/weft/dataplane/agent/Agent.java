@@ -1,0 +1,256 @@
+package io.weft.dataplane.agent;
+
+import io.weft.dataplane.DataPlane;
+import io.weft.dataplane.DataPlaneConfig;
+import io.weft.dataplane.DataPlaneException;
+import io.weft.dataplane.control.ControlServer;
+import io.weft.dataplane.host.TunLinkSetup;
+import io.weft.dataplane.socket.VxlanSocket;
+import io.weft.dataplane.tun.TunDevice;
+import io.weft.fdb.BackendData;
+import io.weft.fdb.ConfigException;
+import io.weft.fdb.NetworkConfig;
+import io.weft.fdb.PublishedTable;
+import io.weft.fdb.Subnet;
+import io.weft.fdb.registry.AcquireRequest;
+import io.weft.fdb.registry.AcquiredLease;
+import io.weft.fdb.registry.EtcdOptions;
+import io.weft.fdb.registry.LeaseListener;
+import io.weft.fdb.registry.LeaseRegistry;
+import io.weft.fdb.registry.LeaseTableFeeder;
+import io.weft.fdb.registry.RegistrySettings;
+import io.weft.fdb.registry.SubnetEnv;
+import io.weft.fdb.registry.SubnetKey;
+import io.weft.fdb.registry.SubnetsExhaustedException;
+import io.weft.vtep.MacAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The host agent, in the order flanneld does things: the underlay interface, the network config from etcd, our
+ * lease, the data plane (TUN, link, route, workers), the watch of everyone else's leases, iptables, then subnet.env
+ * (only once packets can flow) and READY=1. Everything set up is pushed on a stack and undone in reverse on a clean
+ * stop; the lease stays in etcd, so a restart reuses the subnet.
+ */
+public final class Agent {
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+    /** Exit code asking systemd (Restart=on-failure) for a fresh start, used when our subnet was taken over. */
+    public static final int EXIT_RESTART = 3;
+
+    private final AgentSettings settings;
+    private final Deque<AutoCloseable> undo = new ArrayDeque<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final SystemdNotify systemd = SystemdNotify.fromEnvironment();
+    private volatile boolean ready;
+    private volatile int exitCode;
+    private volatile AgentState state;
+
+    public Agent(AgentSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Starts everything, blocks until SIGTERM/SIGINT (or a fatal event), tears down, and returns the exit code. */
+    public int runUntilStopped() throws Exception {
+        Thread hook = new Thread(this::stop, "weft-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            start();
+        } catch (AgentException | RuntimeException | IOException | InterruptedException e) {
+            teardown();
+            throw e instanceof AgentException ? e : new AgentException(message(e), e);
+        }
+        stopped.await();
+        return exitCode;
+    }
+
+    /** Tears down once; called by the shutdown hook (SIGTERM, SIGINT) or by a fatal event. */
+    public void stop() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        systemd.stopping();
+        log.info("stopping: undoing host setup; the lease stays in etcd");
+        teardown();
+        stopped.countDown();
+    }
+
+    private void start() throws Exception {
+        Privileges.requireNetAdmin();
+        ExternalInterface ext;
+        try {
+            ext = ExternalInterface.choose(settings.iface(), settings.ifaceRegex());
+        } catch (ExternalInterface.NotFound e) {
+            throw new AgentException(e.getMessage());
+        }
+        Inet4Address publicIp = publicIp(ext);
+        log.info("underlay interface {} ({}, MTU {}); advertising PublicIP {}", ext.name(),
+                ext.address().getHostAddress(), ext.mtu(), publicIp.getHostAddress());
+
+        LeaseRegistry registry = LeaseRegistry.connect(etcdOptions(),
+                RegistrySettings.defaults().withRenewMargin(settings.renewMargin()));
+        undo.push(registry);
+        NetworkConfig config;
+        try {
+            config = registry.awaitConfig();
+        } catch (ConfigException e) {
+            throw new AgentException(e.getMessage() + " (at " + settings.etcdPrefix() + "/config)");
+        }
+        if (!config.enableIpv4() || config.enableIpv6()) {
+            throw new AgentException("the network config enables IPv6; weft's data plane carries IPv4 overlays only."
+                    + " Set \"EnableIPv6\": false (or use flanneld on this host)");
+        }
+        int vni = config.backend().vni();
+        int port = config.backend().effectivePort();
+        checkDataPlaneCanStart(port);
+
+        MacAddress mac = VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, publicIp.getHostAddress());
+        SubnetEnv previous = SubnetEnv.read(settings.subnetFile());
+        AcquiredLease lease;
+        try {
+            lease = registry.acquire(new AcquireRequest(publicIp, null, new BackendData(vni, mac), null,
+                    previous.subnet(), null));
+        } catch (SubnetsExhaustedException e) {
+            throw new AgentException(e.getMessage());
+        }
+        Subnet subnet = lease.lease().subnet();
+        log.info("lease {} for subnet {} (VtepMAC {}, VNI {}, port {})", lease.key(), subnet, mac, vni, port);
+
+        String device = settings.device() != null ? settings.device() : "weft." + vni;
+        int underlayMtu = config.backend().mtu() > 0 ? config.backend().mtu() : ext.mtu();
+        int mtu = TunLinkSetup.deviceMtu(underlayMtu);
+        int workers = settings.workers() > 0 ? settings.workers() : DataPlaneConfig.defaultWorkers();
+        PublishedTable table = new PublishedTable();
+        DataPlane dataPlane = DataPlane.start(new DataPlaneConfig(device, mtu, vni, port, mac, subnet,
+                config.network(), workers, settings.acceptUnknownVteps()), table);
+        undo.push(dataPlane);
+        TunLinkSetup link = new TunLinkSetup(dataPlane.deviceName(), mtu, subnet, config.network());
+        link.apply();
+        undo.push(link::undo);
+        log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP port {}",
+                dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers, port);
+
+        LeaseTableFeeder feeder = new LeaseTableFeeder(table, new SubnetKey(subnet, null), port);
+        registry.startWatching(subnet, feeder);
+        registry.startKeeping(lease, new LeaseListener() {
+            @Override
+            public void reacquired(AcquiredLease l) {
+                log.warn("our lease {} had vanished from etcd and was taken again for the same subnet {}", l.key(),
+                        l.lease().subnet());
+            }
+
+            @Override
+            public void subnetChanged(AcquiredLease before, AcquiredLease after) {
+                log.error("our subnet {} was lost to another node; now holding {}. Restarting so that the TUN, routes and "
+                        + "subnet.env follow (exit code {}; systemd restarts weft)", before.lease().subnet(),
+                        after.lease().subnet(), EXIT_RESTART);
+                exitCode = EXIT_RESTART;
+                new Thread(Agent.this::stop, "weft-restart").start();
+            }
+        });
+
+        List<Iptables.OwnedChain> chains = new ArrayList<>();
+        if (settings.ipMasq()) {
+            chains.add(new Iptables.OwnedChain("nat", MasqueradeRules.MASQ_CHAIN, MasqueradeRules.masqJump(),
+                    MasqueradeRules.masqRules(config.network(), subnet, Iptables.supportsRandomFully())));
+        }
+        if (settings.iptablesForwardRules()) {
+            chains.add(new Iptables.OwnedChain("filter", MasqueradeRules.FORWARD_CHAIN, MasqueradeRules.forwardJump(),
+                    MasqueradeRules.forwardRules(config.network())));
+        }
+        if (!chains.isEmpty()) {
+            Iptables iptables = new Iptables(chains);
+            undo.push(iptables);
+            iptables.start(settings.iptablesResync().toSeconds());
+        }
+
+        new SubnetEnv(config.network(), subnet, null, null, mtu, settings.ipMasq()).write(settings.subnetFile());
+        log.info("wrote {}", settings.subnetFile());
+
+        state = new AgentState(dataPlane, table, registry, config, subnet, mac, dataPlane.deviceName(), link.vtepAddress(),
+                port, publicIp, ext);
+        PeerActivity activity = new PeerActivity(dataPlane);
+        undo.push(activity);
+        ControlServer control = new ControlServer(settings.runDir());
+        StatusViews.register(control, state, activity);
+        control.start();
+        undo.push(control);
+
+        HttpEndpoints http = new HttpEndpoints(settings.healthzIp(), settings.healthzPort(), settings.metricsPort(),
+                () -> ready, Metrics.registry(state));
+        undo.push(http);
+
+        ready = true;
+        systemd.ready("subnet " + subnet + " on " + dataPlane.deviceName() + ", " + table.current().size() + " peer(s)");
+        Watchdog watchdog = Watchdog.start(systemd, dataPlane);
+        if (watchdog != null) {
+            undo.push(watchdog);
+        }
+        log.info("weft is up: subnet {}, {} peer(s); control socket {}", subnet, table.current().size(),
+                control.socketPath());
+    }
+
+    private Inet4Address publicIp(ExternalInterface ext) throws AgentException {
+        if (settings.publicIp() == null || settings.publicIp().isBlank()) {
+            return ext.address();
+        }
+        InetAddress a;
+        try {
+            a = Subnet.parseAddress(settings.publicIp());
+        } catch (IllegalArgumentException e) {
+            throw new AgentException("-public-ip: " + e.getMessage());
+        }
+        if (!(a instanceof Inet4Address)) {
+            throw new AgentException("-public-ip " + settings.publicIp() + " is not an IPv4 address");
+        }
+        return (Inet4Address) a;
+    }
+
+    private EtcdOptions etcdOptions() throws AgentException {
+        try {
+            return new EtcdOptions(settings.etcdEndpoints(), settings.etcdPrefix(), settings.etcdCaFile(),
+                    settings.etcdCertFile(), settings.etcdKeyFile(), settings.etcdUsername(), settings.etcdPassword());
+        } catch (IllegalArgumentException e) {
+            throw new AgentException(e.getMessage());
+        }
+    }
+
+    /** Fails before a lease is taken if the TUN or the port cannot be had, so a broken host holds no subnet. */
+    private static void checkDataPlaneCanStart(int port) throws AgentException {
+        if (!Files.exists(Path.of(TunDevice.CLONE_DEVICE))) {
+            throw new AgentException(TunDevice.CLONE_DEVICE + " does not exist: load the tun module (modprobe tun)"
+                    + " or, in a container, pass the device in (--device /dev/net/tun)");
+        }
+        try {
+            VxlanSocket.requirePortFree(port);
+        } catch (DataPlaneException e) {
+            throw new AgentException(e.getMessage());
+        }
+    }
+
+    private synchronized void teardown() {
+        ready = false;
+        while (!undo.isEmpty()) {
+            AutoCloseable c = undo.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("while undoing host setup: {}", message(e));
+            }
+        }
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+}

@@ -1,0 +1,67 @@
+package io.weft.dataplane.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything {@code weft run} was told, validated, independent of how it was parsed.
+ *
+ * @param device  the TUN name, or null for {@code weft.<VNI>}
+ * @param workers data-plane workers, or 0 for min(cores, 8)
+ */
+public record AgentSettings(
+        List<String> etcdEndpoints,
+        String etcdPrefix,
+        Path etcdCaFile,
+        Path etcdCertFile,
+        Path etcdKeyFile,
+        String etcdUsername,
+        String etcdPassword,
+        List<String> iface,
+        List<String> ifaceRegex,
+        String publicIp,
+        Path subnetFile,
+        Duration renewMargin,
+        boolean ipMasq,
+        boolean iptablesForwardRules,
+        Duration iptablesResync,
+        String healthzIp,
+        int healthzPort,
+        int verbosity,
+        Path runDir,
+        String device,
+        int workers,
+        int metricsPort,
+        boolean acceptUnknownVteps) {
+
+    public AgentSettings {
+        etcdEndpoints = List.copyOf(etcdEndpoints);
+        iface = List.copyOf(iface);
+        ifaceRegex = List.copyOf(ifaceRegex);
+        if (etcdEndpoints.isEmpty()) {
+            throw new IllegalArgumentException("-etcd-endpoints is empty; give at least one URL such as http://127.0.0.1:2379");
+        }
+        if (renewMargin.toMinutes() < 1 || renewMargin.toMinutes() > 1439) {
+            throw new IllegalArgumentException("-subnet-lease-renew-margin " + renewMargin.toMinutes()
+                    + " is out of range: it must be 1..1439 minutes");
+        }
+        checkPort("-healthz-port", healthzPort);
+        checkPort("--metrics-port", metricsPort);
+        if (workers < 0 || workers > 64) {
+            throw new IllegalArgumentException("--workers " + workers + " is out of range: 0 (automatic) .. 64");
+        }
+        if (device != null && (device.isEmpty() || device.length() > 15 || device.contains("/") || device.contains(" "))) {
+            throw new IllegalArgumentException("--device \"" + device + "\" is not a valid interface name (1-15 characters, no '/' or spaces)");
+        }
+        if (iptablesResync.isNegative() || iptablesResync.isZero()) {
+            throw new IllegalArgumentException("-iptables-resync must be at least 1 second");
+        }
+    }
+
+    private static void checkPort(String flag, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(flag + " " + port + " is out of range: 0 (off) .. 65535");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.weft.dataplane.agent;
+
+import io.weft.dataplane.DataPlane;
+import io.weft.fdb.NetworkConfig;
+import io.weft.fdb.PublishedTable;
+import io.weft.fdb.Subnet;
+import io.weft.fdb.registry.LeaseRegistry;
+import io.weft.vtep.MacAddress;
+
+import java.net.Inet4Address;
+
+/** What the running agent is, for the read-only views (control socket, metrics). */
+record AgentState(
+        DataPlane dataPlane,
+        PublishedTable table,
+        LeaseRegistry registry,
+        NetworkConfig config,
+        Subnet subnet,
+        MacAddress vtepMac,
+        String device,
+        String vtepAddress,
+        int port,
+        Inet4Address publicIp,
+        ExternalInterface underlay) {
+}

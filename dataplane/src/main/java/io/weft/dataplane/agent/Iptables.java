@@ -1,0 +1,112 @@
+package io.weft.dataplane.agent;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps a set of iptables chains in place: creates them, checks every rule each resync period and rebuilds a chain
+ * whose rules went missing (another tool flushed it, say), and removes everything on {@link #close()}.
+ */
+public final class Iptables implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Iptables.class);
+
+    /** A chain we own: the jump into it and its rules, in order. */
+    public record OwnedChain(String table, String chain, MasqueradeRules.Rule jump, List<MasqueradeRules.Rule> rules) {
+    }
+
+    private final List<OwnedChain> chains;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "weft-iptables");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Iptables(List<OwnedChain> chains) {
+        this.chains = List.copyOf(chains);
+    }
+
+    /** Whether this iptables knows {@code --random-fully} (iptables ≥ 1.6.2 with the kernel's support). */
+    public static boolean supportsRandomFully() {
+        Exec.Result r = Exec.run(List.of("iptables", "--version"));
+        if (!r.ok()) {
+            return false;
+        }
+        // "iptables v1.8.9 (nf_tables)"
+        String[] v = r.stdout().replaceAll("^[^0-9]*", "").split("[^0-9]+");
+        try {
+            int major = Integer.parseInt(v[0]);
+            int minor = Integer.parseInt(v[1]);
+            int patch = v.length > 2 ? Integer.parseInt(v[2]) : 0;
+            return major > 1 || (major == 1 && (minor > 6 || (minor == 6 && patch >= 2)));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Installs everything now (throwing a readable error if iptables refuses) and re-checks every period. */
+    public void start(long resyncSeconds) {
+        ensure();
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                ensure();
+            } catch (RuntimeException e) {
+                log.warn("iptables resync failed: {}", e.getMessage());
+            }
+        }, resyncSeconds, resyncSeconds, TimeUnit.SECONDS);
+    }
+
+    /** Makes every chain, rule and jump present; rebuilds a chain whose rules are not all there. */
+    public synchronized void ensure() {
+        for (OwnedChain c : chains) {
+            Exec.run(List.of("iptables", "-w", "5", "-t", c.table(), "-N", c.chain())); // exists already: fine
+            boolean complete = c.rules().stream().allMatch(r -> Exec.run(iptables(r.checkArgs())).ok());
+            if (!complete) {
+                Exec.require(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()), "flush " + c.chain());
+                for (MasqueradeRules.Rule r : c.rules()) {
+                    Exec.require(iptables(r.appendArgs()), "add a rule to " + c.chain());
+                }
+                log.info("iptables: (re)installed {} rules in {} {}", c.rules().size(), c.table(), c.chain());
+            }
+            if (!Exec.run(iptables(c.jump().checkArgs())).ok()) {
+                Exec.require(iptables(c.jump().appendArgs()), "add the jump to " + c.chain());
+            }
+        }
+    }
+
+    /** True if every chain, rule and jump is present. */
+    public boolean present() {
+        for (OwnedChain c : chains) {
+            if (!Exec.run(iptables(c.jump().checkArgs())).ok()
+                    || !c.rules().stream().allMatch(r -> Exec.run(iptables(r.checkArgs())).ok())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Removes the jumps and the chains. */
+    @Override
+    public synchronized void close() {
+        timer.shutdownNow();
+        for (OwnedChain c : chains) {
+            while (Exec.run(iptables(c.jump().deleteArgs())).ok()) {
+                // a jump may have been added twice by hand; remove every copy
+            }
+            Exec.run(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()));
+            Exec.run(List.of("iptables", "-w", "5", "-t", c.table(), "-X", c.chain()));
+        }
+    }
+
+    private static List<String> iptables(List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("iptables");
+        cmd.addAll(args);
+        return cmd;
+    }
+}

@@ -1,0 +1,76 @@
+package io.weft.dataplane.agent;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.weft.dataplane.DataPlaneStats;
+import io.weft.fdb.Peer;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Prometheus metrics, read at scrape time from the summed worker counters and the published table, so the hot path
+ * only increments its own plain fields.
+ */
+final class Metrics {
+    private Metrics() {
+    }
+
+    static PrometheusRegistry registry(AgentState s) {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        CounterWithCallback.builder().name("weft_peer_packets").help("VXLAN packets per peer and direction")
+                .labelNames("peer", "subnet", "direction")
+                .callback(cb -> forPeers(s, (p, ps) -> {
+                    cb.call(ps.txPackets(), p.lease().publicIp().getHostAddress(), p.subnet().toString(), "tx");
+                    cb.call(ps.rxPackets(), p.lease().publicIp().getHostAddress(), p.subnet().toString(), "rx");
+                })).register(registry);
+        CounterWithCallback.builder().name("weft_peer_bytes").help("VXLAN payload bytes per peer and direction")
+                .labelNames("peer", "subnet", "direction")
+                .callback(cb -> forPeers(s, (p, ps) -> {
+                    cb.call(ps.txBytes(), p.lease().publicIp().getHostAddress(), p.subnet().toString(), "tx");
+                    cb.call(ps.rxBytes(), p.lease().publicIp().getHostAddress(), p.subnet().toString(), "rx");
+                })).register(registry);
+        CounterWithCallback.builder().name("weft_drops").help("Dropped packets by reason")
+                .labelNames("reason")
+                .callback(cb -> {
+                    for (Map.Entry<String, Long> e : s.dataPlane().stats().counters().entrySet()) {
+                        if (e.getKey().startsWith("drop_")) {
+                            cb.call(e.getValue(), e.getKey().substring(5));
+                        }
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("weft_packets").help("Packets through the data plane by direction")
+                .labelNames("direction")
+                .callback(cb -> {
+                    DataPlaneStats st = s.dataPlane().stats();
+                    cb.call(st.counters().getOrDefault("tx_packets", 0L), "tx");
+                    cb.call(st.counters().getOrDefault("rx_packets", 0L), "rx");
+                }).register(registry);
+        GaugeWithCallback.builder().name("weft_lease_expiry_timestamp_seconds")
+                .help("When our subnet lease expires unless renewed (Unix time)")
+                .callback(cb -> {
+                    Instant e = s.registry().leaseExpiry();
+                    if (e != null) {
+                        cb.call(e.getEpochSecond());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("weft_watch_revision").help("The etcd revision the lease set is current to")
+                .callback(cb -> cb.call(s.registry().watchRevision())).register(registry);
+        GaugeWithCallback.builder().name("weft_table_peers").help("Peers in the forwarding table")
+                .callback(cb -> cb.call(s.table().current().size())).register(registry);
+        return registry;
+    }
+
+    private interface PeerVisitor {
+        void visit(Peer p, DataPlaneStats.PeerStats stats);
+    }
+
+    private static void forPeers(AgentState s, PeerVisitor v) {
+        DataPlaneStats stats = s.dataPlane().stats();
+        for (Peer p : s.table().current().peers()) {
+            v.visit(p, stats.peers().getOrDefault(p.lease().publicIp().getHostAddress(),
+                    new DataPlaneStats.PeerStats(0, 0, 0, 0)));
+        }
+    }
+}

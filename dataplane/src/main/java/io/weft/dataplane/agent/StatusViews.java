@@ -1,0 +1,128 @@
+package io.weft.dataplane.agent;
+
+import io.weft.dataplane.DataPlaneStats;
+import io.weft.dataplane.control.ControlServer;
+import io.weft.fdb.ForwardingTable;
+import io.weft.fdb.Peer;
+import io.weft.fdb.Subnet;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The control-socket commands: read-only views of the published table and the summed counters, shaped like the
+ * Linux tools a flannel user knows ({@code bridge fdb}, {@code ip neigh}, {@code ip route}).
+ */
+final class StatusViews {
+    private StatusViews() {
+    }
+
+    static void register(ControlServer control, AgentState s, PeerActivity activity) {
+        control.handle("fdb", req -> fdb(s))
+                .handle("neigh", req -> neigh(s))
+                .handle("routes", req -> routes(s))
+                .handle("peers", req -> peers(s, activity))
+                .handle("stats", req -> stats(s));
+    }
+
+    static Map<String, Object> fdb(AgentState s) {
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (ForwardingTable.FdbEntry e : s.table().current().fdb()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mac", e.mac().toString());
+            m.put("dst", e.dst().getHostAddress());
+            m.put("port", e.port());
+            m.put("state", "permanent");
+            m.put("subnet", e.subnet().toString());
+            entries.add(m);
+        }
+        return Map.of("device", s.device(), "entries", entries);
+    }
+
+    static Map<String, Object> neigh(AgentState s) {
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (ForwardingTable.NeighEntry e : s.table().current().neighbours()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", Subnet.formatAddress(e.address()));
+            m.put("lladdr", e.mac().toString());
+            m.put("state", "PERMANENT");
+            entries.add(m);
+        }
+        return Map.of("device", s.device(), "entries", entries);
+    }
+
+    static Map<String, Object> routes(AgentState s) {
+        List<Map<String, Object>> routes = new ArrayList<>();
+        Map<String, Object> kernel = new LinkedHashMap<>();
+        kernel.put("dst", s.config().network().toString());
+        kernel.put("src", s.vtepAddress());
+        kernel.put("kind", "kernel");
+        routes.add(kernel);
+        for (ForwardingTable.RouteEntry r : s.table().current().routes()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("dst", r.prefix().toString());
+            m.put("via", Subnet.formatAddress(r.gateway()));
+            m.put("peer", r.peer().lease().publicIp().getHostAddress() + ":" + s.port());
+            m.put("kind", "weft");
+            routes.add(m);
+        }
+        return Map.of("device", s.device(), "routes", routes);
+    }
+
+    static Map<String, Object> peers(AgentState s, PeerActivity activity) {
+        DataPlaneStats stats = s.dataPlane().stats();
+        Instant now = Instant.now();
+        List<Map<String, Object>> peers = new ArrayList<>();
+        for (Peer p : s.table().current().peers()) {
+            String ip = p.lease().publicIp().getHostAddress();
+            DataPlaneStats.PeerStats ps = stats.peers().getOrDefault(ip, new DataPlaneStats.PeerStats(0, 0, 0, 0));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("subnet", p.subnet().toString());
+            m.put("publicIp", ip);
+            m.put("vtepMac", p.vtepMac().toString());
+            m.put("txPackets", ps.txPackets());
+            m.put("txBytes", ps.txBytes());
+            m.put("rxPackets", ps.rxPackets());
+            m.put("rxBytes", ps.rxBytes());
+            Instant last = activity.lastRx(ip);
+            m.put("lastRx", last == null ? null : last.toString());
+            m.put("lastRxAgoSeconds", last == null ? null : Duration.between(last, now).toSeconds());
+            m.put("leaseExpiry", p.lease().expiry() == null ? null : p.lease().expiry().toString());
+            peers.add(m);
+        }
+        return Map.of("peers", peers);
+    }
+
+    static Map<String, Object> stats(AgentState s) {
+        DataPlaneStats stats = s.dataPlane().stats();
+        Map<String, Object> traffic = new LinkedHashMap<>();
+        Map<String, Object> drops = new LinkedHashMap<>();
+        for (Map.Entry<String, Long> e : stats.counters().entrySet()) {
+            if (e.getKey().startsWith("drop_")) {
+                drops.put(e.getKey().substring(5), e.getValue());
+            } else {
+                traffic.put(e.getKey(), e.getValue());
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("device", s.device());
+        out.put("subnet", s.subnet().toString());
+        out.put("vtepMac", s.vtepMac().toString());
+        out.put("publicIp", s.publicIp().getHostAddress());
+        out.put("underlay", s.underlay().name() + " " + s.underlay().address().getHostAddress());
+        out.put("port", s.port());
+        out.put("vni", s.config().backend().vni());
+        out.put("workers", s.dataPlane().config().workers());
+        out.put("peers", s.table().current().size());
+        out.put("traffic", traffic);
+        out.put("drops", drops);
+        Instant expiry = s.registry().leaseExpiry();
+        out.put("leaseExpiry", expiry == null ? null : expiry.toString());
+        out.put("watchRevision", s.registry().watchRevision());
+        return out;
+    }
+}

@@ -1,0 +1,114 @@
+package io.weft.dataplane.cli;
+
+import picocli.CommandLine.Option;
+
+import io.weft.dataplane.agent.AgentSettings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The options of {@code weft run}. Flags that flanneld has carry flanneld's names and defaults (reference §4) and
+ * are accepted with one or two dashes and from {@code FLANNELD_<FLAG>}; weft's own flags ({@code descriptionKey =
+ * "weft"}) read {@code WEFT_<FLAG>}.
+ */
+public final class RunOptions {
+    @Option(names = {"-etcd-endpoints", "--etcd-endpoints"}, split = ",", paramLabel = "URL",
+            defaultValue = "http://127.0.0.1:4001,http://127.0.0.1:2379",
+            description = "etcd endpoints, comma-separated (default: ${DEFAULT-VALUE})")
+    List<String> etcdEndpoints = new ArrayList<>();
+
+    @Option(names = {"-etcd-prefix", "--etcd-prefix"}, defaultValue = "/coreos.com/network",
+            description = "etcd key prefix (default: ${DEFAULT-VALUE})")
+    String etcdPrefix;
+
+    @Option(names = {"-etcd-cafile", "--etcd-cafile"}, description = "CA for etcd's TLS (used when cert and key are set)")
+    Path etcdCaFile;
+
+    @Option(names = {"-etcd-certfile", "--etcd-certfile"}, description = "client certificate for etcd's TLS")
+    Path etcdCertFile;
+
+    @Option(names = {"-etcd-keyfile", "--etcd-keyfile"}, description = "client key for etcd's TLS")
+    Path etcdKeyFile;
+
+    @Option(names = {"-etcd-username", "--etcd-username"}, description = "etcd user name")
+    String etcdUsername;
+
+    @Option(names = {"-etcd-password", "--etcd-password"}, description = "etcd password")
+    String etcdPassword;
+
+    @Option(names = {"-iface", "--iface"}, split = ",", paramLabel = "NAME|IP",
+            description = "underlay interface, by name or address; repeatable, the first that exists wins")
+    List<String> iface = new ArrayList<>();
+
+    @Option(names = {"-iface-regex", "--iface-regex"}, split = ",", paramLabel = "REGEX",
+            description = "regex matched against interface names and addresses; repeatable")
+    List<String> ifaceRegex = new ArrayList<>();
+
+    @Option(names = {"-public-ip", "--public-ip"}, paramLabel = "IP",
+            description = "address advertised in the lease (e.g. a cloud NAT's public address); packets are still sent from the interface address")
+    String publicIp;
+
+    @Option(names = {"-subnet-file", "--subnet-file"}, defaultValue = "/run/flannel/subnet.env",
+            description = "where to write the subnet.env for the flannel CNI plugin (default: ${DEFAULT-VALUE})")
+    Path subnetFile;
+
+    @Option(names = {"-subnet-lease-renew-margin", "--subnet-lease-renew-margin"}, defaultValue = "60", paramLabel = "MINUTES",
+            description = "renew the lease this many minutes before it expires, 1..1439 (default: ${DEFAULT-VALUE})")
+    int subnetLeaseRenewMarginMinutes;
+
+    @Option(names = {"-ip-masq", "--ip-masq"}, arity = "0..1", fallbackValue = "true", defaultValue = "false",
+            description = "install flannel's FLANNEL-POSTRTG masquerade rules")
+    boolean ipMasq;
+
+    @Option(names = {"-iptables-forward-rules", "--iptables-forward-rules"}, arity = "0..1", fallbackValue = "true",
+            defaultValue = "true", description = "install flannel's FLANNEL-FWD accept rules (default: ${DEFAULT-VALUE})")
+    boolean iptablesForwardRules;
+
+    @Option(names = {"-iptables-resync", "--iptables-resync"}, defaultValue = "5", paramLabel = "SECONDS",
+            description = "how often the iptables rules are checked and restored (default: ${DEFAULT-VALUE})")
+    int iptablesResyncSeconds;
+
+    @Option(names = {"-healthz-ip", "--healthz-ip"}, defaultValue = "0.0.0.0",
+            description = "address of the /healthz and /readyz endpoint (default: ${DEFAULT-VALUE})")
+    String healthzIp;
+
+    @Option(names = {"-healthz-port", "--healthz-port"}, defaultValue = "0",
+            description = "port of the /healthz and /readyz endpoint, 0 = off (default: ${DEFAULT-VALUE})")
+    int healthzPort;
+
+    @Option(names = {"-v", "--v"}, defaultValue = "0", paramLabel = "LEVEL",
+            description = "log verbosity as flanneld's -v: 0 info, 1+ debug")
+    int verbosity;
+
+    @Option(names = {"--run-dir", "-run-dir"}, descriptionKey = "weft", defaultValue = "/run/weft",
+            description = "control socket and state (default: ${DEFAULT-VALUE})")
+    Path runDir;
+
+    @Option(names = {"--device", "-device"}, descriptionKey = "weft", paramLabel = "NAME",
+            description = "TUN device name (default: weft.<VNI>)")
+    String device;
+
+    @Option(names = {"--workers", "-workers"}, descriptionKey = "weft", defaultValue = "0",
+            description = "data-plane worker threads (default: the number of cores, at most 8)")
+    int workers;
+
+    @Option(names = {"--metrics-port", "-metrics-port"}, descriptionKey = "weft", defaultValue = "0",
+            description = "Prometheus /metrics port on -healthz-ip, 0 = off (default: ${DEFAULT-VALUE})")
+    int metricsPort;
+
+    @Option(names = {"--accept-unknown-vteps", "-accept-unknown-vteps"}, descriptionKey = "weft", arity = "0..1",
+            fallbackValue = "true", defaultValue = "false",
+            description = "accept VXLAN packets from addresses that are no peer's PublicIP (default: ${DEFAULT-VALUE})")
+    boolean acceptUnknownVteps;
+
+    /** The validated settings; throws IllegalArgumentException with a message naming the flag. */
+    public AgentSettings toSettings() {
+        return new AgentSettings(etcdEndpoints, etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
+                etcdPassword, iface, ifaceRegex, publicIp, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
+                ipMasq, iptablesForwardRules, Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort,
+                verbosity, runDir, device, workers, metricsPort, acceptUnknownVteps);
+    }
+}

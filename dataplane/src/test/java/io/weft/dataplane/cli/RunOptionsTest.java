@@ -1,0 +1,140 @@
+package io.weft.dataplane.cli;
+
+import io.weft.dataplane.agent.AgentSettings;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RunOptionsTest {
+
+    private static AgentSettings parse(Map<String, String> env, String... args) {
+        CommandLine cli = WeftMain.commandLine(env);
+        CommandLine.ParseResult pr = cli.parseArgs(args);
+        RunCommand run = (RunCommand) pr.subcommand().commandSpec().userObject();
+        return run.options().toSettings();
+    }
+
+    @Test
+    void flanneldDefaultsApplyWhenNothingIsGiven() {
+        AgentSettings s = parse(Map.of(), "run");
+        assertThat(s.etcdEndpoints()).containsExactly("http://127.0.0.1:4001", "http://127.0.0.1:2379");
+        assertThat(s.etcdPrefix()).isEqualTo("/coreos.com/network");
+        assertThat(s.subnetFile()).isEqualTo(Path.of("/run/flannel/subnet.env"));
+        assertThat(s.renewMargin().toMinutes()).isEqualTo(60);
+        assertThat(s.ipMasq()).isFalse();
+        assertThat(s.iptablesForwardRules()).isTrue();
+        assertThat(s.healthzIp()).isEqualTo("0.0.0.0");
+        assertThat(s.healthzPort()).isZero();
+        assertThat(s.runDir()).isEqualTo(Path.of("/run/weft"));
+        assertThat(s.device()).isNull();
+    }
+
+    @Test
+    void flagsWorkWithOneOrTwoDashesAndWithEqualsSigns() {
+        AgentSettings one = parse(Map.of(), "run", "-etcd-endpoints", "http://10.0.0.1:2379,http://10.0.0.2:2379",
+                "-etcd-prefix=/my/net", "-iface", "eth1", "-iface", "10.0.0.5", "-public-ip", "203.0.113.7", "-ip-masq",
+                "-subnet-lease-renew-margin", "30", "-healthz-port", "8471");
+        AgentSettings two = parse(Map.of(), "run", "--etcd-endpoints=http://10.0.0.1:2379,http://10.0.0.2:2379",
+                "--etcd-prefix", "/my/net", "--iface=eth1,10.0.0.5", "--public-ip=203.0.113.7", "--ip-masq=true",
+                "--subnet-lease-renew-margin=30", "--healthz-port=8471");
+        for (AgentSettings s : List.of(one, two)) {
+            assertThat(s.etcdEndpoints()).containsExactly("http://10.0.0.1:2379", "http://10.0.0.2:2379");
+            assertThat(s.etcdPrefix()).isEqualTo("/my/net");
+            assertThat(s.iface()).containsExactly("eth1", "10.0.0.5");
+            assertThat(s.publicIp()).isEqualTo("203.0.113.7");
+            assertThat(s.ipMasq()).isTrue();
+            assertThat(s.renewMargin().toMinutes()).isEqualTo(30);
+            assertThat(s.healthzPort()).isEqualTo(8471);
+        }
+    }
+
+    @Test
+    void flanneldEnvironmentVariablesSetDefaultsAndFlagsOverrideThem() {
+        Map<String, String> env = Map.of(
+                "FLANNELD_ETCD_ENDPOINTS", "http://192.0.2.1:2379",
+                "FLANNELD_ETCD_PREFIX", "/env/net",
+                "FLANNELD_IP_MASQ", "true",
+                "FLANNELD_IPTABLES_FORWARD_RULES", "false",
+                "FLANNELD_SUBNET_FILE", "/tmp/x/subnet.env",
+                "FLANNELD_IFACE", "eth7",
+                "WEFT_RUN_DIR", "/tmp/weft-run",
+                "WEFT_WORKERS", "2");
+        AgentSettings s = parse(env, "run", "-etcd-prefix", "/flag/net");
+        assertThat(s.etcdEndpoints()).containsExactly("http://192.0.2.1:2379");
+        assertThat(s.etcdPrefix()).isEqualTo("/flag/net");
+        assertThat(s.ipMasq()).isTrue();
+        assertThat(s.iptablesForwardRules()).isFalse();
+        assertThat(s.subnetFile()).isEqualTo(Path.of("/tmp/x/subnet.env"));
+        assertThat(s.iface()).containsExactly("eth7");
+        assertThat(s.runDir()).isEqualTo(Path.of("/tmp/weft-run"));
+        assertThat(s.workers()).isEqualTo(2);
+    }
+
+    @Test
+    void outOfRangeValuesNameTheFlag() {
+        assertThatThrownBy(() -> parse(Map.of(), "run", "-subnet-lease-renew-margin", "1440"))
+                .hasMessageContaining("-subnet-lease-renew-margin 1440").hasMessageContaining("1..1439");
+        assertThatThrownBy(() -> parse(Map.of(), "run", "--device", "a-name-that-is-too-long"))
+                .hasMessageContaining("--device").hasMessageContaining("1-15 characters");
+        assertThatThrownBy(() -> parse(Map.of(), "run", "-healthz-port", "70000"))
+                .hasMessageContaining("-healthz-port 70000");
+    }
+
+    @Test
+    void anUnimplementedFlanneldFlagIsRefusedByName() {
+        Result r = execute(Map.of(), "run", "-kube-subnet-mgr");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).contains("flanneld flag -kube-subnet-mgr is not supported by weft")
+                .contains("etcd subnet manager");
+
+        Result r2 = execute(Map.of(), "run", "--iface-can-reach=10.0.0.1");
+        assertThat(r2.code).isEqualTo(2);
+        assertThat(r2.err).contains("-iface-can-reach");
+    }
+
+    @Test
+    void anUnimplementedFlanneldVariableIsRefusedButAHarmlessValueIsNot() {
+        Result r = execute(Map.of("FLANNELD_KUBE_SUBNET_MGR", "true"), "run", "--help");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).contains("FLANNELD_KUBE_SUBNET_MGR").contains("-kube-subnet-mgr");
+
+        Result ok = execute(Map.of("FLANNELD_KUBE_SUBNET_MGR", "false"), "run", "--help");
+        assertThat(ok.code).isZero();
+        assertThat(ok.out).contains("-etcd-endpoints").contains("--run-dir");
+    }
+
+    @Test
+    void anUnknownFlagIsAnErrorWithTheFlagNamed() {
+        Result r = execute(Map.of(), "run", "-no-such-flag");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).contains("-no-such-flag");
+    }
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result execute(Map<String, String> env, String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = WeftMain.execute(args, env);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
