@@ -1,0 +1,54 @@
+package io.weft.benchmarks.harness;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * A path through the rig that iperf3 and ping cross: which tunnel carries it and on which side the client runs.
+ * Labels are ASCII so that the table prints in any terminal.
+ */
+enum BenchPath {
+    VETH("veth", "veth", TunnelKind.VETH, Rig.Side.A, false),
+    KERNEL("kernel-vxlan", "kernel VXLAN", TunnelKind.KERNEL_VXLAN, Rig.Side.A, false),
+    WEFT_TO_KERNEL("weft-to-kernel", "weft->kernel", TunnelKind.WEFT_KERNEL, Rig.Side.A, true),
+    KERNEL_TO_WEFT("kernel-to-weft", "kernel->weft", TunnelKind.WEFT_KERNEL, Rig.Side.B, true),
+    WEFT_WEFT("weft-weft", "weft<->weft", TunnelKind.WEFT_WEFT, Rig.Side.A, true),
+    OPENVPN("openvpn", "OpenVPN", TunnelKind.OPENVPN, Rig.Side.A, true),
+    SOCAT("socat-tun", "socat TUN", TunnelKind.SOCAT, Rig.Side.A, true);
+
+    /** Stable id for files and the {@code --paths} option. */
+    final String id;
+    final String label;
+    final TunnelKind tunnel;
+    /** Where the iperf3 client and ping run; the server is on the other side. */
+    final Rig.Side client;
+    /** Figures are also shown as a ratio to kernel VXLAN (the user-space tunnels). */
+    final boolean comparedToKernel;
+
+    BenchPath(String id, String label, TunnelKind tunnel, Rig.Side client, boolean comparedToKernel) {
+        this.id = id;
+        this.label = label;
+        this.tunnel = tunnel;
+        this.client = client;
+        this.comparedToKernel = comparedToKernel;
+    }
+
+    boolean isWeft() {
+        return tunnel == TunnelKind.WEFT_KERNEL || tunnel == TunnelKind.WEFT_WEFT;
+    }
+
+    static BenchPath byId(String id) {
+        for (BenchPath p : values()) {
+            if (p.id.equals(id.trim().toLowerCase(Locale.ROOT))) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("unknown path '" + id + "'; the paths are: " + ids(Arrays.asList(values())));
+    }
+
+    static String ids(List<BenchPath> paths) {
+        return paths.stream().map(p -> p.id).collect(Collectors.joining(","));
+    }
+}

@@ -1,0 +1,79 @@
+package io.weft.benchmarks.harness;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs iperf3 between the rig's namespaces. Every run is bounded: {@code -t} plus a hard process time limit. */
+final class Iperf3 {
+    static final int PORT = 5201;
+    /** Slack over {@code -t} for connection set-up, the result exchange and a slow, busy machine. */
+    private static final long SLACK_SECONDS = 30;
+    private static final int ATTEMPTS = 3;
+
+    /** One kind of iperf3 test. {@code udpLength} 0 means TCP. */
+    record Test(int streams, boolean reverse, int udpLength) {
+        static final Test TCP1 = new Test(1, false, 0);
+        static final Test TCP1_REV = new Test(1, true, 0);
+        static final Test TCP4 = new Test(4, false, 0);
+        static final Test TCP4_REV = new Test(4, true, 0);
+        static final Test UDP1400 = new Test(1, false, 1400);
+        static final Test UDP64 = new Test(1, false, 64);
+
+        /** The client arguments after {@code -c <server>}. */
+        List<String> arguments(int seconds) {
+            List<String> a = new ArrayList<>(List.of("-p", Integer.toString(PORT), "-t", Integer.toString(seconds), "-J",
+                    "--connect-timeout", "5000"));
+            if (streams > 1) {
+                a.addAll(List.of("-P", Integer.toString(streams)));
+            }
+            if (reverse) {
+                a.add("-R");
+            }
+            if (udpLength > 0) {
+                a.addAll(List.of("-u", "-b", "0", "-l", Integer.toString(udpLength)));
+            }
+            return a;
+        }
+    }
+
+    private Iperf3() {
+    }
+
+    /** An iperf3 server listening in {@code ns} until closed. */
+    static ServiceProcess startServer(Netns ns) {
+        // --idle-timeout: a server wedged by an aborted test restarts by itself instead of refusing every later test.
+        return ServiceProcess.start(ns, "iperf3-server", List.of("iperf3", "-s", "-p", Integer.toString(PORT), "--idle-timeout", "30"));
+    }
+
+    /**
+     * Runs one test from {@code client} to {@code server}. A refused or "busy" start (the server still closing the
+     * previous test) is retried a bounded number of times.
+     */
+    static Iperf3Result run(Netns client, String server, Test test, int seconds) {
+        List<String> cmd = new ArrayList<>(List.of("iperf3", "-c", server));
+        cmd.addAll(test.arguments(seconds));
+        BenchException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            Cmd.Result r = client.exec(seconds + SLACK_SECONDS, cmd);
+            if (r.timedOut()) {
+                throw new BenchException("iperf3 " + String.join(" ", test.arguments(seconds)) + " to " + server
+                        + " did not finish within " + (seconds + SLACK_SECONDS) + " s");
+            }
+            try {
+                return Iperf3Result.parse(r.stdout().isBlank() ? "{\"error\":" + quote(r.stderr().strip()) + "}" : r.stdout());
+            } catch (BenchException e) {
+                last = e;
+                String m = e.getMessage().toLowerCase(java.util.Locale.ROOT);
+                if (!(m.contains("busy") || m.contains("unable to connect") || m.contains("refused"))) {
+                    throw e;
+                }
+                PointToPointTunnel.sleep(1000);
+            }
+        }
+        throw last;
+    }
+
+    private static String quote(String s) {
+        return Json.MAPPER.getNodeFactory().textNode(s.isEmpty() ? "no output" : s).toString();
+    }
+}

@@ -1,0 +1,121 @@
+package io.weft.benchmarks.harness;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Takes every figure of one path once (one run): TCP 1 and 4 streams both ways, UDP flood at 1400 and 64 bytes,
+ * ping RTTs, and for user-space tunnels CPU seconds per GB over the TCP tests and peak RSS. A test that fails is
+ * recorded as an error of the path and the others go on.
+ */
+final class PathMeasurement {
+    private static final long REACH_SECONDS = 15;
+    private static final int WARMUP_SECONDS = 1;
+
+    private final Rig rig;
+    private final BenchResults results;
+    private final int seconds;
+    private final PrintStream log;
+
+    PathMeasurement(Rig rig, BenchResults results, int seconds, PrintStream log) {
+        this.rig = rig;
+        this.results = results;
+        this.seconds = seconds;
+        this.log = log;
+    }
+
+    void measure(BenchPath path, Tunnel tunnel) {
+        Netns client = rig.ns(path.client);
+        Netns serverNs = rig.ns(path.client.other());
+        String server = tunnel.addressOf(path.client.other());
+        awaitReachable(client, server);
+        try (ServiceProcess iperf3Server = Iperf3.startServer(serverNs)) {
+            // Not recorded: lets a JIT compile weft's loops and TCP open its windows, the same for every path.
+            attempt(path, "warm-up", () -> {
+                Iperf3.run(client, server, Iperf3.Test.TCP1, WARMUP_SECONDS);
+                Iperf3.run(client, server, Iperf3.Test.TCP1_REV, WARMUP_SECONDS);
+            });
+            List<ServiceProcess> processes = tunnel.processes();
+            double[] cpuBefore = {Double.NaN};
+            if (!processes.isEmpty()) {
+                attempt(path, "CPU time", () -> cpuBefore[0] = cpuSeconds(processes));
+            }
+            long[] bytes = {0};
+            tcp(path, client, server, Iperf3.Test.TCP1, Figure.TCP1_FWD, bytes);
+            tcp(path, client, server, Iperf3.Test.TCP1_REV, Figure.TCP1_REV, bytes);
+            tcp(path, client, server, Iperf3.Test.TCP4, Figure.TCP4_FWD, bytes);
+            tcp(path, client, server, Iperf3.Test.TCP4_REV, Figure.TCP4_REV, bytes);
+            if (!Double.isNaN(cpuBefore[0]) && bytes[0] > 0) {
+                // CPU of the tunnel's processes (both ends where both are user space) per GB of iperf3 payload.
+                attempt(path, "CPU time", () -> results.add(path, Figure.CPU_PER_GB,
+                        (cpuSeconds(processes) - cpuBefore[0]) / (bytes[0] / 1e9)));
+            }
+            udp(path, client, server, Iperf3.Test.UDP1400, Figure.UDP1400_PPS, Figure.UDP1400_LOSS);
+            udp(path, client, server, Iperf3.Test.UDP64, Figure.UDP64_PPS, Figure.UDP64_LOSS);
+            attempt(path, "ping", () -> {
+                List<Double> rtts = Ping.roundTripsMicros(client, server, seconds * 100);
+                results.add(path, Figure.LATENCY_P50, Summary.percentile(rtts, 50));
+                results.add(path, Figure.LATENCY_P99, Summary.percentile(rtts, 99));
+            });
+            if (!processes.isEmpty()) {
+                attempt(path, "peak RSS", () -> results.add(path, Figure.PEAK_RSS,
+                        processes.stream().mapToLong(p -> ProcStat.peakRssKiB(p.pid())).max().orElse(0) / 1024.0));
+            }
+        }
+    }
+
+    private void tcp(BenchPath path, Netns client, String server, Iperf3.Test test, Figure figure, long[] bytes) {
+        attempt(path, figure.label, () -> {
+            Iperf3Result r = Iperf3.run(client, server, test, seconds);
+            results.add(path, figure, r.gigabitsPerSecond());
+            bytes[0] += r.bytes();
+            log.printf("    %-18s %8.2f Gb/s%n", figure.label, r.gigabitsPerSecond());
+        });
+    }
+
+    private void udp(BenchPath path, Netns client, String server, Iperf3.Test test, Figure pps, Figure loss) {
+        attempt(path, pps.label, () -> {
+            Iperf3Result r = Iperf3.run(client, server, test, seconds);
+            results.add(path, pps, r.udpKiloPacketsPerSecond());
+            results.add(path, loss, r.udpLossPercent());
+            log.printf("    %-18s %8.1f kpps, %.1f %% lost%n", pps.label, r.udpKiloPacketsPerSecond(), r.udpLossPercent());
+        });
+    }
+
+    private void attempt(BenchPath path, String what, Runnable step) {
+        try {
+            step.run();
+        } catch (BenchException e) {
+            results.error(path, what + ": " + e.getMessage());
+            log.printf("    %s failed: %s%n", what, e.getMessage());
+        }
+    }
+
+    private static double cpuSeconds(List<ServiceProcess> processes) {
+        double sum = 0;
+        for (ServiceProcess p : processes) {
+            sum += ProcStat.cpuSeconds(p.pid());
+        }
+        return sum;
+    }
+
+    private void awaitReachable(Netns client, String server) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(REACH_SECONDS);
+        while (!Ping.answers(client, server)) {
+            if (System.nanoTime() > deadline) {
+                throw new BenchException(server + " does not answer ping from " + client.name() + " within " + REACH_SECONDS + " s");
+            }
+            PointToPointTunnel.sleep(200);
+        }
+    }
+
+    /** Reads the tunnel's diagnostics into the results (after the tunnel's paths, before it is closed). */
+    static void keepDiagnostics(BenchResults results, List<BenchPath> paths, Tunnel tunnel) {
+        Map<String, Object> d = tunnel.diagnostics();
+        for (BenchPath p : paths) {
+            results.diagnostics(p, d);
+        }
+    }
+}
