@@ -67,7 +67,9 @@ public final class Agent {
         try {
             start();
         } catch (AgentException | RuntimeException | IOException | InterruptedException e) {
+            // A failed start undoes what it did, quietly: the one line the operator sees is the cause.
             teardown();
+            stopped.countDown();
             throw e instanceof AgentException ? e : new AgentException(message(e), e);
         }
         stopped.await();
@@ -98,7 +100,9 @@ public final class Agent {
                 ext.address().getHostAddress(), ext.mtu(), publicIp.getHostAddress());
 
         LeaseRegistry registry = LeaseRegistry.connect(etcdOptions(),
-                RegistrySettings.defaults().withRenewMargin(settings.renewMargin()));
+                RegistrySettings.defaults().withRenewMargin(settings.renewMargin())
+                        // an unreachable etcd is then reported every few seconds, not every ten
+                        .withRequestTimeout(java.time.Duration.ofSeconds(4)));
         undo.push(registry);
         NetworkConfig config;
         try {

@@ -3,6 +3,7 @@ package io.weft.dataplane.cli;
 import picocli.CommandLine.Option;
 
 import io.weft.dataplane.agent.AgentSettings;
+import io.weft.fdb.registry.EtcdOptions;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,10 +16,11 @@ import java.util.List;
  * "weft"}) read {@code WEFT_<FLAG>}.
  */
 public final class RunOptions {
-    @Option(names = {"-etcd-endpoints", "--etcd-endpoints"}, split = ",", paramLabel = "URL",
+    // A String, not a List: given twice, the last one wins, as with Go's flag package (flanneld).
+    @Option(names = {"-etcd-endpoints", "--etcd-endpoints"}, paramLabel = "URL[,URL...]",
             defaultValue = "http://127.0.0.1:4001,http://127.0.0.1:2379",
             description = "etcd endpoints, comma-separated (default: ${DEFAULT-VALUE})")
-    List<String> etcdEndpoints = new ArrayList<>();
+    String etcdEndpoints;
 
     @Option(names = {"-etcd-prefix", "--etcd-prefix"}, defaultValue = "/coreos.com/network",
             description = "etcd key prefix (default: ${DEFAULT-VALUE})")
@@ -106,7 +108,7 @@ public final class RunOptions {
 
     /** The validated settings; throws IllegalArgumentException with a message naming the flag. */
     public AgentSettings toSettings() {
-        return new AgentSettings(etcdEndpoints, etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
+        return new AgentSettings(EtcdOptions.parseEndpoints(etcdEndpoints), etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
                 etcdPassword, iface, ifaceRegex, publicIp, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
                 ipMasq, iptablesForwardRules, Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort,
                 verbosity, runDir, device, workers, metricsPort, acceptUnknownVteps);

@@ -51,6 +51,8 @@ public final class WeftMain implements Runnable {
     public static CommandLine commandLine(Map<String, String> env) {
         CommandLine cli = new CommandLine(new WeftMain());
         cli.setDefaultValueProvider(new FlanneldFlags.EnvironmentDefaults(env));
+        // A flag given twice keeps its last value, as Go's flag package (flanneld) does.
+        cli.setOverwrittenOptionsAllowed(true);
         return cli;
     }
 

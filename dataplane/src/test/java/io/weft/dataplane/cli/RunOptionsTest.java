@@ -58,6 +58,14 @@ class RunOptionsTest {
     }
 
     @Test
+    void aFlagGivenTwiceKeepsTheLastValueAsGoFlagsDoButIfaceAccumulates() {
+        AgentSettings s = parse(Map.of(), "run", "-etcd-endpoints", "http://10.0.0.1:2379",
+                "-etcd-endpoints", "http://10.0.0.9:2379", "-iface", "eth0", "-iface", "eth1");
+        assertThat(s.etcdEndpoints()).containsExactly("http://10.0.0.9:2379");
+        assertThat(s.iface()).containsExactly("eth0", "eth1");
+    }
+
+    @Test
     void flanneldEnvironmentVariablesSetDefaultsAndFlagsOverrideThem() {
         Map<String, String> env = Map.of(
                 "FLANNELD_ETCD_ENDPOINTS", "http://192.0.2.1:2379",
