@@ -152,7 +152,7 @@ public final class BenchMain {
                     log.printf("bench: %s: %s%n", p.label, e.getMessage());
                 }
             }
-            PathMeasurement.keepDiagnostics(results, carried, tunnel);
+            PathMeasurement.keepDiagnostics(results, carried, tunnel, run);
         } finally {
             openTunnel.set(null);
             tunnel.close();

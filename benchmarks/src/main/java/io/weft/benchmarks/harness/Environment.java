@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Where and on what the figures were taken, recorded with them.
@@ -23,7 +24,7 @@ record Environment(String date, String host, String kernel, String cpuModel, int
         String iperf3, String loadAverage) {
 
     static Environment collect(Path repo, ZonedDateTime now) {
-        return new Environment(now.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), hostName(),
+        return new Environment(now.truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), hostName(),
                 firstLine(Cmd.run(5, "uname", "-r").stdout()), cpuModel(readOrEmpty(Path.of("/proc/cpuinfo"))),
                 Runtime.getRuntime().availableProcessors(), weftCommit(repo),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),

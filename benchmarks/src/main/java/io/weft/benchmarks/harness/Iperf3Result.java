@@ -11,9 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param seconds       the receiver's test duration
  * @param udpPackets    UDP: datagrams the receiver accounted for (received + lost); 0 for TCP
  * @param udpLost       UDP: datagrams lost
+ * @param udpLossPercent UDP: iperf3's own {@code lost_percent} (lost over datagrams sent), 0 for TCP
  * @param retransmits   TCP: sender retransmits ({@code end.sum_sent.retransmits}), -1 if not reported
  */
-record Iperf3Result(double bitsPerSecond, long bytes, double seconds, long udpPackets, long udpLost, long retransmits) {
+record Iperf3Result(double bitsPerSecond, long bytes, double seconds, long udpPackets, long udpLost, double udpLossPercent,
+        long retransmits) {
 
     static Iperf3Result parse(String json) {
         JsonNode root = Json.parse(json, "iperf3 output");
@@ -27,7 +29,8 @@ record Iperf3Result(double bitsPerSecond, long bytes, double seconds, long udpPa
         JsonNode sent = root.path("end").path("sum_sent");
         return new Iperf3Result(received.path("bits_per_second").asDouble(), received.path("bytes").asLong(),
                 received.path("seconds").asDouble(), received.path("packets").asLong(0),
-                received.path("lost_packets").asLong(0), sent.path("retransmits").asLong(-1));
+                received.path("lost_packets").asLong(0), received.path("lost_percent").asDouble(0),
+                sent.path("retransmits").asLong(-1));
     }
 
     double gigabitsPerSecond() {
@@ -37,10 +40,5 @@ record Iperf3Result(double bitsPerSecond, long bytes, double seconds, long udpPa
     /** Datagrams that arrived, per second, in thousands. */
     double udpKiloPacketsPerSecond() {
         return seconds <= 0 ? 0 : (udpPackets - udpLost) / seconds / 1e3;
-    }
-
-    /** Lost datagrams as a percentage of those sent. */
-    double udpLossPercent() {
-        return udpPackets <= 0 ? 0 : 100.0 * udpLost / udpPackets;
     }
 }

@@ -3,7 +3,6 @@ package io.weft.benchmarks.harness;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -40,8 +39,7 @@ final class JmhSummary {
             String name = b.path("benchmark").asText();
             int cls = name.lastIndexOf('.', name.lastIndexOf('.') - 1);
             StringJoiner params = new StringJoiner(",");
-            for (Iterator<Map.Entry<String, JsonNode>> it = b.path("params").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : b.path("params").properties()) {
                 params.add(e.getKey() + "=" + e.getValue().asText());
             }
             JsonNode primary = b.path("primaryMetric");

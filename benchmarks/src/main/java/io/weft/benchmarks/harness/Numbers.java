@@ -27,9 +27,9 @@ final class Numbers {
         return new BigDecimal(v).round(new MathContext(2)).stripTrailingZeros().toPlainString();
     }
 
-    /** A ratio: "0.17x". */
+    /** A ratio: "0.17x", "3.01x", "172x". */
     static String ratio(double r) {
-        return String.format(Locale.ROOT, "%.2fx", r);
+        return String.format(Locale.ROOT, Math.abs(r) >= 10 ? "%.0fx" : "%.2fx", r);
     }
 
     /** For CSV and JSON: six significant digits, plain notation, no trailing zeros. */

@@ -31,7 +31,8 @@ final class PathMeasurement {
         Netns serverNs = rig.ns(path.client.other());
         String server = tunnel.addressOf(path.client.other());
         awaitReachable(client, server);
-        try (ServiceProcess iperf3Server = Iperf3.startServer(serverNs)) {
+        ServiceProcess iperf3Server = Iperf3.startServer(serverNs);
+        try {
             // Not recorded: lets a JIT compile weft's loops and TCP open its windows, the same for every path.
             attempt(path, "warm-up", () -> {
                 Iperf3.run(client, server, Iperf3.Test.TCP1, WARMUP_SECONDS);
@@ -63,6 +64,8 @@ final class PathMeasurement {
                 attempt(path, "peak RSS", () -> results.add(path, Figure.PEAK_RSS,
                         processes.stream().mapToLong(p -> ProcStat.peakRssKiB(p.pid())).max().orElse(0) / 1024.0));
             }
+        } finally {
+            iperf3Server.close();
         }
     }
 
@@ -111,11 +114,21 @@ final class PathMeasurement {
         }
     }
 
-    /** Reads the tunnel's diagnostics into the results (after the tunnel's paths, before it is closed). */
-    static void keepDiagnostics(BenchResults results, List<BenchPath> paths, Tunnel tunnel) {
+    /**
+     * Reads the tunnel's diagnostics (weft's counters) into the results, after all the paths it carries in this run
+     * and before it is closed: the counters cover every path on the tunnel in that run.
+     */
+    static void keepDiagnostics(BenchResults results, List<BenchPath> paths, Tunnel tunnel, int run) {
         Map<String, Object> d = tunnel.diagnostics();
+        if (d.isEmpty()) {
+            return;
+        }
+        Map<String, Object> entry = new java.util.LinkedHashMap<>();
+        entry.put("run", run);
+        entry.put("paths_on_this_tunnel", BenchPath.ids(paths));
+        entry.putAll(d);
         for (BenchPath p : paths) {
-            results.diagnostics(p, d);
+            results.diagnostics(p, entry);
         }
     }
 }

@@ -140,7 +140,7 @@ enum TunnelKind {
             Map<String, Object> d = new LinkedHashMap<>();
             for (WeftHost w : wefts) {
                 String stats = w.stats();
-                d.put(w.process().name + "_stats", stats == null ? "no answer" : Json.parseOrText(stats));
+                d.put(w.process().name.replace('-', '_') + "_counters", stats == null ? "no answer" : Json.parseOrText(stats));
             }
             return d;
         }
