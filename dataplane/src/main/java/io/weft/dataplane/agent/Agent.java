@@ -204,7 +204,17 @@ public final class Agent {
                 control.socketPath());
     }
 
-    private Inet4Address publicIp(ExternalInterface ext) throws AgentException {
+    private Inet4Address publicIp(ExternalInterface ext) throws AgentException, InterruptedException {
+        if (settings.publicIpFrom() != null && !settings.publicIpFrom().isBlank()) {
+            try {
+                Inet4Address found = PublicAddress.fetch(settings.publicIpFrom(), PublicAddress.DEFAULT_TIMEOUT,
+                        PublicAddress.DEFAULT_ATTEMPTS);
+                log.info("public address {} (from {})", found.getHostAddress(), settings.publicIpFrom());
+                return found;
+            } catch (PublicAddress.Unavailable e) {
+                throw new AgentException(e.getMessage());
+            }
+        }
         if (settings.publicIp() == null || settings.publicIp().isBlank()) {
             return ext.address();
         }

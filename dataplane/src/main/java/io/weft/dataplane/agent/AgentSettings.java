@@ -7,6 +7,7 @@ import java.util.List;
 /**
  * Everything {@code weft run} was told, validated, independent of how it was parsed.
  *
+ * @param publicIpFrom a URL that answers our public address as plain text (like ip.sb), or null
  * @param device  the TUN name, or null for {@code weft.<VNI>}
  * @param workers data-plane workers, or 0 for min(cores, 8)
  */
@@ -21,6 +22,7 @@ public record AgentSettings(
         List<String> iface,
         List<String> ifaceRegex,
         String publicIp,
+        String publicIpFrom,
         Path subnetFile,
         Duration renewMargin,
         boolean ipMasq,
@@ -39,6 +41,10 @@ public record AgentSettings(
         etcdEndpoints = List.copyOf(etcdEndpoints);
         iface = List.copyOf(iface);
         ifaceRegex = List.copyOf(ifaceRegex);
+        if (publicIp != null && !publicIp.isBlank() && publicIpFrom != null && !publicIpFrom.isBlank()) {
+            throw new IllegalArgumentException("-public-ip and --public-ip-from both given; use one: the address itself,"
+                    + " or a URL that prints it");
+        }
         if (etcdEndpoints.isEmpty()) {
             throw new IllegalArgumentException("-etcd-endpoints is empty; give at least one URL such as http://127.0.0.1:2379");
         }

@@ -53,6 +53,11 @@ public final class RunOptions {
             description = "address advertised in the lease (e.g. a cloud NAT's public address); packets are still sent from the interface address")
     String publicIp;
 
+    @Option(names = {"--public-ip-from", "-public-ip-from"}, descriptionKey = "weft", paramLabel = "URL",
+            description = "fetch the address to advertise from this URL, which answers it as plain text (like 'curl ip.sb');"
+                    + " for hosts behind a cloud NAT. Not with -public-ip")
+    String publicIpFrom;
+
     @Option(names = {"-subnet-file", "--subnet-file"}, defaultValue = "/run/flannel/subnet.env",
             description = "where to write the subnet.env for the flannel CNI plugin (default: ${DEFAULT-VALUE})")
     Path subnetFile;
@@ -109,7 +114,7 @@ public final class RunOptions {
     /** The validated settings; throws IllegalArgumentException with a message naming the flag. */
     public AgentSettings toSettings() {
         return new AgentSettings(EtcdOptions.parseEndpoints(etcdEndpoints), etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
-                etcdPassword, iface, ifaceRegex, publicIp, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
+                etcdPassword, iface, ifaceRegex, publicIp, publicIpFrom, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
                 ipMasq, iptablesForwardRules, Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort,
                 verbosity, runDir, device, workers, metricsPort, acceptUnknownVteps);
     }
