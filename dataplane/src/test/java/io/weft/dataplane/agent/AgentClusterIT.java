@@ -73,7 +73,8 @@ class AgentClusterIT {
         Path h1 = lab.hostDir("h1");
         return AgentProcess.start(lab.host("h1"), h1.resolve("weft.log"), "run",
                 "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0", "-subnet-file", h1.resolve("subnet.env").toString(),
-                "-run-dir", h1.resolve("run").toString(), "-workers", "1", "-healthz-port", "8471", "-ip-masq");
+                "-run-dir", h1.resolve("run").toString(), "-workers", "1", "-healthz-port", "8471", "--metrics-port", "8471",
+                "-ip-masq");
     }
 
     @AfterAll
@@ -137,6 +138,23 @@ class AgentClusterIT {
         assertThat(peers.output()).contains("SUBNET").contains("10.98.0.4");
         Cmd.Result neigh = weftCli("h1", "neigh", "show", "--json", "--run-dir", run.toString());
         assertThat(neigh.output()).contains("\"lladdr\"").contains("PERMANENT");
+        Cmd.Result stats = weftCli("h1", "stats", "--run-dir", run.toString());
+        assertThat(stats.output()).contains("drops:").contains("wrong_vni").contains("tx_packets");
+        Cmd.Result routes = weftCli("h1", "routes", "--run-dir", run.toString());
+        assertThat(routes.output()).contains("10.244.0.0/16 dev weft.1 src " + subnets[0].replace(".1/24", ".0"))
+                .contains(subnets[1].replace(".1/24", ".0/24") + " via " + subnets[1].replace(".1/24", ".0"));
+    }
+
+    @Test
+    @Order(3)
+    void prometheusMetricsCoverPeersDropsLeaseWatchAndTable() {
+        String metrics = lab.host("h1").exec(20, "curl", "-s", "http://127.0.0.1:8471/metrics").requireOk().output();
+        assertThat(metrics).contains("weft_peer_packets_total{direction=\"tx\",peer=\"10.98.0.2\"")
+                .contains("weft_peer_bytes_total{direction=\"rx\"")
+                .contains("weft_drops_total{reason=\"wrong_vni\"}")
+                .contains("weft_lease_expiry_timestamp_seconds ")
+                .contains("weft_watch_revision ")
+                .contains("weft_table_peers 3");
     }
 
     @Test
