@@ -14,8 +14,14 @@ import io.weft.dataplane.DataPlaneConfig;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
+import io.weft.vtep.DecapDrop;
 import io.weft.vtep.Ethernet;
+import io.weft.vtep.Ip;
+import io.weft.vtep.Ipv4;
+import io.weft.vtep.Ipv6;
 import io.weft.vtep.Vxlan;
+import io.weft.vtep.VxlanDecap;
+import io.weft.vtep.VxlanEncap;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -151,17 +157,14 @@ public final class Worker {
     /** Writes the headers in front of the packet at {@link #HEADROOM} and queues it; false if it was dropped. */
     private boolean encapsulate(Channel ch, ForwardingTable t, ByteBuf buf, int length) {
         int ip = HEADROOM;
-        int version = buf.getUnsignedByte(ip) >>> 4;
+        int version = Ip.version(buf, ip);
         Peer peer;
-        int etherType;
         long dstMac;
-        if (version == 4 && length >= 20) {
-            peer = t.lookupV4(buf.getInt(ip + 16));
-            etherType = Ethernet.TYPE_IPV4;
+        if (version == 4 && length >= Ipv4.MIN_HEADER_LENGTH) {
+            peer = t.lookupV4(VxlanEncap.innerDestinationV4(buf, ip));
             dstMac = peer == null ? 0 : peer.vtepMacBits();
-        } else if (version == 6 && length >= 40) {
-            peer = t.lookupV6(buf.getLong(ip + 24), buf.getLong(ip + 32));
-            etherType = Ethernet.TYPE_IPV6;
+        } else if (version == 6 && length >= Ipv6.HEADER_LENGTH) {
+            peer = t.lookupV6(VxlanEncap.innerDestinationV6Hi(buf, ip), VxlanEncap.innerDestinationV6Lo(buf, ip));
             dstMac = peer == null ? 0 : peer.v6VtepMac() != null ? peer.v6VtepMac().bits() : peer.vtepMacBits();
         } else {
             counters[Counter.DROP_NOT_IP.ordinal()]++;
@@ -175,9 +178,7 @@ public final class Worker {
             counters[Counter.DROP_SOCKET_FULL.ordinal()]++;
             return false;
         }
-        int start = ip - ENCAP_BYTES;
-        Vxlan.write(buf, start, vni);
-        Ethernet.write(buf, start + Vxlan.HEADER_LENGTH, dstMac, ourMac, etherType);
+        int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac);
         buf.setIndex(start, ip + length);
         counters[Counter.TX_PACKETS.ordinal()]++;
         counters[Counter.TX_BYTES.ordinal()] += length;
@@ -192,61 +193,33 @@ public final class Worker {
         ByteBuf c = packet.content();
         int at = c.readerIndex();
         int length = c.readableBytes();
-        Vxlan.Verdict v = Vxlan.check(c, at, length, vni);
-        if (v != Vxlan.Verdict.OK) {
-            counters[dropFor(v).ordinal()]++;
+        int ip = VxlanDecap.check(c, at, length, vni, ourMac);
+        if (ip < 0 && ip != DecapDrop.ARP.code()) {
+            counters[DROP_FOR[DecapDrop.reason(ip).ordinal()].ordinal()]++;
             return;
         }
         InetAddress senderAddress = packet.sender().getAddress();
         // Inet4Address.hashCode() is the address itself: no byte[] copy on the hot path.
         int sender = senderAddress instanceof Inet4Address ? senderAddress.hashCode() : 0;
-        ForwardingTable t = table.current();
-        Peer peer = t.peerByUnderlayV4(sender);
+        Peer peer = table.current().peerByUnderlayV4(sender);
         if (peer == null && !acceptUnknown) {
             counters[Counter.DROP_UNKNOWN_SENDER.ordinal()]++;
             return;
         }
-        int eth = at + Vxlan.HEADER_LENGTH;
-        long dst = Ethernet.dstMac(c, eth);
-        int etherType = Ethernet.etherType(c, eth);
-        if (etherType == Ethernet.TYPE_ARP) {
-            handleArp(c, eth + Ethernet.HEADER_LENGTH, at + length, dst, peer, packet.sender());
+        if (ip < 0) {
+            answerArp(c, at + Vxlan.HEADER_LENGTH, peer, packet.sender());
             return;
         }
-        if (dst != ourMac) {
-            counters[Counter.DROP_NOT_OUR_MAC.ordinal()]++;
-            return;
-        }
-        if (Ethernet.srcMac(c, eth) == ourMac) {
-            counters[Counter.DROP_LOOP.ordinal()]++;
-            return;
-        }
-        int ip = eth + Ethernet.HEADER_LENGTH;
-        int available = at + length - ip;
-        int ipLength;
-        if (etherType == Ethernet.TYPE_IPV4) {
-            if (available < 20 || (c.getUnsignedByte(ip) >>> 4) != 4) {
-                counters[Counter.DROP_BAD_IP.ordinal()]++;
-                return;
-            }
-            ipLength = c.getUnsignedShort(ip + 2);
-            int dstIp = c.getInt(ip + 16);
-            if ((dstIp & localMask) != localNet) {
-                counters[Counter.DROP_NOT_LOCAL.ordinal()]++;
-                return;
-            }
-        } else if (etherType == Ethernet.TYPE_IPV6) {
+        if (Ip.version(c, ip) != 4) {
             // No IPv6 local subnet is configured yet (dual-stack is a later issue), so nothing is local.
             counters[Counter.DROP_NOT_LOCAL.ordinal()]++;
             return;
-        } else {
-            counters[Counter.DROP_BAD_ETHERTYPE.ordinal()]++;
+        }
+        if ((Ipv4.dst(c, ip) & localMask) != localNet) {
+            counters[Counter.DROP_NOT_LOCAL.ordinal()]++;
             return;
         }
-        if (ipLength < 20 || ipLength > available) {
-            counters[Counter.DROP_BAD_IP.ordinal()]++;
-            return;
-        }
+        int ipLength = Ip.packetLength(c, ip);
         int written;
         try {
             written = c.hasMemoryAddress()
@@ -267,34 +240,34 @@ public final class Worker {
         }
     }
 
-    private void handleArp(ByteBuf c, int arp, int end, long dstMac, Peer peer, InetSocketAddress sender) {
-        if (dstMac != ourMac && dstMac != 0xFFFF_FFFF_FFFFL) {
-            counters[Counter.DROP_NOT_OUR_MAC.ordinal()]++;
-            return;
-        }
-        ByteBuf reply = ArpResponder.replyFor(c, arp, end, config.vtepAddressV4(), ourMac, vni, alloc, HEADROOM);
-        if (reply == null) {
+    /** Answers an ARP request for our VTEP address (rare: flannel peers never ARP, so this may allocate). */
+    private void answerArp(ByteBuf c, int eth, Peer peer, InetSocketAddress sender) {
+        int ourIp = config.vtepAddressV4();
+        if (!VxlanDecap.isArpRequestFor(c, eth, ourIp)) {
             counters[Counter.DROP_ARP_IGNORED.ordinal()]++;
             return;
         }
+        ByteBuf reply = alloc.directBuffer(HEADROOM + VxlanDecap.ARP_REPLY_LENGTH);
+        VxlanDecap.writeArpReply(reply, HEADROOM, c, eth, ourMac, ourIp);
+        int start = VxlanEncap.encapsulateFrame(reply, HEADROOM, vni);
+        reply.setIndex(start, HEADROOM + VxlanDecap.ARP_REPLY_LENGTH);
         InetSocketAddress to = peer != null ? peer.endpoint() : new InetSocketAddress(sender.getAddress(), config.port());
         counters[Counter.ARP_REPLIES.ordinal()]++;
         channel.writeAndFlush(new DatagramPacket(reply, to), channel.voidPromise());
     }
 
-    private static Counter dropFor(Vxlan.Verdict v) {
-        switch (v) {
-            case TOO_SHORT:
-                return Counter.DROP_SHORT;
-            case BAD_FLAGS:
-                return Counter.DROP_BAD_FLAGS;
-            case RESERVED_BITS:
-                return Counter.DROP_RESERVED_BITS;
-            case WRONG_VNI:
-                return Counter.DROP_WRONG_VNI;
-            default:
-                throw new IllegalStateException("not a drop: " + v);
-        }
+    /** The counter for each {@link DecapDrop}, by ordinal ({@code ARP} is handled, never counted as a drop). */
+    private static final Counter[] DROP_FOR = new Counter[DecapDrop.values().length];
+
+    static {
+        DROP_FOR[DecapDrop.TOO_SHORT.ordinal()] = Counter.DROP_SHORT;
+        DROP_FOR[DecapDrop.BAD_FLAGS.ordinal()] = Counter.DROP_BAD_FLAGS;
+        DROP_FOR[DecapDrop.RESERVED_BITS.ordinal()] = Counter.DROP_RESERVED_BITS;
+        DROP_FOR[DecapDrop.WRONG_VNI.ordinal()] = Counter.DROP_WRONG_VNI;
+        DROP_FOR[DecapDrop.LOOP.ordinal()] = Counter.DROP_LOOP;
+        DROP_FOR[DecapDrop.NOT_OUR_MAC.ordinal()] = Counter.DROP_NOT_OUR_MAC;
+        DROP_FOR[DecapDrop.BAD_ETHERTYPE.ordinal()] = Counter.DROP_BAD_ETHERTYPE;
+        DROP_FOR[DecapDrop.BAD_IP.ordinal()] = Counter.DROP_BAD_IP;
     }
 
     // ---------------------------------------------------------------- stats
