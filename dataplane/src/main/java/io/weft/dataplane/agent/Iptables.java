@@ -1,5 +1,6 @@
 package io.weft.dataplane.agent;
 
+import io.weft.dataplane.host.Exec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

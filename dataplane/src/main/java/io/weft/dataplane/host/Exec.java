@@ -1,4 +1,4 @@
-package io.weft.dataplane.agent;
+package io.weft.dataplane.host;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,12 +24,19 @@ public final class Exec {
         try {
             Process p = pb.start();
             p.getOutputStream().close();
+            // stderr is drained on its own thread so that neither pipe can fill up and stall the tool.
+            java.util.concurrent.CompletableFuture<byte[]> errFuture = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (InputStream e = p.getErrorStream()) {
+                    return e.readAllBytes();
+                } catch (IOException ex) {
+                    return new byte[0];
+                }
+            });
             byte[] out;
-            byte[] err;
-            try (InputStream o = p.getInputStream(); InputStream e = p.getErrorStream()) {
+            try (InputStream o = p.getInputStream()) {
                 out = o.readAllBytes();
-                err = e.readAllBytes();
             }
+            byte[] err = errFuture.join();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return new Result(-1, "", String.join(" ", command) + ": timed out after " + TIMEOUT_SECONDS + " s");
