@@ -96,6 +96,12 @@ final class AgentLab implements AutoCloseable {
         return ns;
     }
 
+    /** Takes a namespace built elsewhere (e.g. a host behind a NAT gateway) as host {@code name}, closed with the lab. */
+    Netns adopt(String name, Netns ns) {
+        namespaces.put(name, ns);
+        return ns;
+    }
+
     Netns host(String name) {
         return namespaces.get(name);
     }

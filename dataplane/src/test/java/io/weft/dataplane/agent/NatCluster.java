@@ -1,0 +1,173 @@
+package io.weft.dataplane.agent;
+
+import io.weft.dataplane.netns.Cmd;
+import io.weft.dataplane.netns.Netns;
+import io.weft.dataplane.netns.Traffic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Hosts in different "clouds": each behind its own 1:1 NAT gateway ({@link NatGateway}), all with the same private
+ * address, reachable from each other only through their public addresses. h1 is weft with {@code -public-ip}; h2 is
+ * weft with {@code --public-ip-from} an ip.sb-like service on the switch (it sees h2's NAT address); k3 is a kernel
+ * VXLAN host set up as flanneld sets up a node whose public IP is overwritten (device local = private address, lease
+ * PublicIP = NAT address). Subclasses pick the VXLAN port.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class NatCluster {
+    static final int WHATS_MY_IP_PORT = 8080;
+    static final String WHATS_MY_IP_URL = "http://" + AgentLab.ETCD_IP + ":" + WHATS_MY_IP_PORT + "/";
+    /** Answers GET with the client's address as plain text, as ip.sb does for curl. */
+    private static final String WHATS_MY_IP = String.join("\n",
+            "import http.server as h",
+            "class H(h.BaseHTTPRequestHandler):",
+            "    def do_GET(self):",
+            "        b = (self.client_address[0] + '\\n').encode()",
+            "        self.send_response(200)",
+            "        self.send_header('Content-Type', 'text/plain')",
+            "        self.send_header('Content-Length', str(len(b)))",
+            "        self.end_headers()",
+            "        self.wfile.write(b)",
+            "h.HTTPServer(('" + AgentLab.ETCD_IP + "', " + WHATS_MY_IP_PORT + "), H).serve_forever()");
+
+    final String[] hosts = {"h1", "h2", "k3"};
+    final NatGateway[] gateways = new NatGateway[3];
+    final AgentProcess[] agents = new AgentProcess[2];
+    final String[] podIps = new String[3];
+    AgentLab lab;
+
+    /** Backend.Port, or 0 for the default (8472). */
+    abstract int port();
+
+    int effectivePort() {
+        return port() == 0 ? 8472 : port();
+    }
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        lab = new AgentLab("wdp-nat-");
+        lab.startEtcd();
+        lab.putConfig("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\""
+                + (port() == 0 ? "" : ",\"Port\":" + port()) + "}}");
+        Process ipService = new ProcessBuilder(lab.sw.wrap(List.of("python3", "-c", WHATS_MY_IP)))
+                .redirectErrorStream(true).redirectOutput(lab.dir.resolve("whatsmyip.log").toFile()).start();
+        lab.track(ipService);
+        for (int i = 0; i < 3; i++) {
+            gateways[i] = NatGateway.add(lab, hosts[i], i + 1);
+        }
+        Traffic.awaitTcpListener(lab.sw, WHATS_MY_IP_PORT);
+        agents[0] = startWeft("h1", "-public-ip", gateways[0].publicIp);
+        agents[1] = startWeft("h2", "--public-ip-from=" + WHATS_MY_IP_URL);
+        lab.startMiniFlanneld("k3", lab.hostDir("k3").resolve("subnet.env"), "--public-ip", gateways[2].publicIp);
+        for (AgentProcess a : agents) {
+            a.awaitOutput("weft is up", 120);
+        }
+        for (int i = 0; i < 3; i++) {
+            Path env = lab.hostDir(hosts[i]).resolve("subnet.env");
+            awaitFile(env, 30);
+            podIps[i] = lab.addPod(hosts[i], value(env, "FLANNEL_SUBNET"));
+        }
+    }
+
+    AgentProcess startWeft(String host, String... extra) throws IOException {
+        Path d = lab.hostDir(host);
+        List<String> args = new ArrayList<>(List.of("run", "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0",
+                "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir", d.resolve("run").toString(), "--workers", "1"));
+        args.addAll(List.of(extra));
+        return AgentProcess.start(lab.host(host), d.resolve("weft.log"), args.toArray(new String[0]));
+    }
+
+    @AfterAll
+    void stopCluster() {
+        for (AgentProcess a : agents) {
+            if (a != null) {
+                a.close();
+            }
+        }
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everyPodReachesEveryOtherPodThroughTheNats() {
+        for (int from = 0; from < 3; from++) {
+            for (int to = 0; to < 3; to++) {
+                if (from != to) {
+                    Netns pod = lab.pod(hosts[from]);
+                    Cmd.Result r = pod.exec(20, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", podIps[to]);
+                    assertThat(r.ok()).as("ping from the pod on " + hosts[from] + " to " + podIps[to] + " on " + hosts[to]
+                            + ":\n" + r.output() + diagnostics()).isTrue();
+                }
+            }
+        }
+        // the nat table sees the first packet of each flow: the tunnel traffic did come in through each NAT
+        for (int i = 0; i < 3; i++) {
+            assertThat(gateways[i].dnatPackets()).as("packets DNATed to " + hosts[i]).isPositive();
+        }
+    }
+
+    @Test
+    @Order(2)
+    void leasesAdvertiseTheNatAddressesAndTheKernelDeviceKeepsThePrivateOne() throws Exception {
+        String leases = lab.etcdctl("get", "--prefix", "/coreos.com/network/subnets", "--print-value-only").requireOk().output();
+        for (NatGateway g : gateways) {
+            assertThat(leases).contains("\"PublicIP\":\"" + g.publicIp + "\"");
+        }
+        assertThat(leases).doesNotContain(NatGateway.PRIVATE_IP);
+        assertThat(agents[1].output()).contains("public address " + gateways[1].publicIp + " (from " + WHATS_MY_IP_URL + ")");
+        assertThat(agents[0].output()).contains("advertising PublicIP " + gateways[0].publicIp);
+        String dev = lab.host("k3").ip("-d", "link", "show", "flannel.1");
+        assertThat(dev).contains("local " + NatGateway.PRIVATE_IP).contains("dstport " + effectivePort());
+        String fdb = lab.host("k3").exec(20, "bridge", "fdb", "show", "dev", "flannel.1").requireOk().output();
+        assertThat(fdb).contains("dst " + gateways[0].publicIp).contains("dst " + gateways[1].publicIp);
+    }
+
+    String diagnostics() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 2; i++) {
+            sb.append("\n--- ").append(hosts[i]).append(" log:\n").append(agents[i].output());
+        }
+        try {
+            sb.append("\n--- k3 mini-flanneld:\n").append(Files.readString(lab.hostDir("k3").resolve("mini-flanneld.log")));
+        } catch (IOException ignored) {
+            // no log
+        }
+        return sb.toString();
+    }
+
+    static void awaitFile(Path p, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!Files.exists(p)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(p + " was not written within " + seconds + " s");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    static String value(Path env, String key) throws IOException {
+        for (String line : Files.readAllLines(env)) {
+            if (line.startsWith(key + "=")) {
+                return line.substring(key.length() + 1);
+            }
+        }
+        throw new AssertionError(key + " missing from " + env + ": " + Files.readString(env));
+    }
+}
