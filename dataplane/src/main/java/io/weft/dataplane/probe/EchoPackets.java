@@ -1,0 +1,63 @@
+package io.weft.dataplane.probe;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.weft.vtep.Checksum;
+import io.weft.vtep.Icmp;
+import io.weft.vtep.Ip;
+import io.weft.vtep.Ipv4;
+
+/**
+ * The ICMP echo packets of the reachability probes: from our VTEP address {@code <subnet>.0} to a peer's, with our
+ * identifier and a payload that starts with {@link #MAGIC}, so that a {@code ping} someone runs on the host between the
+ * same addresses is never mistaken for a probe (its payload differs) and is passed to the kernel as usual.
+ */
+public final class EchoPackets {
+    /** "weftprob": the first 8 bytes of every probe payload. */
+    public static final long MAGIC = 0x7765_6674_7072_6f62L;
+    /** Payload: magic + 8 bytes of padding, 56 bytes in all like ping's default. */
+    public static final int PAYLOAD_LENGTH = 56;
+    public static final int LENGTH = Ipv4.MIN_HEADER_LENGTH + Icmp.HEADER_LENGTH + PAYLOAD_LENGTH;
+    private static final int TTL = 64;
+
+    private EchoPackets() {
+    }
+
+    /** An echo request, IPv4 header and ICMP checksums filled in. */
+    public static byte[] request(int srcVtep, int dstVtep, int identifier, int sequence) {
+        ByteBuf b = Unpooled.buffer(LENGTH, LENGTH);
+        Ipv4.write(b, 0, 0, LENGTH, sequence, 0, TTL, Ip.PROTO_ICMP, srcVtep, dstVtep);
+        int icmp = Ipv4.MIN_HEADER_LENGTH;
+        Icmp.writeEcho(b, icmp, Icmp.TYPE_ECHO_REQUEST, identifier, sequence);
+        b.setLong(icmp + Icmp.HEADER_LENGTH, MAGIC);
+        for (int i = 8; i < PAYLOAD_LENGTH; i++) {
+            b.setByte(icmp + Icmp.HEADER_LENGTH + i, i);
+        }
+        Checksum.fillL4(b, 0);
+        byte[] out = new byte[LENGTH];
+        b.getBytes(0, out);
+        return out;
+    }
+
+    /**
+     * True if the IPv4 packet at {@code ip} is an echo reply to one of our probes: ICMP, addressed to {@code ourVtep},
+     * type 0, our identifier, our magic. Reads only; allocates nothing.
+     */
+    public static boolean isProbeReply(ByteBuf buf, int ip, int ipLength, int ourVtep, int identifier) {
+        if (ipLength < Ipv4.MIN_HEADER_LENGTH || Ipv4.version(buf, ip) != 4 || Ipv4.protocol(buf, ip) != Ip.PROTO_ICMP
+                || Ipv4.dst(buf, ip) != ourVtep || Ipv4.isFragment(buf, ip)) {
+            return false;
+        }
+        int icmp = ip + Ipv4.headerLength(buf, ip);
+        if (icmp + Icmp.HEADER_LENGTH + 8 > ip + ipLength) {
+            return false;
+        }
+        return Icmp.type(buf, icmp) == Icmp.TYPE_ECHO_REPLY && Icmp.id(buf, icmp) == identifier
+                && buf.getLong(icmp + Icmp.HEADER_LENGTH) == MAGIC;
+    }
+
+    /** The sequence number of the echo at {@code ip}. */
+    public static int sequence(ByteBuf buf, int ip) {
+        return Icmp.sequence(buf, ip + Ipv4.headerLength(buf, ip));
+    }
+}

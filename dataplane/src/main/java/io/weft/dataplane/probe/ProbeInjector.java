@@ -1,0 +1,16 @@
+package io.weft.dataplane.probe;
+
+/**
+ * Hands an inner IPv4 packet to a data-plane worker's encap path, as if it had been read from the TUN: it is looked
+ * up in the forwarding table, wrapped in VXLAN and sent to the peer like any packet, so a probe tests exactly the path
+ * pod traffic takes. Called off the hot path (a few packets per peer every few seconds).
+ */
+@FunctionalInterface
+public interface ProbeInjector {
+    /**
+     * Queues {@code ipv4Packet} on a worker's event loop.
+     *
+     * @return false if no worker could take it (the data plane is stopping)
+     */
+    boolean inject(byte[] ipv4Packet);
+}

@@ -1,0 +1,279 @@
+package io.weft.dataplane.probe;
+
+import io.netty.buffer.ByteBuf;
+import io.weft.vtep.Ipv4;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Per-peer reachability probes: every {@link ProbeSettings#interval()} an ICMP echo from our VTEP address to each
+ * peer's VTEP address {@code <subnet>.0}, sent through the tunnel like any packet ({@link ProbeInjector}). A kernel
+ * flannel peer answers from its {@code flannel.<VNI>} /32, a weft peer from its TUN's. The answers come back through
+ * the decap path ({@link #offer}); per peer we keep reachable or not, the last RTT and the loss over a window.
+ *
+ * <p>A peer that stays unreachable gets one warning naming the likely causes; it is warned about again only after it
+ * has answered in between. Threads: {@link #offer} runs on data-plane workers and only queues; everything else runs
+ * under this object's lock on the probe thread or the control thread.
+ */
+public final class Prober implements ProbeReplies, AutoCloseable {
+    private final ProbeSettings settings;
+    private final int ourVtep;
+    private final int identifier;
+    private final ProbeInjector injector;
+    private final Supplier<? extends Collection<Target>> targets;
+    private final Consumer<String> warnings;
+    private final Consumer<String> notices;
+    private final LongSupplier clock;
+    private final String ourPublicIp;
+    private final Map<Integer, PeerProbes> peers = new LinkedHashMap<>();
+    private final ConcurrentLinkedQueue<long[]> replies = new ConcurrentLinkedQueue<>();
+    private final AtomicLong repliesDiverted = new AtomicLong();
+    private final AtomicLong injectFailures = new AtomicLong();
+    private ScheduledExecutorService timer;
+
+    /**
+     * @param ourVtep     our VTEP address {@code <subnet>.0}, the probes' source
+     * @param ourPublicIp the PublicIP we advertise, for the warning
+     * @param targets     the peers to probe now (read each round, so leases that come and go are followed)
+     * @param warnings    where the one-per-outage warning goes (the log)
+     * @param notices     where "answers again" goes (the log)
+     * @param clock       nanoseconds, monotonic ({@code System::nanoTime})
+     */
+    public Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, ProbeInjector injector,
+                  Supplier<? extends Collection<Target>> targets, Consumer<String> warnings, Consumer<String> notices,
+                  LongSupplier clock) {
+        this(settings, ourVtep, ourPublicIp, new SecureRandom().nextInt(0x10000), injector, targets, warnings, notices, clock);
+    }
+
+    Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, int identifier, ProbeInjector injector,
+           Supplier<? extends Collection<Target>> targets, Consumer<String> warnings, Consumer<String> notices,
+           LongSupplier clock) {
+        this.settings = settings;
+        this.ourVtep = ourVtep;
+        this.ourPublicIp = ourPublicIp;
+        this.identifier = identifier & 0xFFFF;
+        this.injector = injector;
+        this.targets = targets;
+        this.warnings = warnings;
+        this.notices = notices;
+        this.clock = clock;
+    }
+
+    /** The ICMP identifier our probes carry. */
+    public int identifier() {
+        return identifier;
+    }
+
+    /** Echo replies taken from the decap path instead of going to the TUN. */
+    public long repliesDiverted() {
+        return repliesDiverted.get();
+    }
+
+    /** Starts probing on a thread of its own, every {@link ProbeSettings#interval()}. */
+    public synchronized Prober start() {
+        if (timer == null) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "weft-probe");
+                t.setDaemon(true);
+                return t;
+            });
+            long ms = settings.interval().toMillis();
+            timer.scheduleWithFixedDelay(this::tickQuietly, ms / 2, ms, TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    private void tickQuietly() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            warnings.accept("reachability probes: " + e);
+        }
+    }
+
+    // ---------------------------------------------------------------- from the workers
+
+    @Override
+    public boolean offer(ByteBuf buf, int ipIndex, int ipLength) {
+        if (!EchoPackets.isProbeReply(buf, ipIndex, ipLength, ourVtep, identifier)) {
+            return false;
+        }
+        // Rare (one per peer per interval), so a small allocation here is fine; the worker never waits for a lock.
+        replies.add(new long[] {Ipv4.src(buf, ipIndex), EchoPackets.sequence(buf, ipIndex), clock.getAsLong()});
+        repliesDiverted.incrementAndGet();
+        return true;
+    }
+
+    // ---------------------------------------------------------------- the rounds
+
+    /** One round: take the answers in, settle what timed out, warn, and send the next probe to every peer. */
+    public synchronized void tick() {
+        long now = clock.getAsLong();
+        followTargets();
+        drainReplies();
+        settleAndWarn(now);
+        for (PeerProbes p : peers.values()) {
+            send(p, now);
+        }
+    }
+
+    private void send(PeerProbes p, long now) {
+        int seq = p.send(now);
+        if (!injector.inject(EchoPackets.request(ourVtep, p.target.vtepAddress(), identifier, seq))) {
+            injectFailures.incrementAndGet();
+        }
+    }
+
+    private void followTargets() {
+        Set<Integer> present = new HashSet<>();
+        for (Target t : targets.get()) {
+            if (t.subnet().isIpv6()) {
+                continue;
+            }
+            present.add(t.vtepAddress());
+            PeerProbes existing = peers.get(t.vtepAddress());
+            if (existing == null || !existing.target.equals(t)) {
+                // a new peer, or one that came back with a new address: start afresh
+                peers.put(t.vtepAddress(), new PeerProbes(t, settings.window(), identifier * 31 + t.vtepAddress()));
+            }
+        }
+        peers.keySet().retainAll(present);
+    }
+
+    private void drainReplies() {
+        long[] r;
+        while ((r = replies.poll()) != null) {
+            PeerProbes p = peers.get((int) r[0]);
+            if (p == null) {
+                continue;
+            }
+            boolean wasLost = p.warned;
+            if (p.reply((int) r[1], r[2]) && wasLost) {
+                p.warned = false;
+                notices.accept("peer " + describe(p.target) + " answers probes again (RTT "
+                        + String.format("%.1f", p.lastRttNanos / 1e6) + " ms)");
+            }
+        }
+    }
+
+    private void settleAndWarn(long now) {
+        long timeout = settings.timeout().toNanos();
+        for (PeerProbes p : peers.values()) {
+            p.settle(now, timeout);
+            if (p.consecutiveLost >= settings.warnAfter() && !p.warned) {
+                p.warned = true;
+                warnings.accept(unreachableMessage(p));
+            }
+        }
+    }
+
+    String unreachableMessage(PeerProbes p) {
+        Target t = p.target;
+        long seconds = settings.interval().toSeconds() * p.consecutiveLost;
+        return "peer " + describe(t) + " is unreachable: " + p.consecutiveLost + " probes in a row (" + seconds
+                + " s) from our VTEP " + Ipv4.format(ourVtep) + " to its VTEP " + Ipv4.format(t.vtepAddress())
+                + " got no answer" + (p.everAnswered ? " (it answered before)" : "") + ". Likely causes: (1) UDP port "
+                + t.port() + " is dropped on the way - open UDP " + t.port() + " from " + ourPublicIp + " in the peer's"
+                + " security group/firewall and ours, or move both to another port with Backend.Port if the provider"
+                + " drops or intercepts it; (2) the peer's PublicIP " + t.publicIp() + " is wrong - it must be the address"
+                + " this host reaches it at (set -public-ip or --public-ip-from on the peer); (3) a NAT in front of the"
+                + " peer has no mapping for UDP " + t.port() + " - it needs a 1:1 NAT or a port forward of UDP " + t.port()
+                + " to the peer's private address. 'weft doctor' on both hosts checks the local side";
+    }
+
+    private static String describe(Target t) {
+        return t.subnet() + " at " + t.publicIp() + ":" + t.port();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /** What the probes know about every current peer. */
+    public synchronized List<PeerStatus> status() {
+        long now = clock.getAsLong();
+        drainReplies();
+        List<PeerStatus> out = new ArrayList<>();
+        for (PeerProbes p : peers.values()) {
+            out.add(status(p, now));
+        }
+        return out;
+    }
+
+    private PeerStatus status(PeerProbes p, long now) {
+        return new PeerStatus(p.target, p.state(settings.unreachableAfter()),
+                p.lastRttNanos < 0 ? null : Math.round(p.lastRttNanos / 1e4) / 100.0, p.lossPercent(), p.sent,
+                p.answeredCount, p.everAnswered ? TimeUnit.NANOSECONDS.toSeconds(now - p.lastReplyAt) : null);
+    }
+
+    /** The answer to one immediate probe. */
+    public record LiveResult(Target target, boolean answered, Double rttMillis) {
+    }
+
+    /**
+     * Probes every peer now and waits up to {@code wait} for the answers (the doctor's live test: {@code nc -u}, built
+     * in, through the tunnel).
+     */
+    public List<LiveResult> probeNow(Duration wait) throws InterruptedException {
+        Map<Integer, Integer> sentSeq = new HashMap<>();
+        Map<Integer, Long> sentAt = new HashMap<>();
+        synchronized (this) {
+            followTargets();
+            long now = clock.getAsLong();
+            for (Map.Entry<Integer, PeerProbes> e : peers.entrySet()) {
+                int seq = e.getValue().send(now);
+                sentSeq.put(e.getKey(), seq);
+                sentAt.put(e.getKey(), now);
+                if (!injector.inject(EchoPackets.request(ourVtep, e.getValue().target.vtepAddress(), identifier, seq))) {
+                    injectFailures.incrementAndGet();
+                }
+            }
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            synchronized (this) {
+                drainReplies();
+                boolean all = true;
+                for (Map.Entry<Integer, Integer> e : sentSeq.entrySet()) {
+                    PeerProbes p = peers.get(e.getKey());
+                    all &= p == null || p.isAnswered(e.getValue());
+                }
+                if (all || System.nanoTime() >= deadline) {
+                    List<LiveResult> out = new ArrayList<>();
+                    for (Map.Entry<Integer, Integer> e : sentSeq.entrySet()) {
+                        PeerProbes p = peers.get(e.getKey());
+                        if (p != null) {
+                            boolean ok = p.isAnswered(e.getValue());
+                            out.add(new LiveResult(p.target, ok, ok ? Math.round(p.lastRttNanos / 1e4) / 100.0 : null));
+                        }
+                    }
+                    return out;
+                }
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+            timer = null;
+        }
+    }
+}
