@@ -1,0 +1,148 @@
+package io.weft.dataplane.capture;
+
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One running capture: the {@link PacketTap} the workers call, and a writer thread that puts what they hand over into
+ * the pcap file. Workers copy the bytes and queue them without waiting; when the writer falls behind, packets are
+ * counted as dropped rather than slowing the data plane. Ends at the packet count, the deadline, or {@link #stop()}.
+ */
+public final class CaptureSession implements PacketTap {
+    private static final int QUEUE = 8192;
+    private static final int VXLAN_HEADER = 8;
+
+    private record Captured(long epochMicros, byte[] frame) {
+    }
+
+    private final CaptureRequest request;
+    private final int localAddress;
+    private final int localPort;
+    private final long deadlineNanos;
+    private final BlockingQueue<Captured> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final Thread writer;
+    private final Runnable onFinish;
+    private volatile boolean stopRequested;
+    private volatile boolean finished;
+    private volatile long written;
+    private volatile String error;
+
+    /**
+     * @param localAddress our underlay address (the outer source of what we send), IPv4 as int
+     * @param localPort    our VXLAN port
+     * @param onFinish     run once the file is closed (the owner detaches the tap)
+     */
+    public CaptureSession(CaptureRequest request, int localAddress, int localPort, Runnable onFinish) throws IOException {
+        this.request = request;
+        this.localAddress = localAddress;
+        this.localPort = localPort;
+        this.onFinish = onFinish;
+        this.deadlineNanos = System.nanoTime() + request.duration().toNanos();
+        PcapFile file = new PcapFile(request.file(), PcapFile.LINKTYPE_ETHERNET);
+        writer = new Thread(() -> writeUntilDone(file), "weft-capture");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    public CaptureRequest request() {
+        return request;
+    }
+
+    @Override
+    public void onVxlan(int direction, ByteBuf buf, int index, int length, int remoteAddress, int remotePort) {
+        if (stopRequested || (request.peerAddress() != 0 && remoteAddress != request.peerAddress())) {
+            return;
+        }
+        long n = accepted.incrementAndGet();
+        if (request.count() > 0 && n > request.count()) {
+            stopRequested = true;
+            return;
+        }
+        byte[] frame;
+        if (request.inner()) {
+            int innerLength = length - VXLAN_HEADER;
+            if (innerLength <= 0) {
+                return;
+            }
+            frame = new byte[innerLength];
+            buf.getBytes(index + VXLAN_HEADER, frame);
+        } else {
+            frame = new byte[OuterFrame.HEADERS + length];
+            OuterFrame.writeHeaders(frame, direction == OUTBOUND, localAddress, localPort, remoteAddress, remotePort, length);
+            buf.getBytes(index, frame, OuterFrame.HEADERS, length);
+        }
+        Instant now = Instant.now();
+        if (!queue.offer(new Captured(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000, frame))) {
+            dropped.incrementAndGet();
+        }
+        if (n == request.count()) {
+            stopRequested = true;
+        }
+    }
+
+    private void writeUntilDone(PcapFile file) {
+        try (file) {
+            while (true) {
+                Captured c = queue.poll(50, TimeUnit.MILLISECONDS);
+                if (c != null) {
+                    file.write(c.epochMicros(), c.frame(), c.frame().length);
+                    written = file.records();
+                    continue;
+                }
+                if (stopRequested || System.nanoTime() >= deadlineNanos) {
+                    break;
+                }
+            }
+            // whatever workers queued before they saw the stop
+            Captured c;
+            while ((c = queue.poll()) != null) {
+                file.write(c.epochMicros(), c.frame(), c.frame().length);
+            }
+            written = file.records();
+        } catch (IOException e) {
+            error = "cannot write " + request.file() + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stopRequested = true;
+            finished = true;
+            onFinish.run();
+        }
+    }
+
+    /** Ends the capture early (Ctrl-C on {@code weft capture}). */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /** Waits (bounded) for the file to be closed. */
+    public boolean awaitFinished(long millis) throws InterruptedException {
+        writer.join(millis);
+        return finished;
+    }
+
+    public boolean finished() {
+        return finished;
+    }
+
+    public long written() {
+        return written;
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Why the file could not be written, or null. */
+    public String error() {
+        return error;
+    }
+}

@@ -1,0 +1,77 @@
+package io.weft.dataplane.capture;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The agent's one capture at a time, driven from the control socket: start installs the session as the data plane's
+ * tap, and the tap is removed as soon as the session ends (so the data plane is back to zero cost).
+ */
+public final class Captures {
+    private final Consumer<PacketTap> installTap;
+    private final int localAddress;
+    private final int localPort;
+    private CaptureSession current;
+
+    /**
+     * @param installTap sets the data plane's tap (null removes it)
+     */
+    public Captures(Consumer<PacketTap> installTap, int localAddress, int localPort) {
+        this.installTap = installTap;
+        this.localAddress = localAddress;
+        this.localPort = localPort;
+    }
+
+    public synchronized Map<String, Object> start(CaptureRequest request) throws IOException {
+        if (current != null && !current.finished()) {
+            throw new IllegalStateException("a capture to " + current.request().file() + " is already running; wait for"
+                    + " it or stop it (Ctrl-C on its 'weft capture')");
+        }
+        CaptureSession[] self = new CaptureSession[1];
+        CaptureSession s = new CaptureSession(request, localAddress, localPort, () -> detach(self[0]));
+        self[0] = s;
+        current = s;
+        installTap.accept(s);
+        return status();
+    }
+
+    private synchronized void detach(CaptureSession s) {
+        if (current == s) {
+            installTap.accept(null);
+        }
+    }
+
+    public synchronized Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (current == null) {
+            m.put("running", false);
+            return m;
+        }
+        m.put("file", current.request().file().toString());
+        m.put("mode", current.request().inner() ? "inner" : "outer");
+        m.put("running", !current.finished());
+        m.put("packets", current.written());
+        m.put("dropped", current.dropped());
+        m.put("error", current.error());
+        return m;
+    }
+
+    public Map<String, Object> stop() throws InterruptedException {
+        CaptureSession s;
+        synchronized (this) {
+            s = current;
+        }
+        if (s != null) {
+            s.stop();
+            s.awaitFinished(5000);
+        }
+        return status();
+    }
+
+    /** Stops a running capture and closes its file (agent shutdown). */
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
