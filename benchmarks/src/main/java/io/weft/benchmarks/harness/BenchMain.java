@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -99,6 +100,10 @@ public final class BenchMain {
         }
         List<BenchPath> paths = new ArrayList<>();
         for (BenchPath p : options.paths()) {
+            if (p == BenchPath.KERNEL_OFFLOAD && options.vethTxOffload()) {
+                log.printf("bench: %s skipped: with --veth-tx-offload it is the same as %s%n", p.label, BenchPath.KERNEL.label);
+                continue;
+            }
             if (p.tunnel.program != null && !onPath(p.tunnel.program)) {
                 log.printf("bench: %s skipped: %s is not installed (apt-get install %s to include it)%n", p.label,
                         p.tunnel.program, p.tunnel.program.equals("bridge") ? "iproute2" : p.tunnel.program);
@@ -117,7 +122,7 @@ public final class BenchMain {
     private void measureAll(BenchResults results) {
         Netns.deleteAll();
         TunnelSettings settings = new TunnelSettings(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                options.weftJar(), options.weftJavaOptions(), options.weftWorkers());
+                weftJarSnapshot(results.paths()), options.weftJavaOptions(), options.weftWorkers());
         try (Rig rig = Rig.create(options.vethTxOffload())) {
             PathMeasurement measurement = new PathMeasurement(rig, results, options.seconds(), log);
             for (int run = 1; run <= options.runs(); run++) {
@@ -156,6 +161,23 @@ public final class BenchMain {
         } finally {
             openTunnel.set(null);
             tunnel.close();
+        }
+    }
+
+    /**
+     * A private copy of weft.jar for this invocation: a JVM loads classes from its jar lazily, so a rebuild of
+     * dataplane/target/weft.jar during a long run would otherwise break the weft processes started after it.
+     */
+    private Path weftJarSnapshot(List<BenchPath> paths) {
+        if (paths.stream().noneMatch(BenchPath::isWeft)) {
+            return options.weftJar();
+        }
+        try {
+            Path copy = Files.createTempFile(Netns.PREFIX + "weft-", ".jar");
+            copy.toFile().deleteOnExit();
+            return Files.copy(options.weftJar(), copy, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new BenchException("cannot copy " + options.weftJar() + " to a temporary file: " + e.getMessage(), e);
         }
     }
 

@@ -39,12 +39,14 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
               --runs N              runs per path; each figure is their median, with min and max (default 3)
               --duration S          seconds per iperf3 test and of ping at 100/s (default 5)
               --paths ID,...        only these paths (always with kernel-vxlan, the reference); ids:
-                                    veth, kernel-vxlan, weft-to-kernel, kernel-to-weft, weft-weft, openvpn, socat-tun
+                                    veth, kernel-vxlan, kernel-vxlan-offload, weft-to-kernel, kernel-to-weft,
+                                    weft-weft, openvpn, socat-tun
               --jmh                 also run the JMH suite (-prof gc) and summarise ns/op and B/op
               --jmh-args "ARGS"     JMH arguments instead of: -prof gc -f 1 -wi 2 -i 3 -w 2s -r 2s
               --weft-java-opts "O"  JVM options for weft (default: WEFT_JAVA_OPTS from src/systemd/weft.env)
               --weft-workers N      weft worker loops (default: weft's own, min(cores, 8))
-              --veth-tx-offload     keep TX checksum offload on the veth pair (default off, see README)
+              --veth-tx-offload     keep TX checksum offload on the veth for every path (default: off but for
+                                    kernel-vxlan-offload; kernel->weft TCP then fails, see README)
               --weft-jar PATH       default dataplane/target/weft.jar
               --results DIR         default benchmarks/results (git ignores it)
               --repo DIR            the weft checkout (default: the current directory)

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 enum BenchPath {
     VETH("veth", "veth", TunnelKind.VETH, Rig.Side.A, false),
     KERNEL("kernel-vxlan", "kernel VXLAN", TunnelKind.KERNEL_VXLAN, Rig.Side.A, false),
+    KERNEL_OFFLOAD("kernel-vxlan-offload", "kernel+veth offload", TunnelKind.KERNEL_VXLAN_VETH_OFFLOAD, Rig.Side.A, true),
     WEFT_TO_KERNEL("weft-to-kernel", "weft->kernel", TunnelKind.WEFT_KERNEL, Rig.Side.A, true),
     KERNEL_TO_WEFT("kernel-to-weft", "kernel->weft", TunnelKind.WEFT_KERNEL, Rig.Side.B, true),
     WEFT_WEFT("weft-weft", "weft<->weft", TunnelKind.WEFT_WEFT, Rig.Side.A, true),

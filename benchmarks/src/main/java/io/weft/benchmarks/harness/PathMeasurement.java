@@ -34,32 +34,22 @@ final class PathMeasurement {
         ServiceProcess iperf3Server = Iperf3.startServer(serverNs);
         try {
             // Not recorded: lets a JIT compile weft's loops and TCP open its windows, the same for every path.
-            attempt(path, "warm-up", () -> {
+            boolean reachable = attempt(path, "warm-up", () -> {
                 Iperf3.run(client, server, Iperf3.Test.TCP1, WARMUP_SECONDS);
                 Iperf3.run(client, server, Iperf3.Test.TCP1_REV, WARMUP_SECONDS);
             });
-            List<ServiceProcess> processes = tunnel.processes();
-            double[] cpuBefore = {Double.NaN};
-            if (!processes.isEmpty()) {
-                attempt(path, "CPU time", () -> cpuBefore[0] = cpuSeconds(processes));
+            if (reachable) {
+                iperf3Tests(path, tunnel, client, server);
+            } else {
+                // Each further test would only wait out its own connect timeouts.
+                results.error(path, "iperf3 tests skipped in this run: the warm-up could not get through");
             }
-            long[] bytes = {0};
-            tcp(path, client, server, Iperf3.Test.TCP1, Figure.TCP1_FWD, bytes);
-            tcp(path, client, server, Iperf3.Test.TCP1_REV, Figure.TCP1_REV, bytes);
-            tcp(path, client, server, Iperf3.Test.TCP4, Figure.TCP4_FWD, bytes);
-            tcp(path, client, server, Iperf3.Test.TCP4_REV, Figure.TCP4_REV, bytes);
-            if (!Double.isNaN(cpuBefore[0]) && bytes[0] > 0) {
-                // CPU of the tunnel's processes (both ends where both are user space) per GB of iperf3 payload.
-                attempt(path, "CPU time", () -> results.add(path, Figure.CPU_PER_GB,
-                        (cpuSeconds(processes) - cpuBefore[0]) / (bytes[0] / 1e9)));
-            }
-            udp(path, client, server, Iperf3.Test.UDP1400, Figure.UDP1400_PPS, Figure.UDP1400_LOSS);
-            udp(path, client, server, Iperf3.Test.UDP64, Figure.UDP64_PPS, Figure.UDP64_LOSS);
             attempt(path, "ping", () -> {
                 List<Double> rtts = Ping.roundTripsMicros(client, server, seconds * 100);
                 results.add(path, Figure.LATENCY_P50, Summary.percentile(rtts, 50));
                 results.add(path, Figure.LATENCY_P99, Summary.percentile(rtts, 99));
             });
+            List<ServiceProcess> processes = tunnel.processes();
             if (!processes.isEmpty()) {
                 attempt(path, "peak RSS", () -> results.add(path, Figure.PEAK_RSS,
                         processes.stream().mapToLong(p -> ProcStat.peakRssKiB(p.pid())).max().orElse(0) / 1024.0));
@@ -67,6 +57,26 @@ final class PathMeasurement {
         } finally {
             iperf3Server.close();
         }
+    }
+
+    private void iperf3Tests(BenchPath path, Tunnel tunnel, Netns client, String server) {
+        List<ServiceProcess> processes = tunnel.processes();
+        double[] cpuBefore = {Double.NaN};
+        if (!processes.isEmpty()) {
+            attempt(path, "CPU time", () -> cpuBefore[0] = cpuSeconds(processes));
+        }
+        long[] bytes = {0};
+        tcp(path, client, server, Iperf3.Test.TCP1, Figure.TCP1_FWD, bytes);
+        tcp(path, client, server, Iperf3.Test.TCP1_REV, Figure.TCP1_REV, bytes);
+        tcp(path, client, server, Iperf3.Test.TCP4, Figure.TCP4_FWD, bytes);
+        tcp(path, client, server, Iperf3.Test.TCP4_REV, Figure.TCP4_REV, bytes);
+        if (!Double.isNaN(cpuBefore[0]) && bytes[0] > 0) {
+            // CPU of the tunnel's processes (both ends where both are user space) per GB of iperf3 payload.
+            attempt(path, "CPU time", () -> results.add(path, Figure.CPU_PER_GB,
+                    (cpuSeconds(processes) - cpuBefore[0]) / (bytes[0] / 1e9)));
+        }
+        udp(path, client, server, Iperf3.Test.UDP1400, Figure.UDP1400_PPS, Figure.UDP1400_LOSS);
+        udp(path, client, server, Iperf3.Test.UDP64, Figure.UDP64_PPS, Figure.UDP64_LOSS);
     }
 
     private void tcp(BenchPath path, Netns client, String server, Iperf3.Test test, Figure figure, long[] bytes) {
@@ -87,12 +97,15 @@ final class PathMeasurement {
         });
     }
 
-    private void attempt(BenchPath path, String what, Runnable step) {
+    /** Runs one step; a failure is recorded against the path (false) and the measurement goes on. */
+    private boolean attempt(BenchPath path, String what, Runnable step) {
         try {
             step.run();
+            return true;
         } catch (BenchException e) {
             results.error(path, what + ": " + e.getMessage());
             log.printf("    %s failed: %s%n", what, e.getMessage());
+            return false;
         }
     }
 

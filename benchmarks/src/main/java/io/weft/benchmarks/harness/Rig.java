@@ -16,12 +16,15 @@ final class Rig implements AutoCloseable {
 
     final Netns a;
     final Netns b;
+    /** The TX checksum offload setting every tunnel but the offload reference runs with. */
+    final boolean txOffload;
     final String vethA = Netns.PREFIX + "va";
     final String vethB = Netns.PREFIX + "vb";
 
-    private Rig(Netns a, Netns b) {
+    private Rig(Netns a, Netns b, boolean txOffload) {
         this.a = a;
         this.b = b;
+        this.txOffload = txOffload;
     }
 
     static Rig create(boolean txOffload) {
@@ -29,7 +32,7 @@ final class Rig implements AutoCloseable {
         Netns b = null;
         try {
             b = Netns.create(Netns.PREFIX + "b");
-            Rig rig = new Rig(a, b);
+            Rig rig = new Rig(a, b, txOffload);
             Cmd.run(20, "ip", "link", "add", rig.vethA, "mtu", Integer.toString(MTU), "netns", a.name(), "type", "veth",
                     "peer", "name", rig.vethB, "mtu", Integer.toString(MTU), "netns", b.name()).requireOk();
             a.ip("addr", "add", IP_A + "/24", "dev", rig.vethA);
@@ -42,8 +45,7 @@ final class Rig implements AutoCloseable {
             a.ip("link", "set", rig.vethA, "up");
             b.ip("link", "set", rig.vethB, "up");
             if (!txOffload) {
-                a.exec(20, "ethtool", "-K", rig.vethA, "tx", "off").requireOk();
-                b.exec(20, "ethtool", "-K", rig.vethB, "tx", "off").requireOk();
+                rig.setTxOffload(false);
             }
             return rig;
         } catch (RuntimeException e) {
@@ -53,6 +55,12 @@ final class Rig implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** {@code ethtool -K <veth> tx on|off} on both ends (TSO and GSO of the veth follow the checksum offload). */
+    void setTxOffload(boolean on) {
+        a.exec(20, "ethtool", "-K", vethA, "tx", on ? "on" : "off").requireOk();
+        b.exec(20, "ethtool", "-K", vethB, "tx", on ? "on" : "off").requireOk();
     }
 
     Netns ns(Side side) {
