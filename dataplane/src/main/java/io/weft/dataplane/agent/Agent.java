@@ -3,6 +3,7 @@ package io.weft.dataplane.agent;
 import io.weft.dataplane.DataPlane;
 import io.weft.dataplane.DataPlaneConfig;
 import io.weft.dataplane.DataPlaneException;
+import io.weft.dataplane.capture.DataPlaneHooks;
 import io.weft.dataplane.control.ControlServer;
 import io.weft.dataplane.host.TunLinkSetup;
 import io.weft.dataplane.socket.VxlanSocket;
@@ -185,13 +186,16 @@ public final class Agent {
                 port, publicIp, ext);
         PeerActivity activity = new PeerActivity(dataPlane);
         undo.push(activity);
+        Reachability reachability = new Reachability(state, new DataPlaneHooks());
+        undo.push(reachability);
         ControlServer control = new ControlServer(settings.runDir());
-        StatusViews.register(control, state, activity);
+        StatusViews.register(control, state, activity, reachability.prober);
+        reachability.register(control);
         control.start();
         undo.push(control);
 
         HttpEndpoints http = new HttpEndpoints(settings.healthzIp(), settings.healthzPort(), settings.metricsPort(),
-                () -> ready, Metrics.registry(state));
+                () -> ready, Metrics.registry(state, reachability.prober));
         undo.push(http);
 
         ready = true;

@@ -4,6 +4,8 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.weft.dataplane.DataPlaneStats;
+import io.weft.dataplane.probe.PeerStatus;
+import io.weft.dataplane.probe.Prober;
 import io.weft.fdb.Peer;
 
 import java.time.Instant;
@@ -18,7 +20,47 @@ final class Metrics {
     }
 
     static PrometheusRegistry registry(AgentState s) {
+        return registry(s, null);
+    }
+
+    /** The metrics; with a {@code prober}, also per-peer reachability, RTT and probe loss. */
+    static PrometheusRegistry registry(AgentState s, Prober prober) {
         PrometheusRegistry registry = new PrometheusRegistry();
+        if (prober != null) {
+            GaugeWithCallback.builder().name("weft_peer_reachable")
+                    .help("1 if the peer's VTEP answers probes through the tunnel, 0 if it stopped answering (absent: too early)")
+                    .labelNames("peer", "subnet")
+                    .callback(cb -> {
+                        for (PeerStatus ps : prober.status()) {
+                            if (!ps.state().equals(PeerStatus.UNKNOWN)) {
+                                cb.call(ps.state().equals(PeerStatus.REACHABLE) ? 1 : 0, ps.target().publicIp(),
+                                        ps.target().subnet().toString());
+                            }
+                        }
+                    }).register(registry);
+            GaugeWithCallback.builder().name("weft_peer_rtt_seconds").help("Round-trip time of the last answered probe")
+                    .labelNames("peer", "subnet")
+                    .callback(cb -> {
+                        for (PeerStatus ps : prober.status()) {
+                            if (ps.rttMillis() != null) {
+                                cb.call(ps.rttMillis() / 1000.0, ps.target().publicIp(), ps.target().subnet().toString());
+                            }
+                        }
+                    }).register(registry);
+            GaugeWithCallback.builder().name("weft_peer_probe_loss_ratio")
+                    .help("Lost probes among the last ten settled ones (0..1)")
+                    .labelNames("peer", "subnet")
+                    .callback(cb -> {
+                        for (PeerStatus ps : prober.status()) {
+                            if (ps.lossPercent() != null) {
+                                cb.call(ps.lossPercent() / 100.0, ps.target().publicIp(), ps.target().subnet().toString());
+                            }
+                        }
+                    }).register(registry);
+            CounterWithCallback.builder().name("weft_probe_replies")
+                    .help("Probe answers taken from the decap path instead of the TUN")
+                    .callback(cb -> cb.call(prober.repliesDiverted())).register(registry);
+        }
         CounterWithCallback.builder().name("weft_peer_packets").help("VXLAN packets per peer and direction")
                 .labelNames("peer", "subnet", "direction")
                 .callback(cb -> forPeers(s, (p, ps) -> {

@@ -2,6 +2,8 @@ package io.weft.dataplane.agent;
 
 import io.weft.dataplane.DataPlaneStats;
 import io.weft.dataplane.control.ControlServer;
+import io.weft.dataplane.probe.PeerStatus;
+import io.weft.dataplane.probe.Prober;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.Subnet;
@@ -9,6 +11,7 @@ import io.weft.fdb.Subnet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +25,14 @@ final class StatusViews {
     }
 
     static void register(ControlServer control, AgentState s, PeerActivity activity) {
+        register(control, s, activity, null);
+    }
+
+    static void register(ControlServer control, AgentState s, PeerActivity activity, Prober prober) {
         control.handle("fdb", req -> fdb(s))
                 .handle("neigh", req -> neigh(s))
                 .handle("routes", req -> routes(s))
-                .handle("peers", req -> peers(s, activity))
+                .handle("peers", req -> peers(s, activity, prober))
                 .handle("stats", req -> stats(s));
     }
 
@@ -74,6 +81,17 @@ final class StatusViews {
     }
 
     static Map<String, Object> peers(AgentState s, PeerActivity activity) {
+        return peers(s, activity, null);
+    }
+
+    /** Per peer: counters, last packet seen, and what the reachability probes found ({@code prober} may be null). */
+    static Map<String, Object> peers(AgentState s, PeerActivity activity, Prober prober) {
+        Map<String, PeerStatus> probes = new HashMap<>();
+        if (prober != null) {
+            for (PeerStatus ps : prober.status()) {
+                probes.put(ps.target().subnet().toString(), ps);
+            }
+        }
         DataPlaneStats stats = s.dataPlane().stats();
         Instant now = Instant.now();
         List<Map<String, Object>> peers = new ArrayList<>();
@@ -92,6 +110,12 @@ final class StatusViews {
             m.put("lastRx", last == null ? null : last.toString());
             m.put("lastRxAgoSeconds", last == null ? null : Duration.between(last, now).toSeconds());
             m.put("leaseExpiry", p.lease().expiry() == null ? null : p.lease().expiry().toString());
+            PeerStatus probe = probes.get(p.subnet().toString());
+            m.put("reachability", probe == null ? PeerStatus.UNKNOWN : probe.state());
+            m.put("rttMs", probe == null ? null : probe.rttMillis());
+            m.put("probeLossPercent", probe == null ? null : probe.lossPercent());
+            m.put("probesSent", probe == null ? 0 : probe.sent());
+            m.put("probesAnswered", probe == null ? 0 : probe.answered());
             peers.add(m);
         }
         return Map.of("peers", peers);

@@ -16,6 +16,8 @@ import java.util.Map;
                 ShowCommands.Routes.class,
                 ShowCommands.Peers.class,
                 ShowCommands.Stats.class,
+                DoctorCommand.class,
+                CaptureCommand.class,
                 CommandLine.HelpCommand.class})
 public final class WeftMain implements Runnable {
     @CommandLine.Spec

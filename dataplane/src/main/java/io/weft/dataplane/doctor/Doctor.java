@@ -1,0 +1,121 @@
+package io.weft.dataplane.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.weft.dataplane.agent.AgentSettings;
+import io.weft.dataplane.agent.ExternalInterface;
+import io.weft.dataplane.agent.PublicAddress;
+import io.weft.dataplane.control.ControlClient;
+import io.weft.dataplane.host.Exec;
+import io.weft.dataplane.socket.UdpPortHolder;
+import io.weft.fdb.NetworkConfig;
+import io.weft.fdb.registry.EtcdOptions;
+import io.weft.vtep.Vxlan;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code weft doctor}: checks this host and the cluster, in the order a failure would bite: the running agent, etcd
+ * and our lease, the VXLAN port, a leftover flannel device, CNI configs, sysctls, the MTU, then a live probe to every
+ * peer through the agent. Reads only; changes nothing.
+ *
+ * @param settings  the same flags as {@code weft run} (etcd, -iface, -public-ip, --run-dir, --device)
+ * @param cniDir    where CNI configs live ({@code /etc/cni/net.d})
+ * @param procRoot  {@code /proc} (its {@code sys} subtree for the sysctls)
+ * @param probeWait how long the live probe waits for answers
+ */
+public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duration probeWait) {
+
+    public DoctorReport run() throws InterruptedException {
+        List<Finding> findings = new ArrayList<>();
+        ControlClient control = new ControlClient(settings.runDir());
+        JsonNode agent = null;
+        try {
+            agent = control.call(control.request("stats"));
+            findings.add(Finding.ok("agent", "weft runs: subnet " + agent.path("subnet").asText() + " on "
+                    + agent.path("device").asText() + ", PublicIP " + agent.path("publicIp").asText() + ", "
+                    + agent.path("peers").asInt() + " peer(s)"));
+        } catch (ControlClient.ControlException e) {
+            findings.add(Finding.info("agent", "no weft agent answers at " + settings.runDir() + " (" + e.getMessage()
+                    + "); checking the host as it is before 'weft run'"));
+        }
+
+        ExternalInterface ext = null;
+        try {
+            ext = ExternalInterface.choose(settings.iface(), settings.ifaceRegex());
+        } catch (ExternalInterface.NotFound e) {
+            findings.add(Finding.fail("underlay", e.getMessage(), "pass -iface with the interface that reaches the other nodes"));
+        }
+        String publicIp = publicIp(agent, ext, findings);
+
+        EtcdChecks.Result etcd = EtcdChecks.check(etcdOptions(), publicIp, agent != null);
+        findings.addAll(etcd.findings());
+        NetworkConfig config = etcd.config();
+        int port = config != null ? config.backend().effectivePort() : agent != null ? agent.path("port").asInt() : Vxlan.LINUX_DEFAULT_PORT;
+        int vni = config != null ? config.backend().vni() : agent != null ? agent.path("vni").asInt(1) : 1;
+        String device = agent != null ? agent.path("device").asText() : settings.device() != null ? settings.device() : "weft." + vni;
+
+        findings.add(HostChecks.vxlanPort(port, UdpPortHolder::describe, agent != null ? agent.path("port").asInt(-1) : -1));
+        String links = Exec.run(List.of("ip", "-d", "-j", "link", "show")).stdout();
+        findings.add(HostChecks.leftoverFlannelDevice(vni, links, HostChecks.flanneldRunning(procRoot)));
+        findings.addAll(HostChecks.cniConfigs(cniDir));
+        Path sys = procRoot.resolve("sys");
+        findings.add(HostChecks.ipForward(sys));
+        findings.add(HostChecks.rpFilter(sys, device));
+        findings.add(HostChecks.bridgeNfCallIptables(sys));
+        if (ext != null) {
+            findings.add(HostChecks.mtu(ext.name(), ext.mtu(), config != null ? config.backend().mtu() : 0, device,
+                    tunMtu(device)));
+        }
+
+        if (agent == null) {
+            findings.add(Finding.info("peers", "the live reachability test needs a running agent; start weft and run"
+                    + " 'weft doctor' again"));
+        } else {
+            try {
+                ObjectNode req = control.request("probe");
+                req.put("waitMillis", probeWait.toMillis());
+                findings.addAll(PeerChecks.fromProbeReply(control.call(req)));
+            } catch (ControlClient.ControlException e) {
+                findings.add(Finding.warn("peers", "the live reachability test failed: " + e.getMessage(),
+                        "update weft on this host"));
+            }
+        }
+        return new DoctorReport(findings);
+    }
+
+    private String publicIp(JsonNode agent, ExternalInterface ext, List<Finding> findings) throws InterruptedException {
+        if (agent != null && agent.hasNonNull("publicIp")) {
+            return agent.get("publicIp").asText();
+        }
+        if (settings.publicIp() != null && !settings.publicIp().isBlank()) {
+            return settings.publicIp().trim();
+        }
+        if (settings.publicIpFrom() != null && !settings.publicIpFrom().isBlank()) {
+            try {
+                return PublicAddress.fetch(settings.publicIpFrom(), PublicAddress.DEFAULT_TIMEOUT, 1).getHostAddress();
+            } catch (PublicAddress.Unavailable e) {
+                findings.add(Finding.fail("public-ip", e.getMessage(), "fix the URL, or give the address with -public-ip"));
+                return null;
+            }
+        }
+        return ext == null ? null : ext.address().getHostAddress();
+    }
+
+    private EtcdOptions etcdOptions() {
+        return new EtcdOptions(settings.etcdEndpoints(), settings.etcdPrefix(), settings.etcdCaFile(), settings.etcdCertFile(),
+                settings.etcdKeyFile(), settings.etcdUsername(), settings.etcdPassword());
+    }
+
+    private static int tunMtu(String device) {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", device, "mtu")).trim());
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.weft.dataplane.doctor;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
+import io.weft.fdb.ConfigException;
+import io.weft.fdb.Lease;
+import io.weft.fdb.NetworkConfig;
+import io.weft.fdb.Subnet;
+import io.weft.fdb.registry.EtcdClients;
+import io.weft.fdb.registry.EtcdOptions;
+import io.weft.fdb.registry.LeaseJson;
+import io.weft.fdb.registry.LeaseKeys;
+import io.weft.fdb.registry.MalformedLeaseException;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** etcd: reachable, the network config valid, and the state of our lease (found by our PublicIP). */
+public final class EtcdChecks {
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private EtcdChecks() {
+    }
+
+    /** What the etcd checks found; {@code config} is null when it could not be read. */
+    public record Result(List<Finding> findings, NetworkConfig config) {
+    }
+
+    /**
+     * @param publicIp     the PublicIP this host advertises (to find its lease), or null if unknown
+     * @param agentRunning whether a weft agent runs here (then a missing lease is a failure)
+     */
+    public static Result check(EtcdOptions options, String publicIp, boolean agentRunning) {
+        List<Finding> out = new ArrayList<>();
+        LeaseKeys keys = new LeaseKeys(options.prefix());
+        Client client;
+        try {
+            client = EtcdClients.create(options);
+        } catch (RuntimeException e) {
+            out.add(Finding.fail("etcd", "cannot set up the etcd client: " + e.getMessage(),
+                    "check -etcd-cafile, -etcd-certfile and -etcd-keyfile"));
+            return new Result(out, null);
+        }
+        try {
+            GetResponse cfg = await(client.getKVClient().get(bytes(keys.configKey())));
+            out.add(Finding.ok("etcd", "etcd at " + options.endpointsText() + " answers"));
+            if (cfg.getKvs().isEmpty()) {
+                out.add(Finding.fail("network-config", "there is no network config at " + keys.configKey(),
+                        "etcdctl put " + keys.configKey() + " '{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}'"));
+                return new Result(out, null);
+            }
+            NetworkConfig config;
+            try {
+                config = NetworkConfig.parse(cfg.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8));
+            } catch (ConfigException e) {
+                out.add(Finding.fail("network-config", keys.configKey() + " is invalid: " + e.getMessage(),
+                        "correct it with etcdctl put " + keys.configKey() + " '...'"));
+                return new Result(out, null);
+            }
+            out.add(Finding.ok("network-config", "Network " + config.network() + ", VNI " + config.backend().vni()
+                    + ", UDP port " + config.backend().effectivePort()
+                    + (config.backend().mtu() > 0 ? ", MTU " + config.backend().mtu() : "")));
+            out.add(ourLease(client, keys, publicIp, agentRunning));
+            return new Result(out, config);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            out.add(Finding.fail("etcd", "etcd at " + options.endpointsText() + " does not answer within "
+                            + TIMEOUT.toSeconds() + " s (" + (c.getMessage() == null ? c.toString() : c.getMessage()) + ")",
+                    "check -etcd-endpoints (and the TLS flags), that etcd runs, and that this host can reach it:"
+                            + " ETCDCTL_API=3 etcdctl --endpoints " + options.endpointsText() + " endpoint health"));
+            return new Result(out, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            out.add(Finding.info("etcd", "interrupted"));
+            return new Result(out, null);
+        } finally {
+            client.close();
+        }
+    }
+
+    private static Finding ourLease(Client client, LeaseKeys keys, String publicIp, boolean agentRunning)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        if (publicIp == null) {
+            return Finding.info("lease", "our PublicIP is unknown (no -iface match), so our lease was not looked up");
+        }
+        GetResponse all = await(client.getKVClient().get(bytes(keys.subnetsPrefix()), GetOption.builder().isPrefix(true).build()));
+        List<String> ours = new ArrayList<>();
+        KeyValue found = null;
+        for (KeyValue kv : all.getKvs()) {
+            String key = kv.getKey().toString(StandardCharsets.UTF_8);
+            try {
+                Lease l = LeaseJson.decode(key, kv.getValue().toString(StandardCharsets.UTF_8));
+                if (l.publicIp() != null && Subnet.formatAddress(l.publicIp()).equals(publicIp)) {
+                    ours.add(key);
+                    found = kv;
+                }
+            } catch (MalformedLeaseException | RuntimeException ignored) {
+                // someone else's broken lease: not ours
+            }
+        }
+        int total = all.getKvs().size();
+        if (found == null) {
+            if (agentRunning) {
+                return Finding.fail("lease", "weft runs, but none of the " + total + " leases in etcd carries our PublicIP "
+                        + publicIp, "check weft's log ('journalctl -u weft'); restart weft to take a lease again");
+            }
+            return Finding.info("lease", "no lease carries our PublicIP " + publicIp + " yet (" + total
+                    + " lease(s) in etcd); 'weft run' takes one");
+        }
+        String key = found.getKey().toString(StandardCharsets.UTF_8);
+        long ttl = found.getLease() == 0 ? -1
+                : await(client.getLeaseClient().timeToLive(found.getLease(), LeaseOption.DEFAULT)).getTTL();
+        if (ours.size() > 1) {
+            return Finding.warn("lease", ours.size() + " leases carry our PublicIP " + publicIp + ": " + String.join(", ", ours)
+                    + "; peers prefer the one that expires last", "delete the stale ones with etcdctl del <key>");
+        }
+        if (ttl < 0) {
+            return Finding.warn("lease", "our lease " + key + " has no etcd lease attached (a reservation?), so it never expires",
+                    "nothing, if it was reserved on purpose");
+        }
+        return Finding.ok("lease", "our lease " + key + " (PublicIP " + publicIp + ") expires in "
+                + Duration.ofSeconds(ttl).toString().substring(2).toLowerCase() + " unless renewed");
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        try {
+            return f.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            f.cancel(true);
+        }
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+}

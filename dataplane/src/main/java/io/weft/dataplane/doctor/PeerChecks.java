@@ -1,0 +1,43 @@
+package io.weft.dataplane.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The live reachability test, read from the running agent's answer to a {@code probe} request: an ICMP echo through
+ * the tunnel to every peer's VTEP, with a wait for the reply (what people do with {@code nc -u} and tcpdump, built in).
+ */
+public final class PeerChecks {
+    private PeerChecks() {
+    }
+
+    public static List<Finding> fromProbeReply(JsonNode reply) {
+        List<Finding> out = new ArrayList<>();
+        JsonNode peers = reply.path("peers");
+        if (peers.isEmpty()) {
+            out.add(Finding.info("peers", "no peers in the table yet: nothing to probe"));
+            return out;
+        }
+        String ourPublicIp = reply.path("publicIp").asText("?");
+        for (JsonNode p : peers) {
+            String who = "peer " + p.path("subnet").asText() + " at " + p.path("publicIp").asText() + ":" + p.path("port").asInt();
+            int port = p.path("port").asInt();
+            if (p.path("answered").asBoolean()) {
+                out.add(Finding.ok("peer", who + " answers through the tunnel (VTEP " + p.path("vtep").asText() + ", RTT "
+                        + String.format("%.1f", p.path("rttMs").asDouble()) + " ms)"));
+            } else {
+                out.add(Finding.fail("peer", who + ": no answer from its VTEP " + p.path("vtep").asText() + " within "
+                                + reply.path("waitMillis").asLong() + " ms",
+                        "the likely causes, in order: UDP " + port + " dropped by a security group, firewall or the provider"
+                                + " (allow UDP " + port + " from " + ourPublicIp + " to " + p.path("publicIp").asText()
+                                + " and back); a wrong PublicIP (" + p.path("publicIp").asText() + " must be where this host"
+                                + " reaches the peer: -public-ip / --public-ip-from on the peer); a NAT in front of the peer"
+                                + " without a mapping for UDP " + port + " (1:1 NAT or a port forward to its private address);"
+                                + " or the peer is down. Run 'weft doctor' on the peer too"));
+            }
+        }
+        return out;
+    }
+}
