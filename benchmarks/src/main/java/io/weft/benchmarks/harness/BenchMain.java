@@ -273,6 +273,7 @@ public final class BenchMain {
     }
 
     private void cleanUp() {
+        PathMeasurement.stopping = true;
         Tunnel t = openTunnel.getAndSet(null);
         if (t != null) {
             try {

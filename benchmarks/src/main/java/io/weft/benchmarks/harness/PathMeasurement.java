@@ -14,6 +14,9 @@ final class PathMeasurement {
     private static final long REACH_SECONDS = 15;
     private static final int WARMUP_SECONDS = 1;
 
+    /** Set on Ctrl-C: the namespaces are going away, so further steps only fail; skip them quietly. */
+    static volatile boolean stopping;
+
     private final Rig rig;
     private final BenchResults results;
     private final int seconds;
@@ -99,10 +102,16 @@ final class PathMeasurement {
 
     /** Runs one step; a failure is recorded against the path (false) and the measurement goes on. */
     private boolean attempt(BenchPath path, String what, Runnable step) {
+        if (stopping) {
+            return false;
+        }
         try {
             step.run();
             return true;
         } catch (BenchException e) {
+            if (stopping) {
+                return false;
+            }
             results.error(path, what + ": " + e.getMessage());
             log.printf("    %s failed: %s%n", what, e.getMessage());
             return false;
