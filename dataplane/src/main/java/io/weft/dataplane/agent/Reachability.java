@@ -5,7 +5,9 @@ import io.weft.dataplane.capture.CaptureRequest;
 import io.weft.dataplane.capture.Captures;
 import io.weft.dataplane.capture.DataPlaneHooks;
 import io.weft.dataplane.control.ControlServer;
+import io.weft.dataplane.probe.ProbeInjector;
 import io.weft.dataplane.probe.ProbeSettings;
+import io.weft.dataplane.probe.RawIcmpSocket;
 import io.weft.dataplane.probe.Prober;
 import io.weft.dataplane.probe.Target;
 import io.weft.fdb.Peer;
@@ -37,19 +39,39 @@ final class Reachability implements AutoCloseable {
     final Captures captures;
     private final DataPlaneHooks hooks;
     private final AgentState state;
+    private final RawIcmpSocket rawSocket;
 
     Reachability(AgentState state, DataPlaneHooks hooks) {
         this.state = state;
         this.hooks = hooks;
-        this.prober = new Prober(ProbeSettings.DEFAULT, state.subnet().v4Address(), state.publicIp().getHostAddress(),
-                hooks.injector(), () -> targets(state), log::warn, log::info, System::nanoTime);
-        hooks.setProbeReplies(prober);
-        this.captures = new Captures(hooks::setTap, Ipv4.parse(state.underlay().address().getHostAddress()), state.port());
-        if (hooks.connected()) {
-            prober.start();
-        } else {
-            log.warn("this data plane has no probe/capture hooks: reachability probes and 'weft capture' are off");
+        // The workers' own hooks when they have them; else through the kernel with a raw socket (same tunnel path).
+        RawIcmpSocket raw = null;
+        ProbeInjector injector = hooks.injector();
+        if (!hooks.connected()) {
+            try {
+                raw = RawIcmpSocket.open();
+                injector = raw;
+            } catch (IllegalStateException e) {
+                log.warn("reachability probes are off: {}", e.getMessage());
+            }
         }
+        this.rawSocket = raw;
+        this.prober = new Prober(ProbeSettings.DEFAULT, state.subnet().v4Address(), state.publicIp().getHostAddress(),
+                injector, () -> targets(state), log::warn, log::info, System::nanoTime);
+        if (raw != null) {
+            raw.deliverTo(prober);
+        } else {
+            hooks.setProbeReplies(prober);
+        }
+        this.captures = new Captures(hooks::setTap, Ipv4.parse(state.underlay().address().getHostAddress()), state.port());
+        if (hooks.connected() || raw != null) {
+            prober.start();
+        }
+    }
+
+    /** Whether probes can be sent at all. */
+    boolean probing() {
+        return hooks.connected() || rawSocket != null;
     }
 
     static List<Target> targets(AgentState s) {
@@ -78,7 +100,9 @@ final class Reachability implements AutoCloseable {
 
     private Object liveProbe(JsonNode req) {
         long ms = Math.min(Math.max(req.path("waitMillis").asLong(3000), 100), MAX_LIVE_WAIT.toMillis());
-        requireHooks("probes");
+        if (!probing()) {
+            throw new IllegalStateException("reachability probes are off on this host (see weft's log at start-up)");
+        }
         List<Map<String, Object>> peers = new ArrayList<>();
         try {
             for (Prober.LiveResult r : prober.probeNow(Duration.ofMillis(ms))) {
@@ -160,6 +184,9 @@ final class Reachability implements AutoCloseable {
     public void close() throws InterruptedException {
         prober.close();
         captures.close();
+        if (rawSocket != null) {
+            rawSocket.close();
+        }
         hooks.setProbeReplies(null);
         hooks.setTap(null);
     }

@@ -169,6 +169,13 @@ class DoctorIT {
     void aPeerWhoseUdpPortIsDroppedFailsWithTheLikelyCauses() throws Exception {
         kernelPeer.exec(10, "iptables", "-I", "INPUT", "-p", "udp", "--dport", "8472", "-j", "DROP").requireOk();
         try {
+            Path h1 = lab.hostDir("h1");
+            Cmd.Result text = Cmd.run(90, weftHost.wrap(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", AgentLab.JAR.toString(), "doctor", "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0",
+                    "--cni-dir", h1.resolve("cni").toString(), "--run-dir", h1.resolve("run").toString())));
+            assertThat(text.exitCode()).isEqualTo(1);
+            assertThat(text.output()).contains("[FAIL] peer").contains("fix: the likely causes").endsWith("1 problem found\n");
+            System.out.println("weft doctor with the peer's UDP dropped:\n" + text.output());
             Doctor r = doctorOnWeftHost();
             assertThat(r.exit).isEqualTo(1);
             assertThat(r.finding("peer")).contains("FAIL", "at 10.98.0.2:8472: no answer from its VTEP",

@@ -139,6 +139,30 @@ abstract class NatCluster {
         assertThat(fdb).contains("dst " + gateways[0].publicIp).contains("dst " + gateways[1].publicIp);
     }
 
+    @Test
+    @Order(3)
+    void probesThroughTheNatsFindEveryPeerReachable() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            Path run = lab.hostDir(hosts[i]).resolve("run");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", AgentLab.JAR.toString(), "peers", "--run-dir", run.toString()));
+            String out = "";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                out = Cmd.run(60, lab.host(hosts[i]).wrap(cmd)).requireOk().output();
+                if (out.split(" reachable ", -1).length == 3) {
+                    break;
+                }
+                Thread.sleep(1000);
+            }
+            assertThat(out).as("weft peers on " + hosts[i]).contains("REACH");
+            assertThat(out.split(" reachable ", -1)).as("both peers of " + hosts[i] + " reachable:\n" + out).hasSize(3);
+            assertThat(out).doesNotContain("unreachable");
+            System.out.println("weft peers on " + hosts[i] + ":\n" + out);
+        }
+        System.out.println(agents[1].output());
+    }
+
     String diagnostics() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 2; i++) {
