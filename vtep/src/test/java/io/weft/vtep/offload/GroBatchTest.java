@@ -1,0 +1,196 @@
+package io.weft.vtep.offload;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.weft.vtep.offload.SuperPackets.PREFIX;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GroBatchTest {
+    /** What the sink got: each packet's pieces glued together (virtio header first), and its segment count. */
+    private final List<ByteBuf> written = new ArrayList<>();
+    private final List<Integer> segmentCounts = new ArrayList<>();
+    private final GroBatch gro = new GroBatch((bufs, indexes, lengths, count, segments) -> {
+        ByteBuf packet = Unpooled.buffer();
+        for (int i = 0; i < count; i++) {
+            packet.writeBytes(bufs[i], indexes[i], lengths[i]);
+        }
+        written.add(packet);
+        segmentCounts.add(segments);
+    });
+
+    private static final class Segments {
+        final ByteBuf out;
+        final int count;
+        final int stride;
+        final int total;
+
+        Segments(ByteBuf out, int count, int stride, int total) {
+            this.out = out;
+            this.count = count;
+            this.stride = stride;
+            this.total = total;
+        }
+
+        int ip(int i) {
+            return i * stride + PREFIX;
+        }
+
+        int length(int i) {
+            return Math.min(stride, total - i * stride) - PREFIX;
+        }
+    }
+
+    private static Segments split(ByteBuf in, int gsoSize) {
+        int length = in.writerIndex() - PREFIX;
+        int gsoType = (in.getUnsignedByte(PREFIX) >> 4) == 6 ? VirtioNetHdr.GSO_TCPV6 : VirtioNetHdr.GSO_TCPV4;
+        int header = TsoSplit.headerLength(in, PREFIX, length, gsoType);
+        int total = TsoSplit.outputLength(length, header, gsoSize, PREFIX);
+        ByteBuf out = Unpooled.directBuffer(total);
+        int n = TsoSplit.split(in, PREFIX, length, gsoType, gsoSize, PREFIX, out, 0);
+        return new Segments(out, n, PREFIX + header + gsoSize, total);
+    }
+
+    /** The virtio header a merged packet of the super-packet {@code in} should carry, then the super-packet itself. */
+    private static ByteBuf expectedMerge(ByteBuf in, int gsoSize) {
+        int length = in.writerIndex() - PREFIX;
+        boolean v6 = (in.getUnsignedByte(PREFIX) >> 4) == 6;
+        int ipHeader = v6 ? 40 : 20;
+        int header = ipHeader + (in.getUnsignedByte(PREFIX + ipHeader + 12) >> 4) * 4;
+        ByteBuf e = Unpooled.buffer();
+        VirtioNetHdr.write(e, 0, VirtioNetHdr.F_NEEDS_CSUM, v6 ? VirtioNetHdr.GSO_TCPV6 : VirtioNetHdr.GSO_TCPV4, header,
+                gsoSize, ipHeader, 16);
+        e.writerIndex(VirtioNetHdr.LENGTH);
+        e.writeBytes(in, PREFIX, length);
+        return e;
+    }
+
+    @Test
+    void splitThenMergeGivesBackTheOriginalIpv4SuperPacket() {
+        ByteBuf in = SuperPackets.tcp(false, 20_001, 12, 0x18, 0xFFFF_FF00L, 0xFFF0, 11);
+        Segments s = split(in, 1398);
+        for (int i = 0; i < s.count; i++) {
+            gro.offer(s.out, s.ip(i), s.length(i));
+        }
+        gro.flush();
+        assertThat(written).hasSize(1);
+        assertThat(segmentCounts).containsExactly(s.count);
+        assertThat(written.get(0)).isEqualTo(expectedMerge(in, 1398));
+        assertThat(gro.mergedPackets()).isEqualTo(1);
+    }
+
+    @Test
+    void splitThenMergeGivesBackTheOriginalIpv6SuperPacketWithoutOptions() {
+        ByteBuf in = SuperPackets.tcp(true, 9_999, 0, 0x10, 1, 0, 12);
+        Segments s = split(in, 1417);
+        for (int i = 0; i < s.count; i++) {
+            gro.offer(s.out, s.ip(i), s.length(i));
+        }
+        gro.flush();
+        assertThat(written).containsExactly(expectedMerge(in, 1417));
+    }
+
+    @Test
+    void aCorruptSegmentIsWrittenAloneAndTheRunStopsBeforeIt() {
+        ByteBuf in = SuperPackets.tcp(false, 5 * 1000, 0, 0x10, 1000, 1, 13);
+        Segments s = split(in, 1000);
+        s.out.setByte(s.ip(2) + 40 + 7, s.out.getByte(s.ip(2) + 40 + 7) ^ 0x01);
+        for (int i = 0; i < s.count; i++) {
+            gro.offer(s.out, s.ip(i), s.length(i));
+        }
+        gro.flush();
+        // segments 0-1 merged, 2 alone (corrupt), 3-4 merged
+        assertThat(segmentCounts).containsExactly(2, 1, 2);
+        assertThat((int) written.get(1).getUnsignedByte(1)).as("gso type of the lone packet").isEqualTo(VirtioNetHdr.GSO_NONE);
+        assertThat((int) written.get(1).getUnsignedByte(0)).as("flags of the lone packet").isZero();
+    }
+
+    @Test
+    void outOfOrderSegmentsStartANewRun() {
+        ByteBuf in = SuperPackets.tcp(false, 4 * 1000, 0, 0x10, 1000, 1, 14);
+        Segments s = split(in, 1000);
+        int[] order = {0, 1, 3, 2};
+        for (int i : order) {
+            gro.offer(s.out, s.ip(i), s.length(i));
+        }
+        gro.flush();
+        assertThat(segmentCounts).containsExactly(2, 1, 1);
+        for (ByteBuf p : written) {
+            assertThat(SuperPackets.l4ChecksumOk(p, VirtioNetHdr.LENGTH, p.readableBytes() - VirtioNetHdr.LENGTH)
+                    || p.getUnsignedByte(1) != 0).isTrue();
+        }
+    }
+
+    @Test
+    void twoInterleavedFlowsAreMergedSeparately() {
+        ByteBuf a = SuperPackets.tcp(false, 3000, 0, 0x10, 1, 1, 15);
+        ByteBuf b = SuperPackets.tcp(false, 3000, 0, 0x10, 1, 1, 16);
+        b.setShort(PREFIX + 20, 40000); // another source port
+        b.setShort(PREFIX + 20 + 16, 0);
+        b.setShort(PREFIX + 20 + 16, SuperPackets.fold(SuperPackets.pseudo(b, PREFIX, 3020)));
+        Segments sa = split(a, 1000);
+        Segments sb = split(b, 1000);
+        for (int i = 0; i < 3; i++) {
+            gro.offer(sa.out, sa.ip(i), sa.length(i));
+            gro.offer(sb.out, sb.ip(i), sb.length(i));
+        }
+        gro.flush();
+        assertThat(written).containsExactly(expectedMerge(a, 1000), expectedMerge(b, 1000));
+    }
+
+    @Test
+    void aPureAckOfTheSameConnectionFlushesTheRunFirstSoNothingIsReordered() {
+        ByteBuf in = SuperPackets.tcp(false, 3000, 0, 0x10, 1, 1, 17);
+        Segments s = split(in, 1000);
+        gro.offer(s.out, s.ip(0), s.length(0));
+        gro.offer(s.out, s.ip(1), s.length(1));
+        ByteBuf ack = SuperPackets.tcp(false, 0, 0, 0x10, 3001, 2, 18);
+        gro.offer(ack, PREFIX, ack.writerIndex() - PREFIX);
+        gro.offer(s.out, s.ip(2), s.length(2));
+        gro.flush();
+        assertThat(segmentCounts).containsExactly(2, 1, 1);
+        assertThat(written.get(1).readableBytes()).isEqualTo(VirtioNetHdr.LENGTH + 40);
+    }
+
+    @Test
+    void nothingJoinsAfterAPshOrAShortSegment() {
+        ByteBuf first = SuperPackets.tcp(false, 2000, 0, 0x18, 1, 1, 19);
+        Segments s = split(first, 1000);
+        ByteBuf next = SuperPackets.tcp(false, 1000, 0, 0x10, 2001, 3, 20);
+        gro.offer(s.out, s.ip(0), s.length(0));
+        gro.offer(s.out, s.ip(1), s.length(1));
+        gro.offer(next, PREFIX, next.writerIndex() - PREFIX);
+        gro.flush();
+        assertThat(segmentCounts).containsExactly(2, 1);
+        int tcpFlags = written.get(0).getUnsignedByte(VirtioNetHdr.LENGTH + 20 + 13);
+        assertThat(tcpFlags & 0x08).as("PSH carried onto the merged packet").isNotZero();
+    }
+
+    @Test
+    void aRunStopsAtSixtyFourSegments() {
+        ByteBuf in = SuperPackets.tcp(false, 70 * 500, 0, 0x10, 1, 1, 21);
+        Segments s = split(in, 500);
+        for (int i = 0; i < s.count; i++) {
+            gro.offer(s.out, s.ip(i), s.length(i));
+        }
+        gro.flush();
+        assertThat(segmentCounts).containsExactly(GroBatch.MAX_SEGMENTS, 70 - GroBatch.MAX_SEGMENTS);
+        for (ByteBuf p : written) {
+            int ipLength = p.getUnsignedShort(VirtioNetHdr.LENGTH + 2);
+            assertThat(ipLength).isEqualTo(p.readableBytes() - VirtioNetHdr.LENGTH);
+        }
+    }
+
+    @Test
+    void nonTcpPacketsPassAloneWithAZeroHeader() {
+        ByteBuf udp = SuperPackets.udp(100, 22);
+        gro.offer(udp, PREFIX, udp.writerIndex() - PREFIX);
+        assertThat(written).hasSize(1);
+        ByteBuf expected = Unpooled.buffer().writeZero(VirtioNetHdr.LENGTH).writeBytes(udp, PREFIX, udp.writerIndex() - PREFIX);
+        assertThat(written.get(0)).isEqualTo(expected);
+    }
+}
