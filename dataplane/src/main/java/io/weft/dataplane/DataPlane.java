@@ -14,6 +14,10 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunDevice;
+import io.weft.dataplane.tun.TunOffloads;
+import io.weft.dataplane.worker.WorkerOffloads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.weft.dataplane.worker.Counter;
 import io.weft.dataplane.worker.Worker;
 import io.weft.fdb.PublishedTable;
@@ -35,6 +39,7 @@ import java.util.concurrent.TimeUnit;
  * the caller after {@link #start}. {@link #close()} closes fds and channels and changes nothing else on the host.
  */
 public final class DataPlane implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
     private static final long STATS_TIMEOUT_SECONDS = 5;
 
     private final DataPlaneConfig config;
@@ -43,6 +48,7 @@ public final class DataPlane implements AutoCloseable {
     private final List<Worker> workers;
     private final List<IoEventLoop> loops;
     private final List<Channel> channels;
+    private DataPlaneCapabilities capabilities;
 
     private DataPlane(DataPlaneConfig config, MultiThreadIoEventLoopGroup group, TunDevice tun, List<Worker> workers,
                       List<IoEventLoop> loops, List<Channel> channels) {
@@ -73,7 +79,10 @@ public final class DataPlane implements AutoCloseable {
                     + " a standard JDK 17+ without -Dio.netty.noUnsafe");
         }
         VxlanSocket.requirePortFree(config.port());
-        TunDevice tun = TunDevice.open(config.device(), config.workers());
+        TunDevice tun = TunDevice.open(config.device(), config.workers(), config.offloads());
+        TunOffloads tunOffloads = tun.offloads();
+        boolean udpGso = tunOffloads.tso() && VxlanSocket.gsoSupported();
+        WorkerOffloads workerOffloads = new WorkerOffloads(tunOffloads.vnetHdr(), udpGso);
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(config.workers(),
                 new DefaultThreadFactory("weft-worker", true), EpollIoHandler.newFactory());
         List<Worker> workers = new ArrayList<>();
@@ -84,8 +93,8 @@ public final class DataPlane implements AutoCloseable {
             int i = 0;
             for (EventExecutor e : group) {
                 IoEventLoop loop = (IoEventLoop) e;
-                Worker w = new Worker(i, config, table, tun.queues().get(i), alloc);
-                Channel ch = VxlanSocket.bind(loop, config.port(), config.mtu(), w.decapHandler());
+                Worker w = new Worker(i, config, table, tun.queues().get(i), alloc, workerOffloads);
+                Channel ch = VxlanSocket.bind(loop, config.port(), config.mtu(), w.decapHandler(), tunOffloads.vnetHdr());
                 IoRegistration reg = loop.register(w.tunHandle()).syncUninterruptibly().getNow();
                 loop.submit(() -> {
                     w.attach(ch, reg);
@@ -100,7 +109,22 @@ public final class DataPlane implements AutoCloseable {
             dp.close();
             throw ex;
         }
+        boolean udpGro = !channels.isEmpty() && VxlanSocket.groEnabled(channels.get(0));
+        dp.capabilities = new DataPlaneCapabilities(config.offloads(), tunOffloads.vnetHdr(), tunOffloads.checksum(),
+                tunOffloads.tso(), tunOffloads.uso(), udpGso, udpGro);
+        LOG.info("{}: {} worker(s), {}", tun.name(), config.workers(), dp.capabilities.summary());
+        if (config.offloads() && !tunOffloads.tso()) {
+            LOG.warn("{}: the kernel did not grant TUN TSO offload; forwarding packet by packet (slower)", tun.name());
+        }
         return dp;
+    }
+
+    /**
+     * The offloads probed at start-up (TUN virtio header, checksum, TSO, USO; UDP GSO, GRO). {@code udpGso} here is
+     * what start-up found; a worker that later meets EIO turns GSO off and counts it in {@code gso_fallbacks}.
+     */
+    public DataPlaneCapabilities capabilities() {
+        return capabilities;
     }
 
     public DataPlaneConfig config() {

@@ -17,6 +17,8 @@ import io.weft.vtep.Vxlan;
  * @param network            the whole overlay Network
  * @param workers            event loops, each with one TUN queue and one SO_REUSEPORT UDP socket
  * @param acceptUnknownVteps take VXLAN packets from senders that are no known peer's PublicIP
+ * @param offloads           use TUN TSO/checksum offload, UDP GSO/GRO and merging where the kernel has them; false
+ *                           forces the per-packet path (also {@code -Dweft.offloads=off} for the 9-argument form)
  */
 public record DataPlaneConfig(
         String device,
@@ -27,10 +29,25 @@ public record DataPlaneConfig(
         Subnet localSubnet,
         Subnet network,
         int workers,
-        boolean acceptUnknownVteps) {
+        boolean acceptUnknownVteps,
+        boolean offloads) {
 
     public static final int DEFAULT_PORT = Vxlan.LINUX_DEFAULT_PORT;
     public static final int MAX_DEFAULT_WORKERS = 8;
+    /** System property: {@code off} (or {@code false}) forces the per-packet path where the config does not say. */
+    public static final String OFFLOADS_PROPERTY = "weft.offloads";
+
+    /** With offloads on unless {@value #OFFLOADS_PROPERTY} says off. */
+    public DataPlaneConfig(String device, int mtu, int vni, int port, MacAddress vtepMac, Subnet localSubnet,
+                           Subnet network, int workers, boolean acceptUnknownVteps) {
+        this(device, mtu, vni, port, vtepMac, localSubnet, network, workers, acceptUnknownVteps, offloadsByDefault());
+    }
+
+    /** False if the system property {@value #OFFLOADS_PROPERTY} is {@code off}, {@code false} or {@code 0}. */
+    public static boolean offloadsByDefault() {
+        String v = System.getProperty(OFFLOADS_PROPERTY, "on").trim().toLowerCase(java.util.Locale.ROOT);
+        return !(v.equals("off") || v.equals("false") || v.equals("0") || v.equals("no"));
+    }
 
     public DataPlaneConfig {
         if (device == null || device.isEmpty() || device.length() > TunDevice.MAX_NAME_LENGTH) {

@@ -22,11 +22,12 @@ import java.util.Map;
  * <pre>
  * java -cp ... io.weft.dataplane.lab.StaticDataPlaneMain --device wdp-t0 --subnet 10.244.1.0/24 \
  *     --network 10.244.0.0/16 --mac 0e:2a:00:00:00:01 [--mtu 1450] [--vni 1] [--port 8472] [--workers 1] \
- *     [--accept-unknown-vteps] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02]...
+ *     [--accept-unknown-vteps] [--offloads on|off] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02]...
  * </pre>
  * Then it prints {@code ready} and reads commands, one per line, answering each with one line:
  * {@code peer add <subnet> <publicIp> <mac>} / {@code peer del <subnet>} → {@code ok} (or {@code error: ...}),
- * {@code stats} → one JSON line of counters, {@code quit} (or end of input) → exits, undoing the link setup.
+ * {@code stats} → one JSON line of counters, {@code caps} → the offloads in use ({@code mode=offloads tun_tso=on ...}),
+ * {@code quit} (or end of input) → exits, undoing the link setup.
  */
 public final class StaticDataPlaneMain {
     private StaticDataPlaneMain() {
@@ -59,8 +60,12 @@ public final class StaticDataPlaneMain {
             int vni = Integer.parseInt(opts.getOrDefault("vni", "1"));
             int mtu = Integer.parseInt(opts.getOrDefault("mtu", "1450"));
             int workers = Integer.parseInt(opts.getOrDefault("workers", Integer.toString(DataPlaneConfig.defaultWorkers())));
+            String offloads = opts.getOrDefault("offloads", DataPlaneConfig.offloadsByDefault() ? "on" : "off");
+            if (!offloads.equals("on") && !offloads.equals("off")) {
+                throw new IllegalArgumentException("--offloads wants on or off, got " + offloads);
+            }
             DataPlaneConfig config = new DataPlaneConfig(opts.getOrDefault("device", "weft." + vni), mtu, vni, port,
-                    MacAddress.parse(require(opts, "mac")), local, network, workers, acceptUnknown);
+                    MacAddress.parse(require(opts, "mac")), local, network, workers, acceptUnknown, offloads.equals("on"));
             PublishedTable table = new PublishedTable();
             StaticPeers staticPeers = new StaticPeers(local, port, vni, table);
             for (String p : peers) {
@@ -100,6 +105,8 @@ public final class StaticDataPlaneMain {
                     return;
                 } else if (f.length == 1 && f[0].equals("stats")) {
                     out.println(dp.stats().toJson());
+                } else if (f.length == 1 && f[0].equals("caps")) {
+                    out.println(dp.capabilities().summary());
                 } else if (f.length == 5 && f[0].equals("peer") && f[1].equals("add")) {
                     peers.add(f[2], f[3], f[4]);
                     out.println("ok");
@@ -109,7 +116,7 @@ public final class StaticDataPlaneMain {
                     continue;
                 } else {
                     out.println("error: unknown command: " + line.trim()
-                            + " (commands: peer add <subnet> <publicIp> <mac> | peer del <subnet> | stats | quit)");
+                            + " (commands: peer add <subnet> <publicIp> <mac> | peer del <subnet> | stats | caps | quit)");
                 }
             } catch (RuntimeException e) {
                 out.println("error: " + e.getMessage());

@@ -20,11 +20,18 @@ import java.util.Optional;
  * The VXLAN UDP socket of one worker: an {@link EpollDatagramChannel} bound to {@code 0.0.0.0:port} with
  * SO_REUSEPORT (every worker binds the same port; the kernel spreads senders over them by 4-tuple hash).
  *
- * <p>Receive is batched with recvmmsg: {@code MAX_DATAGRAM_PAYLOAD_SIZE} is set and every read buffer holds
- * {@link #RECEIVE_BUFFER} / payload-size datagrams. UDP_GRO is deliberately off: Netty 4.2.18's recvmmsg path
- * loses the GRO segment size (netty PR #17492), so GRO (a later issue) must switch to
- * {@code MAX_DATAGRAM_PAYLOAD_SIZE = 0} with 64 KB buffers. Sends are batched by Netty (sendmmsg when several
- * datagrams are flushed at once), one flush per worker wakeup.
+ * <p>Per-packet receive ({@code gro} false) is batched with recvmmsg: {@code MAX_DATAGRAM_PAYLOAD_SIZE} is set
+ * and every read buffer holds {@link #RECEIVE_BUFFER} / payload-size datagrams.
+ *
+ * <p>With {@code gro}, UDP_GRO is on, so one receive may return a run of coalesced datagrams (Netty splits it back
+ * into one {@code DatagramPacket} per datagram). Netty 4.2.18's recvmmsg path loses the GRO segment size unless a
+ * control-message buffer is passed (netty PR #17492), which it does only with IP_RECVORIGDSTADDR set; so either
+ * {@code MAX_DATAGRAM_PAYLOAD_SIZE = 0} (recvmsg, one run per call, the reference's advice) or, as here by default,
+ * IP_RECVORIGDSTADDR on and 64 KB slots ({@link #GRO_SLOTS_PROPERTY}), which keeps recvmmsg's batching for links
+ * that do not coalesce (a veth without GRO) and still receives whole runs where they do.
+ *
+ * <p>Sends are batched by Netty (sendmmsg when several datagrams are flushed at once), one flush per worker wakeup;
+ * a {@code SegmentedDatagramPacket} goes out as one UDP GSO send.
  *
  * <p>Outer UDP source port: a kernel vxlan device sends from a port derived from the inner flow hash, in
  * {@code ip_local_port_range} (32768–60999 by default), so that receivers can spread flows with RSS. weft sends
@@ -36,6 +43,11 @@ public final class VxlanSocket {
     public static final int SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
     /** One recvmmsg batch fits in this many bytes. */
     public static final int RECEIVE_BUFFER = 64 * 1024;
+    /** System property: 64 KB receive slots per recvmmsg with UDP_GRO (1 = recvmsg with payload size 0). */
+    public static final String GRO_SLOTS_PROPERTY = "weft.udp.groSlots";
+    static final int DEFAULT_GRO_SLOTS = 8;
+    /** The largest UDP payload over IPv4, rounded up: one slot holds any GRO run. */
+    static final int GRO_SLOT = 64 * 1024;
 
     private VxlanSocket() {
     }
@@ -56,8 +68,13 @@ public final class VxlanSocket {
         }
     }
 
-    /** Binds one worker's channel on {@code loop}; blocks until bound. */
+    /** Binds one worker's channel on {@code loop} without UDP_GRO; blocks until bound. */
     public static Channel bind(IoEventLoop loop, int port, int tunMtu, ChannelHandler handler) {
+        return bind(loop, port, tunMtu, handler, false);
+    }
+
+    /** Binds one worker's channel on {@code loop}, asking for UDP_GRO if {@code gro}; blocks until bound. */
+    public static Channel bind(IoEventLoop loop, int port, int tunMtu, ChannelHandler handler, boolean gro) {
         int payload = maxDatagram(tunMtu);
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -65,10 +82,23 @@ public final class VxlanSocket {
                 .option(EpollChannelOption.SO_REUSEPORT, true)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
-                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Math.max(RECEIVE_BUFFER, 2 * payload)))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024))
                 .handler(handler);
+        if (gro) {
+            int slots = Math.max(1, Integer.getInteger(GRO_SLOTS_PROPERTY, DEFAULT_GRO_SLOTS));
+            b.option(EpollChannelOption.UDP_GRO, true);
+            if (slots > 1) {
+                b.option(EpollChannelOption.IP_RECVORIGDSTADDR, true)
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, GRO_SLOT - 1)
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slots * GRO_SLOT));
+            } else {
+                b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_SLOT));
+            }
+        } else {
+            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Math.max(RECEIVE_BUFFER, 2 * payload)));
+        }
         ChannelFuture f = b.bind(new InetSocketAddress("0.0.0.0", port)).awaitUninterruptibly();
         if (!f.isSuccess()) {
             Throwable cause = f.cause();
@@ -82,5 +112,19 @@ public final class VxlanSocket {
         Channel ch = f.channel();
         ForcedBufferSizes.apply(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);
         return ch;
+    }
+
+    /** True if UDP_GRO is on for the bound channel (the kernel accepted the option). */
+    public static boolean groEnabled(Channel ch) {
+        try {
+            return ((EpollDatagramChannel) ch).config().isUdpGro();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** True if Netty and the kernel can send UDP GSO batches (sendmmsg with UDP_SEGMENT). */
+    public static boolean gsoSupported() {
+        return EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     }
 }

@@ -7,7 +7,7 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 
 /**
- * The three libc calls the TUN setup needs. Only used at start-up (hot-path I/O goes through Netty's JNI
+ * The libc calls the TUN setup needs. Only used at start-up (hot-path I/O goes through Netty's JNI
  * {@code FileDescriptor}), so JNA's interface mapping, which handles the variadic {@code ioctl}, is fast enough.
  */
 interface LibC extends Library {
@@ -27,6 +27,9 @@ interface LibC extends Library {
     int open(String path, int flags) throws LastErrorException;
 
     int ioctl(int fd, NativeLong request, Pointer arg) throws LastErrorException;
+
+    /** For ioctls that take their argument by value (TUNSETOFFLOAD). */
+    int ioctl(int fd, NativeLong request, NativeLong arg) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
 }

@@ -15,7 +15,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * A layer-3 TUN device ({@code IFF_TUN|IFF_NO_PI}) opened with one non-blocking fd per queue. With more than
+ * A layer-3 TUN device ({@code IFF_TUN|IFF_NO_PI}, with {@code IFF_VNET_HDR} when offloads are on) opened with
+ * one non-blocking fd per queue. With more than
  * one queue the device is {@code IFF_MULTI_QUEUE} and the kernel spreads flows over the queues by their hash.
  *
  * <p>Packets are read and written as bare IP packets through Netty's {@link FileDescriptor} ({@code read(2)} /
@@ -28,6 +29,15 @@ public final class TunDevice implements AutoCloseable {
     static final short IFF_TUN = 0x0001;
     static final short IFF_MULTI_QUEUE = 0x0100;
     static final short IFF_NO_PI = 0x1000;
+    /** Every read and write carries a 10-byte virtio_net_hdr (offloads). */
+    static final short IFF_VNET_HDR = 0x4000;
+    /** linux/if_tun.h: _IOW('T', 208, unsigned int); the flag word is passed by value. */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
+    static final int TUN_F_USO4 = 0x20;
+    static final int TUN_F_USO6 = 0x40;
     /** IFNAMSIZ: 15 characters and the terminating NUL. */
     public static final int MAX_NAME_LENGTH = 15;
     private static final int IFREQ_SIZE = 40;
@@ -35,18 +45,28 @@ public final class TunDevice implements AutoCloseable {
 
     private final String name;
     private final List<FileDescriptor> queues;
+    private final TunOffloads offloads;
 
-    private TunDevice(String name, List<FileDescriptor> queues) {
+    private TunDevice(String name, List<FileDescriptor> queues, TunOffloads offloads) {
         this.name = name;
         this.queues = Collections.unmodifiableList(queues);
+        this.offloads = offloads;
+    }
+
+    /** {@link #open(String, int, boolean)} without offloads: bare IP packets on every read and write. */
+    public static TunDevice open(String name, int queueCount) {
+        return open(name, queueCount, false);
     }
 
     /**
      * Creates (or attaches to) the TUN device {@code name} with {@code queueCount} queues.
      *
+     * @param offloads ask for IFF_VNET_HDR and TUNSETOFFLOAD CSUM|TSO4|TSO6 (+USO4|USO6 where the kernel has them);
+     *                 what the kernel granted is in {@link #offloads()}. If it refuses IFF_VNET_HDR the device is
+     *                 opened without it.
      * @throws DataPlaneException with a one-line explanation when it cannot
      */
-    public static TunDevice open(String name, int queueCount) {
+    public static TunDevice open(String name, int queueCount, boolean offloads) {
         if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH || name.contains("/") || name.contains(" ")) {
             throw new DataPlaneException("invalid TUN device name \"" + name + "\": use 1-" + MAX_NAME_LENGTH
                     + " characters without '/' or spaces");
@@ -62,16 +82,58 @@ public final class TunDevice implements AutoCloseable {
             throw new DataPlaneException(LinkKind.occupiedMessage(name, LinkKind.of(name)));
         }
         short flags = (short) (IFF_TUN | IFF_NO_PI | (queueCount > 1 ? IFF_MULTI_QUEUE : 0));
+        if (offloads) {
+            try {
+                return openQueues(name, queueCount, (short) (flags | IFF_VNET_HDR));
+            } catch (DataPlaneException e) {
+                // A kernel or a leftover device without IFF_VNET_HDR: fall through to the per-packet device.
+                if (!LinkKind.exists(name) || LinkKind.isTun(name)) {
+                    return openQueues(name, queueCount, flags);
+                }
+                throw e;
+            }
+        }
+        return openQueues(name, queueCount, flags);
+    }
+
+    private static TunDevice openQueues(String name, int queueCount, short flags) {
         List<FileDescriptor> fds = new ArrayList<>(queueCount);
+        TunOffloads granted = TunOffloads.NONE;
         try {
             for (int i = 0; i < queueCount; i++) {
-                fds.add(new FileDescriptor(openQueue(name, flags)));
+                int fd = openQueue(name, flags);
+                fds.add(new FileDescriptor(fd));
+                if ((flags & IFF_VNET_HDR) != 0) {
+                    granted = setOffload(fd);
+                }
             }
         } catch (RuntimeException e) {
             closeAll(fds);
             throw e;
         }
-        return new TunDevice(name, fds);
+        return new TunDevice(name, fds, granted);
+    }
+
+    /** TUNSETOFFLOAD: TSO first (required for any GSO), then with USO added (kernel 6.2+; failure is fine). */
+    private static TunOffloads setOffload(int fd) {
+        int tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+        if (!tryOffload(fd, tso)) {
+            return tryOffload(fd, TUN_F_CSUM) ? new TunOffloads(true, true, false, false) : new TunOffloads(true, false, false, false);
+        }
+        if (tryOffload(fd, tso | TUN_F_USO4 | TUN_F_USO6)) {
+            return new TunOffloads(true, true, true, true);
+        }
+        tryOffload(fd, tso);
+        return new TunOffloads(true, true, true, false);
+    }
+
+    private static boolean tryOffload(int fd, int offloadFlags) {
+        try {
+            LibC.INSTANCE.ioctl(fd, new NativeLong(TUNSETOFFLOAD), new NativeLong(offloadFlags));
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        }
     }
 
     private static int openQueue(String name, short flags) {
@@ -135,6 +197,11 @@ public final class TunDevice implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** What the kernel granted: virtio_net_hdr on reads and writes, checksum, TSO and USO offload. */
+    public TunOffloads offloads() {
+        return offloads;
     }
 
     /** One non-blocking fd per queue, in queue order. */

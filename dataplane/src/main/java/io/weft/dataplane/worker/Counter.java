@@ -12,6 +12,12 @@ public enum Counter {
     RX_PACKETS,
     RX_BYTES,
     ARP_REPLIES,
+    /** TSO/USO super-packets read from the TUN and cut into segments (each segment also counts in tx_packets) */
+    TX_SUPER_PACKETS,
+    /** packets written to the TUN that carry several received segments merged (each also counts in rx_packets) */
+    RX_MERGED_PACKETS,
+    /** times a worker turned UDP GSO off after the kernel refused a GSO send (EIO) */
+    GSO_FALLBACKS,
     /** UDP payload shorter than VXLAN + inner Ethernet headers */
     DROP_SHORT,
     /** VXLAN flags byte not exactly 0x08 */
@@ -37,6 +43,8 @@ public enum Counter {
     DROP_NO_ROUTE,
     /** a TUN packet that is not IPv4 or IPv6 */
     DROP_NOT_IP,
+    /** a TUN packet whose virtio_net_hdr (GSO type, sizes, checksum offsets) does not fit the packet */
+    DROP_BAD_OFFLOAD,
     /** the TUN queue would block on write */
     DROP_TUN_FULL,
     /** read(2)/write(2) on the TUN failed */

@@ -9,19 +9,28 @@ import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.IovArray;
+import io.netty.channel.unix.SegmentedDatagramPacket;
+import io.netty.util.ReferenceCountUtil;
 import io.weft.dataplane.DataPlaneConfig;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
 import io.weft.vtep.DecapDrop;
-import io.weft.vtep.Ethernet;
 import io.weft.vtep.Ip;
 import io.weft.vtep.Ipv4;
 import io.weft.vtep.Ipv6;
 import io.weft.vtep.Vxlan;
 import io.weft.vtep.VxlanDecap;
 import io.weft.vtep.VxlanEncap;
+import io.weft.vtep.offload.GroBatch;
+import io.weft.vtep.offload.GroSink;
+import io.weft.vtep.offload.TsoSplit;
+import io.weft.vtep.offload.VirtioNetHdr;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -35,46 +44,74 @@ import java.util.Map;
  * start to finish without a queue or a lock. All fields are touched only by that thread, except through
  * {@link #snapshot()} which the owner runs on the loop as well.
  *
- * <p>Buffer layout for encap: the TUN packet is read at {@link #HEADROOM} into a pooled direct buffer, the
- * 22 bytes of VXLAN + inner Ethernet are written right in front of it, and the same buffer goes to the socket.
- * {@link #HEADROOM} keeps 10 further bytes free in front so that a {@code virtio_net_hdr} (TSO/GSO, a later
- * issue) can be read into the same place without moving the payload.
+ * <p>Two paths, chosen at start by {@link WorkerOffloads}:
+ * <ul>
+ * <li>per packet (no virtio_net_hdr): a TUN packet is read at {@link #HEADROOM} into a pooled buffer, VXLAN + inner
+ * Ethernet are written in the 22 bytes in front of it and that buffer is sent; a received frame's inner packet is
+ * written to the TUN from where it lies.</li>
+ * <li>offloads (IFF_VNET_HDR): a read returns up to 64 KB behind a virtio_net_hdr. A TSO super-packet is cut into
+ * MSS segments by {@link TsoSplit}, each behind its own VXLAN + Ethernet header, and the segments for one peer go out
+ * as one UDP GSO send (or one datagram each when the socket cannot). On receive, {@link GroBatch} merges adjacent
+ * TCP segments of a flow within one receive batch into one GSO packet, gather-written to the TUN.</li>
+ * </ul>
+ * Every outer datagram leaves through {@link #sendOuter}; every inner packet reaches the TUN through
+ * {@link #writeInner} (per packet) or {@link TunWriter#write} (offloads): the places for taps and probes.
  */
 public final class Worker {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
     /** VXLAN (8) + inner Ethernet (14). */
-    public static final int ENCAP_BYTES = Vxlan.HEADER_LENGTH + Ethernet.HEADER_LENGTH;
+    public static final int ENCAP_BYTES = VxlanEncap.OVERHEAD;
     /** {@link #ENCAP_BYTES} plus room for a 10-byte virtio_net_hdr, rounded up to 8-byte alignment. */
     public static final int HEADROOM = 32;
-    /** TUN packets read per wakeup before the loop serves the socket again. */
+    /** TUN reads per wakeup before the loop serves the socket again. */
     static final int TUN_READ_BUDGET = 64;
+    /** The largest IP packet a TUN with TSO hands out. */
+    static final int MAX_SUPER_PACKET = 65535;
+    /** UDP payload bytes per GSO send, below the 65,507 a UDP/IPv4 datagram can hold. */
+    static final int MAX_GSO_BYTES = 65000;
+    /** Segments per GSO send (the kernel's UDP_MAX_SEGMENTS). */
+    static final int MAX_GSO_SEGMENTS = 64;
+    /** Received packets kept for merging before the batch is written out early. */
+    static final int MAX_HELD = 256;
 
     private final int index;
     private final DataPlaneConfig config;
     private final PublishedTable table;
     private final FileDescriptor tun;
     private final ByteBufAllocator alloc;
-    private final int bufferCapacity;
+    private final boolean vnetHdr;
+    private final int readCapacity;
     private final long ourMac;
     private final int vni;
     private final int localNet;
     private final int localMask;
     private final boolean acceptUnknown;
+    private boolean udpGso;
 
     private final long[] counters = new long[Counter.COUNT];
     private final PeerCounters peers = new PeerCounters();
     private final TunHandle tunHandle = new TunHandle();
     private final DecapHandler decapHandler = new DecapHandler();
+    private final TunWriter tunWriter = new TunWriter();
+    private final GroBatch gro = new GroBatch(tunWriter);
+    private final DatagramPacket[] held = new DatagramPacket[MAX_HELD];
+    private int heldCount;
+    private IovArray iov;
     private Channel channel;
     private ByteBuf spare;
     private IoRegistration registration;
 
-    public Worker(int index, DataPlaneConfig config, PublishedTable table, FileDescriptor tun, ByteBufAllocator alloc) {
+    public Worker(int index, DataPlaneConfig config, PublishedTable table, FileDescriptor tun, ByteBufAllocator alloc,
+                  WorkerOffloads offloads) {
         this.index = index;
         this.config = config;
         this.table = table;
         this.tun = tun;
         this.alloc = alloc;
-        this.bufferCapacity = HEADROOM + config.mtu();
+        this.vnetHdr = offloads.vnetHdr();
+        this.udpGso = offloads.udpGso();
+        this.readCapacity = vnetHdr ? HEADROOM + MAX_SUPER_PACKET : HEADROOM + config.mtu();
         this.ourMac = config.vtepMac().bits();
         this.vni = config.vni();
         this.localNet = config.localSubnet().v4Address();
@@ -100,18 +137,31 @@ public final class Worker {
     public void attach(Channel boundChannel, IoRegistration tunRegistration) {
         this.channel = boundChannel;
         this.registration = tunRegistration;
+        if (vnetHdr && iov == null) {
+            iov = new IovArray();
+        }
     }
 
-    /** Called on the loop at shutdown: stop reading the TUN and give back the spare buffer. */
+    /** Called on the loop at shutdown: stop reading the TUN and give back the buffers. */
     public void detach() {
         if (registration != null) {
             registration.cancel();
             registration = null;
         }
+        releaseHeld();
         if (spare != null) {
             spare.release();
             spare = null;
         }
+        if (iov != null) {
+            iov.release();
+            iov = null;
+        }
+    }
+
+    /** True while UDP GSO sends are on (false from the start, or after the kernel refused one). */
+    public boolean udpGsoActive() {
+        return udpGso;
     }
 
     // ---------------------------------------------------------------- encap: TUN -> UDP
@@ -124,15 +174,16 @@ public final class Worker {
         }
         ForwardingTable t = table.current();
         int queued = 0;
+        int readAt = vnetHdr ? HEADROOM - VirtioNetHdr.LENGTH : HEADROOM;
         for (int i = 0; i < TUN_READ_BUDGET; i++) {
             ByteBuf buf = spare;
             spare = null;
             if (buf == null) {
-                buf = alloc.directBuffer(bufferCapacity, bufferCapacity);
+                buf = alloc.directBuffer(readCapacity, readCapacity);
             }
             int n;
             try {
-                n = tun.readAddress(buf.memoryAddress(), HEADROOM, bufferCapacity);
+                n = tun.readAddress(buf.memoryAddress(), readAt, readCapacity);
             } catch (IOException e) {
                 counters[Counter.DROP_TUN_ERROR.ordinal()]++;
                 spare = buf;
@@ -142,9 +193,14 @@ public final class Worker {
                 spare = buf;
                 break;
             }
-            if (encapsulate(ch, t, buf, n)) {
+            boolean sent = vnetHdr
+                    ? encapsulateOffloaded(ch, t, buf, n - VirtioNetHdr.LENGTH)
+                    : encapsulate(ch, t, buf, n);
+            if (sent) {
                 queued++;
-            } else {
+            }
+            if (!sent || vnetHdr) {
+                // The offload path copies out of the read buffer, so it is always free again.
                 buf.clear();
                 spare = buf;
             }
@@ -154,49 +210,156 @@ public final class Worker {
         }
     }
 
-    /** Writes the headers in front of the packet at {@link #HEADROOM} and queues it; false if it was dropped. */
+    /** Per-packet path: writes the headers in front of the packet and queues the read buffer itself. */
     private boolean encapsulate(Channel ch, ForwardingTable t, ByteBuf buf, int length) {
+        Peer peer = route(t, buf, HEADROOM, length);
+        if (peer == null || !writable(ch)) {
+            return false;
+        }
+        int start = VxlanEncap.encapsulate(buf, HEADROOM, vni, ourMac, dstMac(peer, buf, HEADROOM));
+        buf.setIndex(start, HEADROOM + length);
+        countTx(peer, 1, length);
+        sendOuter(ch, buf, 0, peer);
+        return true;
+    }
+
+    /**
+     * Offload path: the packet at {@link #HEADROOM} ({@code length} bytes) has its virtio_net_hdr just before it.
+     * A plain packet (its partial checksum finished if NEEDS_CSUM) is copied into a datagram of its own size; a
+     * TSO/USO super-packet is split into segments in one buffer that leaves as a GSO send.
+     */
+    private boolean encapsulateOffloaded(Channel ch, ForwardingTable t, ByteBuf buf, int length) {
         int ip = HEADROOM;
+        int hdr = ip - VirtioNetHdr.LENGTH;
+        if (length <= 0) {
+            counters[Counter.DROP_BAD_OFFLOAD.ordinal()]++;
+            return false;
+        }
+        int flags = VirtioNetHdr.flags(buf, hdr);
+        int gsoType = VirtioNetHdr.gsoType(buf, hdr);
+        int gsoSize = VirtioNetHdr.gsoSize(buf, hdr);
+        int csumStart = VirtioNetHdr.csumStart(buf, hdr);
+        int csumOffset = VirtioNetHdr.csumOffset(buf, hdr);
+        Peer peer = route(t, buf, ip, length);
+        if (peer == null || !writable(ch)) {
+            return false;
+        }
+        if (gsoType == VirtioNetHdr.GSO_NONE) {
+            if ((flags & VirtioNetHdr.F_NEEDS_CSUM) != 0
+                    && !VirtioNetHdr.completeChecksum(buf, ip, length, csumStart, csumOffset)) {
+                counters[Counter.DROP_BAD_OFFLOAD.ordinal()]++;
+                return false;
+            }
+            int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac(peer, buf, ip));
+            ByteBuf out = alloc.directBuffer(ENCAP_BYTES + length);
+            out.writeBytes(buf, start, ENCAP_BYTES + length);
+            countTx(peer, 1, length);
+            sendOuter(ch, out, 0, peer);
+            return true;
+        }
+        int header = TsoSplit.headerLength(buf, ip, length, gsoType);
+        if (header < 0 || gsoSize == 0) {
+            counters[Counter.DROP_BAD_OFFLOAD.ordinal()]++;
+            return false;
+        }
+        VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac(peer, buf, ip));
+        int outLength = TsoSplit.outputLength(length, header, gsoSize, ENCAP_BYTES);
+        ByteBuf out = alloc.directBuffer(outLength);
+        int segments = TsoSplit.split(buf, ip, length, gsoType, gsoSize, ENCAP_BYTES, out, 0);
+        if (segments <= 0) {
+            out.release();
+            counters[Counter.DROP_BAD_OFFLOAD.ordinal()]++;
+            return false;
+        }
+        out.setIndex(0, outLength);
+        counters[Counter.TX_SUPER_PACKETS.ordinal()]++;
+        countTx(peer, segments, outLength - segments * ENCAP_BYTES);
+        sendSegments(ch, out, segments, ENCAP_BYTES + header + gsoSize, peer);
+        return true;
+    }
+
+    /** Sends {@code segments} back-to-back datagrams of {@code stride} bytes (the last may be shorter). */
+    private void sendSegments(Channel ch, ByteBuf out, int segments, int stride, Peer peer) {
+        if (segments == 1) {
+            sendOuter(ch, out, 0, peer);
+            return;
+        }
+        int perSend = udpGso ? Math.min(MAX_GSO_SEGMENTS, MAX_GSO_BYTES / stride) : 1;
+        if (perSend > 1 && segments <= perSend) {
+            sendOuter(ch, out, stride, peer);
+            return;
+        }
+        int total = out.writerIndex();
+        for (int at = 0; at < total; at += perSend * stride) {
+            int len = Math.min(perSend * stride, total - at);
+            sendOuter(ch, out.retainedSlice(at, len), len > stride ? stride : 0, peer);
+        }
+        out.release();
+    }
+
+    /**
+     * Where every outer datagram leaves: {@code datagram}'s readable bytes are the UDP payload (VXLAN onward);
+     * {@code segmentSize > 0} makes it a GSO send of segments of that size. Takes ownership of the buffer.
+     */
+    private void sendOuter(Channel ch, ByteBuf datagram, int segmentSize, Peer peer) {
+        if (segmentSize > 0) {
+            ch.write(new SegmentedDatagramPacket(datagram, segmentSize, peer.endpoint()), ch.voidPromise());
+        } else {
+            ch.write(new DatagramPacket(datagram, peer.endpoint()), ch.voidPromise());
+        }
+    }
+
+    /** The peer whose subnet holds the packet's destination, or null (counted). */
+    private Peer route(ForwardingTable t, ByteBuf buf, int ip, int length) {
         int version = Ip.version(buf, ip);
         Peer peer;
-        long dstMac;
         if (version == 4 && length >= Ipv4.MIN_HEADER_LENGTH) {
             peer = t.lookupV4(VxlanEncap.innerDestinationV4(buf, ip));
-            dstMac = peer == null ? 0 : peer.vtepMacBits();
         } else if (version == 6 && length >= Ipv6.HEADER_LENGTH) {
             peer = t.lookupV6(VxlanEncap.innerDestinationV6Hi(buf, ip), VxlanEncap.innerDestinationV6Lo(buf, ip));
-            dstMac = peer == null ? 0 : peer.v6VtepMac() != null ? peer.v6VtepMac().bits() : peer.vtepMacBits();
         } else {
             counters[Counter.DROP_NOT_IP.ordinal()]++;
-            return false;
+            return null;
         }
         if (peer == null) {
             counters[Counter.DROP_NO_ROUTE.ordinal()]++;
-            return false;
         }
+        return peer;
+    }
+
+    private static long dstMac(Peer peer, ByteBuf buf, int ip) {
+        if (Ip.version(buf, ip) == 6 && peer.v6VtepMac() != null) {
+            return peer.v6VtepMac().bits();
+        }
+        return peer.vtepMacBits();
+    }
+
+    private boolean writable(Channel ch) {
         if (!ch.isWritable()) {
             counters[Counter.DROP_SOCKET_FULL.ordinal()]++;
             return false;
         }
-        int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac);
-        buf.setIndex(start, ip + length);
-        counters[Counter.TX_PACKETS.ordinal()]++;
-        counters[Counter.TX_BYTES.ordinal()] += length;
-        peers.count(peer.endpointV4(), PeerCounters.TX_PACKETS, length);
-        ch.write(new DatagramPacket(buf, peer.endpoint()), ch.voidPromise());
         return true;
+    }
+
+    private void countTx(Peer peer, int packets, int bytes) {
+        counters[Counter.TX_PACKETS.ordinal()] += packets;
+        counters[Counter.TX_BYTES.ordinal()] += bytes;
+        peers.add(peer.endpointV4(), PeerCounters.TX_PACKETS, packets);
+        peers.add(peer.endpointV4(), PeerCounters.TX_BYTES, bytes);
     }
 
     // ---------------------------------------------------------------- decap: UDP -> TUN
 
-    void decapsulate(DatagramPacket packet) {
+    /** Checks one received frame and passes its inner packet on; true if the packet is held for merging. */
+    boolean decapsulate(DatagramPacket packet) {
         ByteBuf c = packet.content();
         int at = c.readerIndex();
         int length = c.readableBytes();
         int ip = VxlanDecap.check(c, at, length, vni, ourMac);
         if (ip < 0 && ip != DecapDrop.ARP.code()) {
             counters[DROP_FOR[DecapDrop.reason(ip).ordinal()].ordinal()]++;
-            return;
+            return false;
         }
         InetAddress senderAddress = packet.sender().getAddress();
         // Inet4Address.hashCode() is the address itself: no byte[] copy on the hot path.
@@ -204,27 +367,42 @@ public final class Worker {
         Peer peer = table.current().peerByUnderlayV4(sender);
         if (peer == null && !acceptUnknown) {
             counters[Counter.DROP_UNKNOWN_SENDER.ordinal()]++;
-            return;
+            return false;
         }
         if (ip < 0) {
             answerArp(c, at + Vxlan.HEADER_LENGTH, peer, packet.sender());
-            return;
+            return false;
         }
         if (Ip.version(c, ip) != 4) {
             // No IPv6 local subnet is configured yet (dual-stack is a later issue), so nothing is local.
             counters[Counter.DROP_NOT_LOCAL.ordinal()]++;
-            return;
+            return false;
         }
         if ((Ipv4.dst(c, ip) & localMask) != localNet) {
             counters[Counter.DROP_NOT_LOCAL.ordinal()]++;
-            return;
+            return false;
         }
         int ipLength = Ip.packetLength(c, ip);
+        if (peer != null) {
+            peers.count(sender, PeerCounters.RX_PACKETS, ipLength);
+        }
+        if (!vnetHdr) {
+            writeInner(c, ip, ipLength);
+            return false;
+        }
+        gro.offer(c, ip, ipLength);
+        held[heldCount++] = packet;
+        if (heldCount == MAX_HELD) {
+            flushInner();
+        }
+        return true;
+    }
+
+    /** Per-packet path: where an inner packet is written to the TUN. */
+    private void writeInner(ByteBuf c, int ip, int ipLength) {
         int written;
         try {
-            written = c.hasMemoryAddress()
-                    ? tun.writeAddress(c.memoryAddress(), ip, ip + ipLength)
-                    : tun.write(c.internalNioBuffer(ip, ipLength), 0, ipLength);
+            written = tun.writeAddress(c.memoryAddress(), ip, ip + ipLength);
         } catch (IOException e) {
             counters[Counter.DROP_TUN_ERROR.ordinal()]++;
             return;
@@ -235,8 +413,53 @@ public final class Worker {
         }
         counters[Counter.RX_PACKETS.ordinal()]++;
         counters[Counter.RX_BYTES.ordinal()] += ipLength;
-        if (peer != null) {
-            peers.count(sender, PeerCounters.RX_PACKETS, ipLength);
+    }
+
+    /** Writes what the merge still holds and lets go of the received buffers. */
+    void flushInner() {
+        if (heldCount > 0) {
+            gro.flush();
+            releaseHeld();
+        }
+    }
+
+    private void releaseHeld() {
+        for (int i = 0; i < heldCount; i++) {
+            held[i].release();
+            held[i] = null;
+        }
+        heldCount = 0;
+    }
+
+    /** Offload path: where inner packets (merged or not, behind a virtio_net_hdr) are written to the TUN. */
+    private final class TunWriter implements GroSink {
+        @Override
+        public void write(ByteBuf[] bufs, int[] indexes, int[] lengths, int count, int segments) {
+            long written;
+            try {
+                if (count == 1) {
+                    written = tun.writeAddress(bufs[0].memoryAddress(), indexes[0], indexes[0] + lengths[0]);
+                } else {
+                    IovArray v = iov;
+                    v.clear();
+                    for (int i = 0; i < count; i++) {
+                        v.add(bufs[i], indexes[i], lengths[i]);
+                    }
+                    written = tun.writevAddresses(v.memoryAddress(0), v.count());
+                }
+            } catch (IOException e) {
+                counters[Counter.DROP_TUN_ERROR.ordinal()] += segments;
+                return;
+            }
+            if (written <= 0) {
+                counters[Counter.DROP_TUN_FULL.ordinal()] += segments;
+                return;
+            }
+            counters[Counter.RX_PACKETS.ordinal()] += segments;
+            counters[Counter.RX_BYTES.ordinal()] += written - VirtioNetHdr.LENGTH;
+            if (segments > 1) {
+                counters[Counter.RX_MERGED_PACKETS.ordinal()]++;
+            }
         }
     }
 
@@ -268,6 +491,27 @@ public final class Worker {
         DROP_FOR[DecapDrop.NOT_OUR_MAC.ordinal()] = Counter.DROP_NOT_OUR_MAC;
         DROP_FOR[DecapDrop.BAD_ETHERTYPE.ordinal()] = Counter.DROP_BAD_ETHERTYPE;
         DROP_FOR[DecapDrop.BAD_IP.ordinal()] = Counter.DROP_BAD_IP;
+    }
+
+    // ---------------------------------------------------------------- socket errors
+
+    private void socketError(Throwable cause) {
+        counters[Counter.DROP_SOCKET_ERROR.ordinal()]++;
+        if (udpGso && isEio(cause)) {
+            // The egress device cannot checksum for the kernel's UDP segmentation: send one datagram per segment.
+            udpGso = false;
+            counters[Counter.GSO_FALLBACKS.ordinal()]++;
+            LOG.warn("worker {}: the kernel refused a UDP GSO send ({}); sending one datagram per segment from now on",
+                    index, cause.getMessage());
+        }
+    }
+
+    private static boolean isEio(Throwable cause) {
+        if (cause instanceof Errors.NativeIoException && ((Errors.NativeIoException) cause).expectedErr() == -5) {
+            return true;
+        }
+        String m = cause.getMessage();
+        return m != null && m.contains("Input/output error");
     }
 
     // ---------------------------------------------------------------- stats
@@ -314,20 +558,28 @@ public final class Worker {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof DatagramPacket) {
                 DatagramPacket p = (DatagramPacket) msg;
+                boolean kept = false;
                 try {
-                    decapsulate(p);
+                    kept = decapsulate(p);
                 } finally {
-                    p.release();
+                    if (!kept) {
+                        p.release();
+                    }
                 }
             } else {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            flushInner();
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // A failed send (voidPromise) or receive lands here; the packet is gone, the socket stays.
-            counters[Counter.DROP_SOCKET_ERROR.ordinal()]++;
+            socketError(cause);
         }
     }
 }
