@@ -54,7 +54,10 @@ public final class Captures {
         m.put("running", !current.finished());
         m.put("packets", current.written());
         m.put("dropped", current.dropped());
-        m.put("error", current.error());
+        if (current.error() != null) {
+            // not "error": that key means "the request failed" in the control protocol
+            m.put("problem", current.error());
+        }
         return m;
     }
 

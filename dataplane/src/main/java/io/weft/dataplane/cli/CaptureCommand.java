@@ -85,8 +85,8 @@ public final class CaptureCommand implements Callable<Integer> {
             status = client.call(client.request("capture-stop"));
         }
         Runtime.getRuntime().removeShutdownHook(stopper);
-        if (status != null && status.hasNonNull("error")) {
-            System.err.println("weft: " + status.get("error").asText());
+        if (status != null && status.hasNonNull("problem")) {
+            System.err.println("weft: " + status.get("problem").asText());
             return 1;
         }
         long packets = status == null ? 0 : status.path("packets").asLong();
