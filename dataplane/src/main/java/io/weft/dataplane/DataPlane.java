@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.weft.dataplane.capture.DataPlaneHooks;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunDevice;
 import io.weft.dataplane.tun.TunOffloads;
@@ -48,6 +49,7 @@ public final class DataPlane implements AutoCloseable {
     private final List<Worker> workers;
     private final List<IoEventLoop> loops;
     private final List<Channel> channels;
+    private final DataPlaneHooks hooks = new DataPlaneHooks();
     private DataPlaneCapabilities capabilities;
 
     private DataPlane(DataPlaneConfig config, MultiThreadIoEventLoopGroup group, TunDevice tun, List<Worker> workers,
@@ -94,6 +96,7 @@ public final class DataPlane implements AutoCloseable {
             for (EventExecutor e : group) {
                 IoEventLoop loop = (IoEventLoop) e;
                 Worker w = new Worker(i, config, table, tun.queues().get(i), alloc, workerOffloads);
+                w.useHooks(dp.hooks);
                 Channel ch = VxlanSocket.bind(loop, config.port(), config.mtu(), w.decapHandler(), tunOffloads.vnetHdr());
                 IoRegistration reg = loop.register(w.tunHandle()).syncUninterruptibly().getNow();
                 loop.submit(() -> {
@@ -116,6 +119,8 @@ public final class DataPlane implements AutoCloseable {
         if (config.offloads() && !tunOffloads.tso()) {
             LOG.warn("{}: the kernel did not grant TUN TSO offload; forwarding packet by packet (slower)", tun.name());
         }
+        dp.hooks.setInjector(dp::inject);
+        dp.hooks.markConnected();
         return dp;
     }
 
@@ -125,6 +130,21 @@ public final class DataPlane implements AutoCloseable {
      */
     public DataPlaneCapabilities capabilities() {
         return capabilities;
+    }
+
+    /** The capture tap and probe hooks the workers consult; connected once the workers run. */
+    public DataPlaneHooks hooks() {
+        return hooks;
+    }
+
+    /** Hands a probe to worker 0's encap path on its loop; false once stopped. */
+    boolean inject(byte[] ipv4Packet) {
+        if (workers.isEmpty()) {
+            return false;
+        }
+        Worker w = workers.get(0);
+        loops.get(0).execute(() -> w.injectInner(ipv4Packet));
+        return true;
     }
 
     public DataPlaneConfig config() {

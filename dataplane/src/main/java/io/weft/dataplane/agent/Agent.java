@@ -3,7 +3,6 @@ package io.weft.dataplane.agent;
 import io.weft.dataplane.DataPlane;
 import io.weft.dataplane.DataPlaneConfig;
 import io.weft.dataplane.DataPlaneException;
-import io.weft.dataplane.capture.DataPlaneHooks;
 import io.weft.dataplane.control.ControlServer;
 import io.weft.dataplane.host.TunLinkSetup;
 import io.weft.dataplane.socket.VxlanSocket;
@@ -186,7 +185,7 @@ public final class Agent {
                 port, publicIp, ext);
         PeerActivity activity = new PeerActivity(dataPlane);
         undo.push(activity);
-        Reachability reachability = new Reachability(state, new DataPlaneHooks());
+        Reachability reachability = new Reachability(state, dataPlane.hooks());
         undo.push(reachability);
         ControlServer control = new ControlServer(settings.runDir());
         StatusViews.register(control, state, activity, reachability.prober);

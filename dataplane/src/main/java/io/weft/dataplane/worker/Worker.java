@@ -15,6 +15,9 @@ import io.netty.channel.unix.IovArray;
 import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.weft.dataplane.DataPlaneConfig;
+import io.weft.dataplane.capture.DataPlaneHooks;
+import io.weft.dataplane.capture.PacketTap;
+import io.weft.dataplane.probe.ProbeReplies;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
@@ -96,6 +99,8 @@ public final class Worker {
     private final TunWriter tunWriter = new TunWriter();
     private final GroBatch gro = new GroBatch(tunWriter);
     private final DatagramPacket[] held = new DatagramPacket[MAX_HELD];
+    /** Capture tap and probe replies; read once per datagram, both null unless a capture or the prober runs. */
+    private DataPlaneHooks hooks = new DataPlaneHooks();
     private int heldCount;
     private IovArray iov;
     private Channel channel;
@@ -302,6 +307,14 @@ public final class Worker {
      * {@code segmentSize > 0} makes it a GSO send of segments of that size. Takes ownership of the buffer.
      */
     private void sendOuter(Channel ch, ByteBuf datagram, int segmentSize, Peer peer) {
+        PacketTap tap = hooks.tap();
+        if (tap != null) {
+            int step = segmentSize > 0 ? segmentSize : datagram.readableBytes();
+            for (int at = datagram.readerIndex(); at < datagram.writerIndex(); at += step) {
+                tap.onVxlan(PacketTap.OUTBOUND, datagram, at, Math.min(step, datagram.writerIndex() - at),
+                        peer.endpointV4(), config.port());
+            }
+        }
         if (segmentSize > 0) {
             ch.write(new SegmentedDatagramPacket(datagram, segmentSize, peer.endpoint()), ch.voidPromise());
         } else {
@@ -369,6 +382,10 @@ public final class Worker {
             counters[Counter.DROP_UNKNOWN_SENDER.ordinal()]++;
             return false;
         }
+        PacketTap tap = hooks.tap();
+        if (tap != null) {
+            tap.onVxlan(PacketTap.INBOUND, c, at, length, sender, packet.sender().getPort());
+        }
         if (ip < 0) {
             answerArp(c, at + Vxlan.HEADER_LENGTH, peer, packet.sender());
             return false;
@@ -383,6 +400,12 @@ public final class Worker {
             return false;
         }
         int ipLength = Ip.packetLength(c, ip);
+        if (Ipv4.dst(c, ip) == localNet && Ipv4.protocol(c, ip) == Ip.PROTO_ICMP) {
+            ProbeReplies replies = hooks.probeReplies();
+            if (replies != null && replies.offer(c, ip, ipLength)) {
+                return false; // the answer to one of our probes: the prober counts it; the kernel never sees it
+            }
+        }
         if (peer != null) {
             peers.count(sender, PeerCounters.RX_PACKETS, ipLength);
         }
@@ -396,6 +419,26 @@ public final class Worker {
             flushInner();
         }
         return true;
+    }
+
+    /** Called on the loop before it serves anything: the hooks this worker consults. */
+    public void useHooks(DataPlaneHooks h) {
+        this.hooks = h;
+    }
+
+    /** On the loop: encapsulates {@code ipv4Packet} (a probe) as if read from the TUN, and sends it. */
+    public void injectInner(byte[] ipv4Packet) {
+        Channel ch = channel;
+        if (ch == null || ipv4Packet.length > readCapacity - HEADROOM) {
+            return;
+        }
+        ByteBuf buf = alloc.directBuffer(HEADROOM + ipv4Packet.length);
+        buf.setBytes(HEADROOM, ipv4Packet);
+        if (encapsulate(ch, table.current(), buf, ipv4Packet.length)) {
+            ch.flush();
+        } else {
+            buf.release();
+        }
     }
 
     /** Per-packet path: where an inner packet is written to the TUN. */
