@@ -97,7 +97,8 @@ public final class DataPlane implements AutoCloseable {
                 IoEventLoop loop = (IoEventLoop) e;
                 Worker w = new Worker(i, config, table, tun.queues().get(i), alloc, workerOffloads);
                 w.useHooks(dp.hooks);
-                Channel ch = VxlanSocket.bind(loop, config.port(), config.mtu(), w.decapHandler(), tunOffloads.vnetHdr());
+                Channel ch = VxlanSocket.bind(loop, config.port(), config.mtu(), w.decapHandler(),
+                        tunOffloads.vnetHdr() && VxlanSocket.groWanted());
                 IoRegistration reg = loop.register(w.tunHandle()).syncUninterruptibly().getNow();
                 loop.submit(() -> {
                     w.attach(ch, reg);

@@ -1,6 +1,7 @@
 package io.weft.dataplane.socket;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -46,6 +47,8 @@ public final class VxlanSocket {
     /** System property: 64 KB receive slots per recvmmsg with UDP_GRO (1 = recvmsg with payload size 0). */
     public static final String GRO_SLOTS_PROPERTY = "weft.udp.groSlots";
     static final int DEFAULT_GRO_SLOTS = 8;
+    /** System property: {@code off} turns UDP_GRO off (see {@link #groWanted()}). */
+    public static final String GRO_PROPERTY = "weft.udp.gro";
     /** The largest UDP payload over IPv4, rounded up: one slot holds any GRO run. */
     static final int GRO_SLOT = 64 * 1024;
 
@@ -80,6 +83,8 @@ public final class VxlanSocket {
                 .group(loop)
                 .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET))
                 .option(EpollChannelOption.SO_REUSEPORT, true)
+                // The pooled allocator (thread-cached) rather than Netty 4.2's adaptive default for receive buffers.
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024))
@@ -112,6 +117,14 @@ public final class VxlanSocket {
         Channel ch = f.channel();
         ForcedBufferSizes.apply(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);
         return ch;
+    }
+
+    /**
+     * False if the system property {@value #GRO_PROPERTY} is {@code off}: receive with plain recvmmsg (no kernel
+     * coalescing; weft still merges what one batch holds). Links without GRO (a veth) batch better that way.
+     */
+    public static boolean groWanted() {
+        return !"off".equalsIgnoreCase(System.getProperty(GRO_PROPERTY, "on").trim());
     }
 
     /** True if UDP_GRO is on for the bound channel (the kernel accepted the option). */

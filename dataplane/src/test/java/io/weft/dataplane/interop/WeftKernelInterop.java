@@ -41,6 +41,15 @@ abstract class WeftKernelInterop {
     /** Namespace and interface prefix for this class, starting with wdp-. */
     abstract String prefix();
 
+    /** True to run weft with TSO/GSO/GRO (the default), false to force its per-packet path. */
+    boolean weftOffloads() {
+        return true;
+    }
+
+    /** Changes to the kernel peer after it is set up (e.g. its offloads turned off). */
+    void configurePeer(KernelVxlan vx) {
+    }
+
     @BeforeAll
     void startHosts() {
         SystemTests.requireRoot();
@@ -52,7 +61,10 @@ abstract class WeftKernelInterop {
         try {
             KernelVxlan vx = KernelVxlan.create(net.b, prefix() + "vx", VNI, port(), hostB, net.vethB, MTU);
             vx.addPeer(hostA);
-            weft = WeftProcess.start(net.a, WeftProcess.args(prefix() + "t0", hostA, NETWORK, port(), 2, hostB));
+            configurePeer(vx);
+            java.util.List<String> args = new java.util.ArrayList<>(WeftProcess.args(prefix() + "t0", hostA, NETWORK, port(), 2, hostB));
+            args.addAll(java.util.List.of("--offloads", weftOffloads() ? "on" : "off"));
+            weft = WeftProcess.start(net.a, args);
         } catch (RuntimeException e) {
             stopHosts();
             throw e;
@@ -92,11 +104,30 @@ abstract class WeftKernelInterop {
 
     @Test
     void tcpBothWaysDeliversTheBytesIntact() throws Exception {
+        long split = weft.counter("tx_super_packets");
+        long merged = weft.counter("rx_merged_packets");
         byte[] data = Traffic.randomBytes(4 << 20, port());
         byte[] atKernel = Traffic.tcpTransfer(net.a, net.b, hostB.vtepIp(), 7001, data);
         assertThat(Traffic.sha256(atKernel)).as("weft -> kernel").isEqualTo(Traffic.sha256(data));
         byte[] atWeft = Traffic.tcpTransfer(net.b, net.a, hostA.vtepIp(), 7002, data);
         assertThat(Traffic.sha256(atWeft)).as("kernel -> weft").isEqualTo(Traffic.sha256(data));
+        if (weftOffloads()) {
+            assertThat(weft.counter("tx_super_packets")).as("TSO super-packets split on the way out").isGreaterThan(split);
+            assertThat(weft.counter("rx_merged_packets")).as("segments merged on the way in").isGreaterThan(merged);
+        } else {
+            assertThat(weft.counter("tx_super_packets")).isZero();
+            assertThat(weft.counter("rx_merged_packets")).isZero();
+        }
+    }
+
+    @Test
+    void weftRunsOnTheExpectedPath() {
+        String caps = weft.command("caps");
+        if (weftOffloads()) {
+            assertThat(caps).contains("mode=offloads", "tun_tso=on", "udp_gso=on", "udp_gro=on");
+        } else {
+            assertThat(caps).contains("mode=per-packet", "tun_vnet_hdr=off", "udp_gso=off");
+        }
     }
 
     @Test

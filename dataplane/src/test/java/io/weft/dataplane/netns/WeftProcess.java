@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 public final class WeftProcess implements AutoCloseable {
     private static final long START_TIMEOUT_SECONDS = 60;
     private static final long REPLY_TIMEOUT_SECONDS = 15;
+    private static final java.util.regex.Pattern LOG_LINE = java.util.regex.Pattern.compile("(TRACE|DEBUG|INFO|WARN|ERROR) \\S+ - ");
 
     private final Process process;
     private final Writer stdin;
@@ -37,7 +38,10 @@ public final class WeftProcess implements AutoCloseable {
                     synchronized (transcript) {
                         transcript.append(line).append('\n');
                     }
-                    lines.offer(line);
+                    // Log lines (slf4j-simple on stderr, merged here) are kept for the transcript, not as answers.
+                    if (!LOG_LINE.matcher(line).lookingAt()) {
+                        lines.offer(line);
+                    }
                 }
             } catch (IOException ignored) {
                 // process ended
