@@ -47,6 +47,8 @@ public final class VxlanSocket {
     /** System property: 64 KB receive slots per recvmmsg with UDP_GRO (1 = recvmsg with payload size 0). */
     public static final String GRO_SLOTS_PROPERTY = "weft.udp.groSlots";
     static final int DEFAULT_GRO_SLOTS = 8;
+    /** Receive calls per wakeup before the loop serves the TUN again. */
+    static final int READS_PER_WAKEUP = 64;
     /** System property: {@code off} turns UDP_GRO off (see {@link #groWanted()}). */
     public static final String GRO_PROPERTY = "weft.udp.gro";
     /** The largest UDP payload over IPv4, rounded up: one slot holds any GRO run. */
@@ -95,14 +97,14 @@ public final class VxlanSocket {
             if (slots > 1) {
                 b.option(EpollChannelOption.IP_RECVORIGDSTADDR, true)
                         .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, GRO_SLOT - 1)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slots * GRO_SLOT));
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(slots * GRO_SLOT));
             } else {
                 b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_SLOT));
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(GRO_SLOT));
             }
         } else {
             b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
-                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Math.max(RECEIVE_BUFFER, 2 * payload)));
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(Math.max(RECEIVE_BUFFER, 2 * payload)));
         }
         ChannelFuture f = b.bind(new InetSocketAddress("0.0.0.0", port)).awaitUninterruptibly();
         if (!f.isSuccess()) {
@@ -125,6 +127,18 @@ public final class VxlanSocket {
      */
     public static boolean groWanted() {
         return !"off".equalsIgnoreCase(System.getProperty(GRO_PROPERTY, "on").trim());
+    }
+
+    /**
+     * Fixed-size receive buffers, and keep reading until the socket is empty (or {@link #READS_PER_WAKEUP}): Netty's
+     * default stops after any read that did not fill the whole buffer, which with 64 KB buffers and one 1.5 KB
+     * datagram per read leaves the rest queued on the edge-triggered socket until the next datagram arrives.
+     */
+    private static FixedRecvByteBufAllocator receiveAllocator(int size) {
+        FixedRecvByteBufAllocator a = new FixedRecvByteBufAllocator(size);
+        a.respectMaybeMoreData(false);
+        a.maxMessagesPerRead(READS_PER_WAKEUP);
+        return a;
     }
 
     /** True if UDP_GRO is on for the bound channel (the kernel accepted the option). */
