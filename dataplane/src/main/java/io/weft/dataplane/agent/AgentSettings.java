@@ -7,6 +7,7 @@ import java.util.List;
 /**
  * Everything {@code weft run} was told, validated, independent of how it was parsed.
  *
+ * @param offloads     TSO/GSO/GRO where the kernel has them; false forces the per-packet path
  * @param publicIpFrom a URL that answers our public address as plain text (like ip.sb), or null
  * @param device  the TUN name, or null for {@code weft.<VNI>}
  * @param workers data-plane workers, or 0 for min(cores, 8)
@@ -35,7 +36,8 @@ public record AgentSettings(
         String device,
         int workers,
         int metricsPort,
-        boolean acceptUnknownVteps) {
+        boolean acceptUnknownVteps,
+        boolean offloads) {
 
     public AgentSettings {
         etcdEndpoints = List.copyOf(etcdEndpoints);

@@ -142,6 +142,7 @@ final class StatusViews {
         out.put("vni", s.config().backend().vni());
         out.put("workers", s.dataPlane().config().workers());
         out.put("peers", s.table().current().size());
+        out.put("offloads", s.dataPlane().capabilities().toMap());
         out.put("traffic", traffic);
         out.put("drops", drops);
         Instant expiry = s.registry().leaseExpiry();

@@ -111,11 +111,16 @@ public final class RunOptions {
             description = "accept VXLAN packets from addresses that are no peer's PublicIP (default: ${DEFAULT-VALUE})")
     boolean acceptUnknownVteps;
 
+    @Option(names = {"--offloads", "-offloads"}, descriptionKey = "weft", arity = "0..1", fallbackValue = "true",
+            defaultValue = "true", description = "TSO/GSO/GRO on the TUN and the UDP socket when the kernel has them;"
+            + " false forces the per-packet path (default: ${DEFAULT-VALUE})")
+    boolean offloads;
+
     /** The validated settings; throws IllegalArgumentException with a message naming the flag. */
     public AgentSettings toSettings() {
         return new AgentSettings(EtcdOptions.parseEndpoints(etcdEndpoints), etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
                 etcdPassword, iface, ifaceRegex, publicIp, publicIpFrom, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
                 ipMasq, iptablesForwardRules, Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort,
-                verbosity, runDir, device, workers, metricsPort, acceptUnknownVteps);
+                verbosity, runDir, device, workers, metricsPort, acceptUnknownVteps, offloads);
     }
 }

@@ -139,7 +139,8 @@ class AgentClusterIT {
         Cmd.Result neigh = weftCli("h1", "neigh", "show", "--json", "--run-dir", run.toString());
         assertThat(neigh.output()).contains("\"lladdr\"").contains("PERMANENT");
         Cmd.Result stats = weftCli("h1", "stats", "--run-dir", run.toString());
-        assertThat(stats.output()).contains("drops:").contains("wrong_vni").contains("tx_packets");
+        assertThat(stats.output()).contains("drops:").contains("wrong_vni").contains("tx_packets")
+                .contains("offloads:").containsPattern("mode +offloads").containsPattern("tun_tso +on");
         Cmd.Result routes = weftCli("h1", "routes", "--run-dir", run.toString());
         assertThat(routes.output()).contains("10.244.0.0/16 dev weft.1 src " + subnets[0].replace(".1/24", ".0"))
                 .contains(subnets[1].replace(".1/24", ".0/24") + " via " + subnets[1].replace(".1/24", ".0"));

@@ -36,6 +36,9 @@ class RunOptionsTest {
         assertThat(s.healthzPort()).isZero();
         assertThat(s.runDir()).isEqualTo(Path.of("/run/weft"));
         assertThat(s.device()).isNull();
+        assertThat(s.offloads()).isTrue();
+        assertThat(parse(Map.of(), "run", "--offloads=false").offloads()).isFalse();
+        assertThat(parse(Map.of("WEFT_OFFLOADS", "false"), "run").offloads()).isFalse();
     }
 
     @Test
