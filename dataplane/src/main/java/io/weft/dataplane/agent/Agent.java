@@ -114,6 +114,7 @@ public final class Agent {
             throw new AgentException("the network config enables IPv6; weft's data plane carries IPv4 overlays only."
                     + " Set \"EnableIPv6\": false (or use flanneld on this host)");
         }
+        checkBackendOptions(config);
         int vni = config.backend().vni();
         int port = config.backend().effectivePort();
         checkDataPlaneCanStart(port);
@@ -239,6 +240,25 @@ public final class Agent {
                     settings.etcdCertFile(), settings.etcdKeyFile(), settings.etcdUsername(), settings.etcdPassword());
         } catch (IllegalArgumentException e) {
             throw new AgentException(e.getMessage());
+        }
+    }
+
+    /**
+     * Backend options weft does not implement: GBP changes the wire format (a GBP peer's frames carry the G flag, which
+     * weft drops as a bad header), so it is refused; DirectRouting and Learning only change how the kernel is
+     * programmed, so traffic still flows through the tunnel and a warning says so.
+     */
+    private static void checkBackendOptions(NetworkConfig config) throws AgentException {
+        if (config.backend().gbp()) {
+            throw new AgentException("the network config sets Backend.GBP: true; weft does not implement VXLAN Group Based"
+                    + " Policy, and GBP and non-GBP hosts cannot talk. Remove \"GBP\" (or use flanneld on every host)");
+        }
+        if (config.backend().directRouting()) {
+            log.warn("Backend.DirectRouting is not implemented by weft: peers on the same L2 network are reached through"
+                    + " the VXLAN tunnel, not by direct routes");
+        }
+        if (config.backend().learning()) {
+            log.warn("Backend.Learning has no effect on weft: it never learns from outer source addresses");
         }
     }
 

@@ -113,6 +113,14 @@ class AgentStartupErrorsIT {
     }
 
     @Test
+    void aGbpNetworkIsRefusedBecauseItsFramesWouldBeDropped() throws Exception {
+        lab.putConfig("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"GBP\":true}}");
+        AgentProcess p = run("gbp.log");
+        assertThat(p.awaitExit(60)).isEqualTo(1);
+        assertOneReadableLine(p, "Backend.GBP", "Remove");
+    }
+
+    @Test
     void anUnreachableEtcdIsRetriedWithAMessageEveryFewSeconds() throws Exception {
         AgentProcess p = run("unreachable.log", "-etcd-endpoints", "http://10.98.0.254:2999");
         p.awaitOutput("http://10.98.0.254:2999", 60);
