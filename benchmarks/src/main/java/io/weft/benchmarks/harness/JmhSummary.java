@@ -58,7 +58,7 @@ final class JmhSummary {
         for (Row r : rows) {
             lines.add(new String[] {r.benchmark(), r.params(), Numbers.human(r.score()),
                     Double.isNaN(r.scoreError()) ? "" : "± " + Numbers.human(r.scoreError()), r.unit(),
-                    r.bytesPerOp() == null ? "-" : Numbers.human(r.bytesPerOp())});
+                    r.bytesPerOp() == null ? "-" : bytesPerOp(r.bytesPerOp())});
         }
         int[] w = new int[6];
         for (String[] l : lines) {
@@ -77,6 +77,11 @@ final class JmhSummary {
             sb.append(line.toString().stripTrailing()).append('\n');
         }
         return sb.toString();
+    }
+
+    /** Two decimals: "0.00" says "no allocation per op" better than 0.00022 (a GC profiler's rounding noise). */
+    static String bytesPerOp(double b) {
+        return b >= 100 ? Numbers.human(b) : String.format(java.util.Locale.ROOT, "%.2f", b);
     }
 
     /** CSV: {@code benchmark,params,mode,score,score_error,unit,bytes_per_op}; params are quoted (they hold commas). */

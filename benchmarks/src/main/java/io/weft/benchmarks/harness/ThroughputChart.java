@@ -17,6 +17,9 @@ final class ThroughputChart {
     private static final Color[] COLOURS = {
         new Color(0x1f, 0x77, 0xb4), new Color(0xae, 0xc7, 0xe8), new Color(0xff, 0x7f, 0x0e), new Color(0xff, 0xbb, 0x78)};
 
+    static final int WIDTH = 1400;
+    static final int HEIGHT = 700;
+
     private ThroughputChart() {
     }
 
@@ -32,16 +35,18 @@ final class ThroughputChart {
         if (paths.isEmpty()) {
             throw new BenchException("no TCP figures to chart");
         }
-        CategoryChart chart = new CategoryChartBuilder().width(1100).height(620)
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("TCP throughput through each path, median of " + runs + " run" + (runs == 1 ? "" : "s")
                         + " (weft " + env.weftCommit() + ", " + env.host() + ", kernel " + env.kernel() + ")")
-                .xAxisTitle("path (veth MTU 1500; tunnels MTU 1450)").yAxisTitle("Gb/s").build();
+                .xAxisTitle("path (veth MTU 1500, tunnels MTU 1450)").yAxisTitle("Gb/s").build();
         CategoryStyler styler = chart.getStyler();
         styler.setLegendPosition(Styler.LegendPosition.InsideNE);
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setPlotGridVerticalLinesVisible(false);
         styler.setSeriesColors(COLOURS);
-        styler.setDecimalPattern("#0.0#");
+        styler.setDecimalPattern("#0.00");
+        // Path names are long and there may be eight of them: tilted, they do not run into each other.
+        styler.setXAxisLabelRotation(20);
         // The value on top of each bar: the point of the chart is comparing bars that may differ 20-fold.
         styler.setLabelsVisible(true);
         styler.setLabelsFontColorAutomaticEnabled(false);

@@ -36,8 +36,8 @@ class ThroughputChartTest {
         Path png = dir.resolve("throughput.png");
         ThroughputChart.write(Fixtures.results(), Fixtures.environment(), 3, png);
         BufferedImage image = ImageIO.read(png.toFile());
-        assertThat(image.getWidth()).isEqualTo(1100);
-        assertThat(image.getHeight()).isEqualTo(620);
+        assertThat(image.getWidth()).isEqualTo(ThroughputChart.WIDTH);
+        assertThat(image.getHeight()).isEqualTo(ThroughputChart.HEIGHT);
         int barColour = 0x1f77b4;
         long barPixels = 0;
         for (int y = 0; y < image.getHeight(); y++) {
