@@ -62,8 +62,8 @@ class AgentClusterIT {
         for (int i = 0; i < 4; i++) {
             String host = i < 3 ? hosts[i] : "k4";
             Path env = lab.hostDir(host).resolve("subnet.env");
-            awaitFile(env, 30);
-            String flannelSubnet = value(env, "FLANNEL_SUBNET");
+            AgentLab.awaitFile(env, 30);
+            String flannelSubnet = AgentLab.subnetEnvValue(env, "FLANNEL_SUBNET");
             subnets[i] = flannelSubnet;
             podIps[i] = lab.addPod(host, flannelSubnet);
         }
@@ -179,7 +179,7 @@ class AgentClusterIT {
     void aRestartedHostGetsTheSameSubnetAndTrafficFlowsAgain() throws Exception {
         agents[0] = startH1();
         agents[0].awaitOutput("weft is up", 90);
-        assertThat(value(lab.hostDir("h1").resolve("subnet.env"), "FLANNEL_SUBNET")).isEqualTo(subnets[0]);
+        assertThat(AgentLab.subnetEnvValue(lab.hostDir("h1").resolve("subnet.env"), "FLANNEL_SUBNET")).isEqualTo(subnets[0]);
         for (int other = 1; other < 4; other++) {
             assertPing(podNs(0), podIps[other], true);
             assertPing(podNs(other), podIps[0], true);
@@ -218,24 +218,5 @@ class AgentClusterIT {
         Cmd.Result r = from.exec(20, "ping", "-c", "2", "-i", "0.2", "-W", "2", to);
         assertThat(r.ok()).as("ping from " + from.name() + " to " + to + " (expected " + (reachable ? "reply" : "none")
                 + "):\n" + r.output()).isEqualTo(reachable);
-    }
-
-    private static void awaitFile(Path p, long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!Files.exists(p)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(p + " was not written within " + seconds + " s");
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    private static String value(Path env, String key) throws Exception {
-        for (String line : Files.readAllLines(env)) {
-            if (line.startsWith(key + "=")) {
-                return line.substring(key.length() + 1);
-            }
-        }
-        throw new AssertionError(key + " missing from " + env + ": " + Files.readString(env));
     }
 }

@@ -153,6 +153,38 @@ final class AgentLab implements AutoCloseable {
         processes.add(p);
     }
 
+    /** Starts {@code weft run} in {@code host} with the lab's etcd, eth0, and files under the host's directory. */
+    AgentProcess startWeft(String host, String... extra) throws IOException {
+        Path d = hostDir(host);
+        List<String> args = new ArrayList<>(List.of("run", "-etcd-endpoints", ETCD_URL, "-iface", "eth0",
+                "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir", d.resolve("run").toString(), "--workers", "1"));
+        args.addAll(List.of(extra));
+        AgentProcess p = AgentProcess.start(namespaces.get(host), d.resolve("weft.log"), args.toArray(new String[0]));
+        processes.add(p.process);
+        return p;
+    }
+
+    /** Waits until {@code p} exists (subnet.env is written once a host is up). */
+    static void awaitFile(Path p, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!Files.exists(p)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(p + " was not written within " + seconds + " s");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** One value of a subnet.env file, e.g. {@code FLANNEL_SUBNET}. */
+    static String subnetEnvValue(Path env, String key) throws IOException {
+        for (String line : Files.readAllLines(env)) {
+            if (line.startsWith(key + "=")) {
+                return line.substring(key.length() + 1);
+            }
+        }
+        throw new AssertionError(key + " missing from " + env + ": " + Files.readString(env));
+    }
+
     @Override
     public void close() {
         for (Process p : processes) {

@@ -38,7 +38,7 @@ class AgentSystemdIT {
                     socket.toString(), subnetEnv.toString())
                     .redirectErrorStream(true).redirectOutput(received.toFile()).start();
             lab.track(receiver);
-            awaitFile(socket);
+            AgentLab.awaitFile(socket, 20);
             AgentProcess weft = AgentProcess.start(host, dir.resolve("weft.log"),
                     Map.of("NOTIFY_SOCKET", socket.toString(), "WATCHDOG_USEC", "2000000"), List.of(),
                     "run", "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0", "-subnet-file", subnetEnv.toString(),
@@ -56,14 +56,6 @@ class AgentSystemdIT {
             assertThat(lines).anyMatch(l -> l.startsWith("STOPPING=1"));
             assertThat(lines.indexOf(lines.stream().filter(l -> l.startsWith("STOPPING=1")).findFirst().orElseThrow()))
                     .isGreaterThan(lines.indexOf(lines.stream().filter(l -> l.startsWith("WATCHDOG=1")).findFirst().orElseThrow()));
-        }
-    }
-
-    private static void awaitFile(Path p) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(p)) {
-            assertThat(System.nanoTime()).as(p + " appears").isLessThan(deadline);
-            Thread.sleep(100);
         }
     }
 }

@@ -37,15 +37,14 @@ class CaptureIT {
         h1 = lab.addHost("h1", 1);
         lab.addHost("k2", 2);
         Path d = lab.hostDir("h1");
-        weft = AgentProcess.start(h1, d.resolve("weft.log"), "run", "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0",
-                "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir", d.resolve("run").toString(), "--workers", "1");
+        weft = lab.startWeft("h1");
         Path k2env = lab.hostDir("k2").resolve("subnet.env");
         lab.startMiniFlanneld("k2", k2env);
         weft.awaitOutput("weft is up", 120);
-        NatCluster.awaitFile(k2env, 30);
-        k2Subnet = NatCluster.value(k2env, "FLANNEL_SUBNET").replace(".1/", ".0/");
+        AgentLab.awaitFile(k2env, 30);
+        k2Subnet = AgentLab.subnetEnvValue(k2env, "FLANNEL_SUBNET").replace(".1/", ".0/");
         k2Vtep = k2Subnet.substring(0, k2Subnet.indexOf('/'));
-        h1Vtep = NatCluster.value(d.resolve("subnet.env"), "FLANNEL_SUBNET").replace(".1/24", ".0");
+        h1Vtep = AgentLab.subnetEnvValue(d.resolve("subnet.env"), "FLANNEL_SUBNET").replace(".1/24", ".0");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!h1.exec(10, "ping", "-n", "-c", "1", "-W", "1", k2Vtep).ok() && System.nanoTime() < deadline) {
             Thread.sleep(200);

@@ -71,25 +71,17 @@ abstract class NatCluster {
             gateways[i] = NatGateway.add(lab, hosts[i], i + 1);
         }
         Traffic.awaitTcpListener(lab.sw, WHATS_MY_IP_PORT);
-        agents[0] = startWeft("h1", "-public-ip", gateways[0].publicIp);
-        agents[1] = startWeft("h2", "--public-ip-from=" + WHATS_MY_IP_URL);
+        agents[0] = lab.startWeft("h1", "-public-ip", gateways[0].publicIp);
+        agents[1] = lab.startWeft("h2", "--public-ip-from=" + WHATS_MY_IP_URL);
         lab.startMiniFlanneld("k3", lab.hostDir("k3").resolve("subnet.env"), "--public-ip", gateways[2].publicIp);
         for (AgentProcess a : agents) {
             a.awaitOutput("weft is up", 120);
         }
         for (int i = 0; i < 3; i++) {
             Path env = lab.hostDir(hosts[i]).resolve("subnet.env");
-            awaitFile(env, 30);
-            podIps[i] = lab.addPod(hosts[i], value(env, "FLANNEL_SUBNET"));
+            AgentLab.awaitFile(env, 30);
+            podIps[i] = lab.addPod(hosts[i], AgentLab.subnetEnvValue(env, "FLANNEL_SUBNET"));
         }
-    }
-
-    AgentProcess startWeft(String host, String... extra) throws IOException {
-        Path d = lab.hostDir(host);
-        List<String> args = new ArrayList<>(List.of("run", "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0",
-                "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir", d.resolve("run").toString(), "--workers", "1"));
-        args.addAll(List.of(extra));
-        return AgentProcess.start(lab.host(host), d.resolve("weft.log"), args.toArray(new String[0]));
     }
 
     @AfterAll
@@ -174,24 +166,5 @@ abstract class NatCluster {
             // no log
         }
         return sb.toString();
-    }
-
-    static void awaitFile(Path p, long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!Files.exists(p)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(p + " was not written within " + seconds + " s");
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    static String value(Path env, String key) throws IOException {
-        for (String line : Files.readAllLines(env)) {
-            if (line.startsWith(key + "=")) {
-                return line.substring(key.length() + 1);
-            }
-        }
-        throw new AssertionError(key + " missing from " + env + ": " + Files.readString(env));
     }
 }
