@@ -147,37 +147,9 @@ public final class Agent {
 
         LeaseTableFeeder feeder = new LeaseTableFeeder(table, new SubnetKey(subnet, null), port);
         registry.startWatching(subnet, feeder);
-        registry.startKeeping(lease, new LeaseListener() {
-            @Override
-            public void reacquired(AcquiredLease l) {
-                log.warn("our lease {} had vanished from etcd and was taken again for the same subnet {}", l.key(),
-                        l.lease().subnet());
-            }
+        registry.startKeeping(lease, new LeaseLossHandler());
 
-            @Override
-            public void subnetChanged(AcquiredLease before, AcquiredLease after) {
-                log.error("our subnet {} was lost to another node; now holding {}. Restarting so that the TUN, routes and "
-                        + "subnet.env follow (exit code {}; systemd restarts weft)", before.lease().subnet(),
-                        after.lease().subnet(), EXIT_RESTART);
-                exitCode = EXIT_RESTART;
-                new Thread(Agent.this::stop, "weft-restart").start();
-            }
-        });
-
-        List<Iptables.OwnedChain> chains = new ArrayList<>();
-        if (settings.ipMasq()) {
-            chains.add(new Iptables.OwnedChain("nat", MasqueradeRules.MASQ_CHAIN, MasqueradeRules.masqJump(),
-                    MasqueradeRules.masqRules(config.network(), subnet, Iptables.supportsRandomFully())));
-        }
-        if (settings.iptablesForwardRules()) {
-            chains.add(new Iptables.OwnedChain("filter", MasqueradeRules.FORWARD_CHAIN, MasqueradeRules.forwardJump(),
-                    MasqueradeRules.forwardRules(config.network())));
-        }
-        if (!chains.isEmpty()) {
-            Iptables iptables = new Iptables(chains);
-            undo.push(iptables);
-            iptables.start(settings.iptablesResync().toSeconds());
-        }
+        startIptables(config, subnet);
 
         new SubnetEnv(config.network(), subnet, null, null, mtu, settings.ipMasq()).write(settings.subnetFile());
         log.info("wrote {}", settings.subnetFile());
@@ -206,6 +178,42 @@ public final class Agent {
         }
         log.info("weft is up: subnet {}, {} peer(s); control socket {}", subnet, table.current().size(),
                 control.socketPath());
+    }
+
+    /** flannel's FLANNEL-POSTRTG (with -ip-masq) and FLANNEL-FWD (with -iptables-forward-rules), kept in place. */
+    private void startIptables(NetworkConfig config, Subnet subnet) {
+        List<Iptables.OwnedChain> chains = new ArrayList<>();
+        if (settings.ipMasq()) {
+            chains.add(new Iptables.OwnedChain("nat", MasqueradeRules.MASQ_CHAIN, MasqueradeRules.masqJump(),
+                    MasqueradeRules.masqRules(config.network(), subnet, Iptables.supportsRandomFully())));
+        }
+        if (settings.iptablesForwardRules()) {
+            chains.add(new Iptables.OwnedChain("filter", MasqueradeRules.FORWARD_CHAIN, MasqueradeRules.forwardJump(),
+                    MasqueradeRules.forwardRules(config.network())));
+        }
+        if (!chains.isEmpty()) {
+            Iptables iptables = new Iptables(chains);
+            undo.push(iptables);
+            iptables.start(settings.iptablesResync().toSeconds());
+        }
+    }
+
+    /** Our key in etcd was lost while we ran: taken back (logged), or, if our subnet went to another node, restart. */
+    private final class LeaseLossHandler implements LeaseListener {
+        @Override
+        public void reacquired(AcquiredLease l) {
+            log.warn("our lease {} had vanished from etcd and was taken again for the same subnet {}", l.key(),
+                    l.lease().subnet());
+        }
+
+        @Override
+        public void subnetChanged(AcquiredLease before, AcquiredLease after) {
+            log.error("our subnet {} was lost to another node; now holding {}. Restarting so that the TUN, routes and "
+                    + "subnet.env follow (exit code {}; systemd restarts weft)", before.lease().subnet(),
+                    after.lease().subnet(), EXIT_RESTART);
+            exitCode = EXIT_RESTART;
+            new Thread(Agent.this::stop, "weft-restart").start();
+        }
     }
 
     private Inet4Address publicIp(ExternalInterface ext) throws AgentException, InterruptedException {
