@@ -25,11 +25,13 @@ import java.util.Optional;
  * and every read buffer holds {@link #RECEIVE_BUFFER} / payload-size datagrams.
  *
  * <p>With {@code gro}, UDP_GRO is on, so one receive may return a run of coalesced datagrams (Netty splits it back
- * into one {@code DatagramPacket} per datagram). Netty 4.2.18's recvmmsg path loses the GRO segment size unless a
- * control-message buffer is passed (netty PR #17492), which it does only with IP_RECVORIGDSTADDR set; so either
- * {@code MAX_DATAGRAM_PAYLOAD_SIZE = 0} (recvmsg, one run per call, the reference's advice) or, as here by default,
- * IP_RECVORIGDSTADDR on and 64 KB slots ({@link #GRO_SLOTS_PROPERTY}), which keeps recvmmsg's batching for links
- * that do not coalesce (a veth without GRO) and still receives whole runs where they do.
+ * into one {@code DatagramPacket} per datagram). Such a socket is read with recvmsg into one 64 KB buffer
+ * ({@code MAX_DATAGRAM_PAYLOAD_SIZE = 0}): one run per call, the reference's advice. Not recvmmsg: Netty 4.2.18's
+ * recvmmsg path ({@code EpollDatagramChannel.scatteringRead}) builds the packet twice when a call returns exactly one
+ * datagram and that one is a GRO run, and never releases the first; each time one pooled receive buffer leaks, and
+ * after a few GB of traffic direct memory runs out and the socket stops receiving (found in the bench: weft to weft
+ * stalled after about 4 GB with {@code -XX:MaxDirectMemorySize=512m}). Where the link does not coalesce (a veth with
+ * GRO off), this costs one syscall per datagram; {@code -Dweft.udp.gro=off} then batches with recvmmsg instead.
  *
  * <p>Sends are batched by Netty (sendmmsg when several datagrams are flushed at once), one flush per worker wakeup;
  * a {@code SegmentedDatagramPacket} goes out as one UDP GSO send.
@@ -44,9 +46,6 @@ public final class VxlanSocket {
     public static final int SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
     /** One recvmmsg batch fits in this many bytes. */
     public static final int RECEIVE_BUFFER = 64 * 1024;
-    /** System property: 64 KB receive slots per recvmmsg with UDP_GRO (1 = recvmsg with payload size 0). */
-    public static final String GRO_SLOTS_PROPERTY = "weft.udp.groSlots";
-    static final int DEFAULT_GRO_SLOTS = 8;
     /** Receive calls per wakeup before the loop serves the TUN again. */
     static final int READS_PER_WAKEUP = 64;
     /** System property: {@code off} turns UDP_GRO off (see {@link #groWanted()}). */
@@ -92,16 +91,10 @@ public final class VxlanSocket {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024))
                 .handler(handler);
         if (gro) {
-            int slots = Math.max(1, Integer.getInteger(GRO_SLOTS_PROPERTY, DEFAULT_GRO_SLOTS));
-            b.option(EpollChannelOption.UDP_GRO, true);
-            if (slots > 1) {
-                b.option(EpollChannelOption.IP_RECVORIGDSTADDR, true)
-                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, GRO_SLOT - 1)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(slots * GRO_SLOT));
-            } else {
-                b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(GRO_SLOT));
-            }
+            // recvmsg, never recvmmsg: see the class comment (a Netty leak with GRO runs).
+            b.option(EpollChannelOption.UDP_GRO, true)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(GRO_SLOT));
         } else {
             b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
                     .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(Math.max(RECEIVE_BUFFER, 2 * payload)));
