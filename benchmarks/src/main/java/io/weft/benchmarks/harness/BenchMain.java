@@ -236,7 +236,8 @@ public final class BenchMain {
         return "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel() + " ("
                 + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + options.runs() + " run(s) x " + options.seconds()
                 + " s per test; veth MTU 1500 (TX checksum offload " + (options.vethTxOffload() ? "on" : "off")
-                + "), tunnel MTU 1450; load average at start " + env.loadAverage() + "\n\n";
+                + ", GRO on), tunnel MTU 1450; warm-up " + PathMeasurement.WARMUP_SECONDS
+                + " s each way per path; load average at start " + env.loadAverage() + "\n\n";
     }
 
     private Map<String, Object> settings() {
@@ -246,6 +247,8 @@ public final class BenchMain {
         s.put("veth_mtu", Rig.MTU);
         s.put("tunnel_mtu", OverlayHost.MTU);
         s.put("veth_tx_offload", options.vethTxOffload());
+        s.put("veth_gro", true);
+        s.put("warmup_s", PathMeasurement.WARMUP_SECONDS);
         s.put("weft_java_options", options.weftJavaOptions());
         s.put("weft_workers", options.weftWorkers() == 0 ? "default" : options.weftWorkers());
         s.put("ping_interval_s", 0.01);

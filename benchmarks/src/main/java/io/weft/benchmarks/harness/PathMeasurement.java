@@ -12,7 +12,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class PathMeasurement {
     private static final long REACH_SECONDS = 15;
-    private static final int WARMUP_SECONDS = 1;
+    /**
+     * Per direction. One second was too short: weft's hot loops are C2-compiled only after a few seconds on a busy
+     * 2-core box, and its first 5 s test still climbed from 0.5 to 3 Gb/s. The kernel paths get the same warm-up.
+     */
+    static final int WARMUP_SECONDS = 3;
 
     /** Set on Ctrl-C: the namespaces are going away, so further steps only fail; skip them quietly. */
     static volatile boolean stopping;
