@@ -72,9 +72,9 @@ public final class Worker {
     /** The largest IP packet a TUN with TSO hands out. */
     static final int MAX_SUPER_PACKET = 65535;
     /** UDP payload bytes per GSO send, below the 65,507 a UDP/IPv4 datagram can hold. */
-    static final int MAX_GSO_BYTES = 65000;
+    public static final int MAX_GSO_BYTES = 65000;
     /** Segments per GSO send (the kernel's UDP_MAX_SEGMENTS). */
-    static final int MAX_GSO_SEGMENTS = 64;
+    public static final int MAX_GSO_SEGMENTS = 64;
     /** Received packets kept for merging before the batch is written out early. */
     static final int MAX_HELD = 256;
 

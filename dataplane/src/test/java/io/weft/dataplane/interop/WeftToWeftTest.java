@@ -51,6 +51,10 @@ class WeftToWeftTest {
             assertThat(wa.counter("tx_packets")).isPositive();
             assertThat(wb.counter("rx_packets")).isPositive();
             assertThat(wa.counter("drop_unknown_sender") + wb.counter("drop_unknown_sender")).isZero();
+            if (wa.counter("tx_super_packets") > 0) {
+                // MTU 1450: 65000 / (1450 + 22) = 44 segments fit one UDP GSO send, so TSO is capped there.
+                assertThat(net.a.ip("-d", "link", "show", "dev", PREFIX + "t0")).contains("gso_max_segs 44 ");
+            }
         }
     }
 }
