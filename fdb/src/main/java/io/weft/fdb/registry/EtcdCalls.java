@@ -37,10 +37,23 @@ final class EtcdCalls {
                     + timeout.toSeconds() + " s; is etcd running and reachable? (--etcd-endpoints)", e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause() == null ? e : e.getCause();
-            throw new EtcdUnavailableException("etcd at " + endpoints + " failed " + what + ": " + c.getMessage(), c);
+            throw new EtcdUnavailableException("etcd at " + endpoints + " failed " + what + ": " + c.getMessage()
+                    + hint(String.valueOf(c.getMessage())), c);
         } catch (InterruptedException e) {
             future.cancel(true);
             throw e;
         }
+    }
+
+    /** What to do about the failures an operator can fix, named by etcd's status text. */
+    static String hint(String message) {
+        String m = message.toLowerCase(java.util.Locale.ROOT);
+        if (m.contains("unauthenticate") || m.contains("authentication failed") || m.contains("invalid auth token")) {
+            return " (etcd refused the credentials: check -etcd-username and -etcd-password)";
+        }
+        if (m.contains("permission denied")) {
+            return " (the etcd user may not access this prefix: grant it a role with readwrite on --etcd-prefix)";
+        }
+        return "";
     }
 }

@@ -412,6 +412,36 @@ class LeaseRegistryEtcdTest {
         }
     }
 
+    @Test
+    void etcdWithAuthenticationIsUsedWithTheUserAndPassword() throws Exception {
+        String prefix = freshPrefix("auth");
+        try (EtcdServer auth = EtcdServer.startPlain()) {
+            auth.etcdctl("user", "add", "root:s3cret");
+            auth.etcdctl("auth", "enable");
+            auth.etcdctl("--user", "root:s3cret", "put", prefix + "/config", CONFIG);
+            EtcdOptions options = EtcdOptions.defaults().withEndpoints(auth.clientUrl()).withPrefix(prefix)
+                    .withCredentials("root", "s3cret");
+            assertThat(options.toString()).doesNotContain("s3cret");
+            try (LeaseRegistry r = LeaseRegistry.connect(options, FAST)) {
+                assertThat(r.awaitConfig().network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
+                AcquiredLease mine = r.acquire(request("192.168.64.3", "02:00:00:00:00:04"));
+                assertThat(auth.etcdctl("--user", "root:s3cret", "get", "--print-value-only", mine.key()))
+                        .isEqualTo(mine.value() + "\n");
+            }
+            // A wrong password is retried (etcd may be mid-reconfiguration) and reported with what to check.
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try (EtcdTestSupport.StderrCapture log = new EtcdTestSupport.StderrCapture();
+                 LeaseRegistry r = LeaseRegistry.connect(options.withCredentials("root", "wrong"), FAST)) {
+                Future<NetworkConfig> config = pool.submit(r::awaitConfig);
+                await("the credentials message", Duration.ofSeconds(20),
+                        () -> log.text().contains("etcd refused the credentials: check -etcd-username and -etcd-password"));
+                assertThat(config.isDone()).isFalse();
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     private static AcquireRequest withPrevious(AcquireRequest r, Subnet previous) {
         return new AcquireRequest(r.publicIp(), r.publicIpv6(), r.backendData(), r.backendV6Data(), previous, null);
     }
