@@ -2,7 +2,10 @@ package io.weft.vtep;
 
 import io.netty.buffer.ByteBuf;
 
-/** The ICMPv4 header (RFC 792) at an index; id and sequence are meaningful for echo messages. */
+/**
+ * The ICMPv4 header (RFC 792) at an index; id and sequence are meaningful for echo messages. ICMPv6 has the same
+ * layout, so these accessors serve it too (type numbers in {@link Icmpv6}).
+ */
 public final class Icmp {
     public static final int HEADER_LENGTH = 8;
     public static final int CHECKSUM_OFFSET = 2;

@@ -1,11 +1,13 @@
 package io.weft.vtep;
 
-import io.netty.buffer.ByteBuf;
-
-/** The ICMPv6 header (RFC 4443) at an index; id and sequence are meaningful for echo messages. */
+/**
+ * ICMPv6 (RFC 4443). Its header has the ICMPv4 layout (type, code, checksum, then id and sequence for echo), so
+ * {@link Icmp}'s accessors and {@link Icmp#writeEcho} read and write it; only the type numbers differ, and the
+ * checksum also covers the IPv6 pseudo-header.
+ */
 public final class Icmpv6 {
-    public static final int HEADER_LENGTH = 8;
-    public static final int CHECKSUM_OFFSET = 2;
+    public static final int HEADER_LENGTH = Icmp.HEADER_LENGTH;
+    public static final int CHECKSUM_OFFSET = Icmp.CHECKSUM_OFFSET;
     public static final int TYPE_DEST_UNREACHABLE = 1;
     public static final int TYPE_ECHO_REQUEST = 128;
     public static final int TYPE_ECHO_REPLY = 129;
@@ -13,33 +15,5 @@ public final class Icmpv6 {
     public static final int TYPE_NEIGHBOR_ADVERTISEMENT = 136;
 
     private Icmpv6() {
-    }
-
-    public static int type(ByteBuf buf, int index) {
-        return buf.getUnsignedByte(index);
-    }
-
-    public static int code(ByteBuf buf, int index) {
-        return buf.getUnsignedByte(index + 1);
-    }
-
-    public static int checksum(ByteBuf buf, int index) {
-        return buf.getUnsignedShort(index + CHECKSUM_OFFSET);
-    }
-
-    public static int id(ByteBuf buf, int index) {
-        return buf.getUnsignedShort(index + 4);
-    }
-
-    public static int sequence(ByteBuf buf, int index) {
-        return buf.getUnsignedShort(index + 6);
-    }
-
-    /** Writes an echo header with a zero checksum (fill it with {@link Checksum#fillL4}). */
-    public static void writeEcho(ByteBuf buf, int index, int type, int id, int sequence) {
-        buf.setShort(index, type << 8);
-        buf.setShort(index + CHECKSUM_OFFSET, 0);
-        buf.setShort(index + 4, id);
-        buf.setShort(index + 6, sequence);
     }
 }

@@ -47,7 +47,7 @@ class ChecksumTest {
         ByteBuf b = Unpooled.buffer(256);
         int l4Length = Icmpv6.HEADER_LENGTH + payload.length;
         Ipv6.write(b, 0, 0, 0x12345, l4Length, Ip.PROTO_ICMPV6, 64, hi(SRC6), lo(SRC6), hi(DST6), lo(DST6));
-        Icmpv6.writeEcho(b, 40, Icmpv6.TYPE_ECHO_REQUEST, 0x7707, 3);
+        Icmp.writeEcho(b, 40, Icmpv6.TYPE_ECHO_REQUEST, 0x7707, 3);
         b.setBytes(48, payload);
 
         int written = Checksum.fillL4(b, 0);
@@ -57,7 +57,7 @@ class ChecksumTest {
         l4[3] = 0;
         int naive = NaiveChecksum.checksum(NaiveChecksum.pseudoHeaderV6(SRC6, DST6, 58, l4Length), l4);
         assertThat(written).isEqualTo(naive);
-        assertThat(Icmpv6.checksum(b, 40)).isEqualTo(naive);
+        assertThat(Icmp.checksum(b, 40)).isEqualTo(naive);
         assertThat(Checksum.verifyL4(b, 0)).isTrue();
         b.setByte(60, b.getByte(60) ^ 0x20);
         assertThat(Checksum.verifyL4(b, 0)).isFalse();

@@ -101,15 +101,13 @@ class RoundTripTest {
         assertThat(Arp.targetIp(b, AT)).isEqualTo(targetIp);
     }
 
+    /** Any type number: ICMPv4 and ICMPv6 share the header layout and these accessors. */
     @Property
     void icmpEcho(@ForAll @IntRange(max = 255) int type, @ForAll @IntRange(max = 0xFFFF) int id,
                   @ForAll @IntRange(max = 0xFFFF) int seq) {
         ByteBuf b = buffer();
         Icmp.writeEcho(b, AT, type, id, seq);
         assertThat(new int[] {Icmp.type(b, AT), Icmp.code(b, AT), Icmp.id(b, AT), Icmp.sequence(b, AT)})
-                .containsExactly(type, 0, id, seq);
-        Icmpv6.writeEcho(b, AT, type, id, seq);
-        assertThat(new int[] {Icmpv6.type(b, AT), Icmpv6.code(b, AT), Icmpv6.id(b, AT), Icmpv6.sequence(b, AT)})
                 .containsExactly(type, 0, id, seq);
     }
 
