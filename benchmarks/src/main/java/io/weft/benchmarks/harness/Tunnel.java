@@ -8,11 +8,15 @@ interface Tunnel extends AutoCloseable {
     /** The address traffic to {@code side} is sent to through this tunnel. */
     String addressOf(Rig.Side side);
 
-    /** The user-space processes that carry the tunnel, whose CPU time and RSS are measured (empty for the kernel). */
-    List<ServiceProcess> processes();
+    /** The user-space processes that carry the tunnel, whose CPU time and RSS are measured (none for the kernel). */
+    default List<ServiceProcess> processes() {
+        return List.of();
+    }
 
     /** Anything worth keeping with the results, e.g. weft's counters by side; read before {@link #close()}. */
-    Map<String, Object> diagnostics();
+    default Map<String, Object> diagnostics() {
+        return Map.of();
+    }
 
     @Override
     void close();

@@ -18,16 +18,6 @@ enum TunnelKind {
                 }
 
                 @Override
-                public List<ServiceProcess> processes() {
-                    return List.of();
-                }
-
-                @Override
-                public Map<String, Object> diagnostics() {
-                    return Map.of();
-                }
-
-                @Override
                 public void close() {
                     // nothing was set up
                 }
@@ -72,16 +62,6 @@ enum TunnelKind {
                 @Override
                 public String addressOf(Rig.Side side) {
                     return kernel.addressOf(side);
-                }
-
-                @Override
-                public List<ServiceProcess> processes() {
-                    return List.of();
-                }
-
-                @Override
-                public Map<String, Object> diagnostics() {
-                    return Map.of();
                 }
 
                 @Override
