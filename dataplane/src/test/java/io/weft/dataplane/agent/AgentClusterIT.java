@@ -50,10 +50,12 @@ class AgentClusterIT {
                 "FLANNELD_IP_MASQ", "true",
                 "WEFT_RUN_DIR", h2.resolve("run").toString(),
                 "WEFT_WORKERS", "1"), List.of(), "run");
+        lab.track(agents[1].process);
         Path h3 = lab.hostDir("h3");
         agents[2] = AgentProcess.start(lab.host("h3"), h3.resolve("weft.log"), "run",
                 "--etcd-endpoints=" + AgentLab.ETCD_URL, "--iface=10.98.0.3",
                 "--subnet-file=" + h3.resolve("subnet.env"), "--run-dir=" + h3.resolve("run"), "--workers=1");
+        lab.track(agents[2].process);
         Path k4 = lab.hostDir("k4");
         lab.startMiniFlanneld("k4", k4.resolve("subnet.env"));
         for (int i = 0; i < 3; i++) {
@@ -71,19 +73,17 @@ class AgentClusterIT {
 
     private AgentProcess startH1() throws Exception {
         Path h1 = lab.hostDir("h1");
-        return AgentProcess.start(lab.host("h1"), h1.resolve("weft.log"), "run",
+        AgentProcess p = AgentProcess.start(lab.host("h1"), h1.resolve("weft.log"), "run",
                 "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0", "-subnet-file", h1.resolve("subnet.env").toString(),
                 "-run-dir", h1.resolve("run").toString(), "-workers", "1", "-healthz-port", "8471", "--metrics-port", "8471",
                 "-ip-masq");
+        lab.track(p.process);
+        return p;
     }
 
     @AfterAll
     void stopCluster() {
-        for (AgentProcess a : agents) {
-            if (a != null) {
-                a.close();
-            }
-        }
+        // the lab kills the agents it tracks before it removes the namespaces
         if (lab != null) {
             lab.close();
         }

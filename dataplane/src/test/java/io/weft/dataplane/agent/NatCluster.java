@@ -86,11 +86,7 @@ abstract class NatCluster {
 
     @AfterAll
     void stopCluster() {
-        for (AgentProcess a : agents) {
-            if (a != null) {
-                a.close();
-            }
-        }
+        // the lab kills the agents it tracks before it removes the namespaces
         if (lab != null) {
             lab.close();
         }
