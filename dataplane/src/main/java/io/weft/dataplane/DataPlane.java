@@ -8,6 +8,7 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -101,16 +102,19 @@ public final class DataPlane implements AutoCloseable {
                 IoEventLoop loop = (IoEventLoop) e;
                 Worker w = new Worker(i, config, table, tun.queues().get(i), alloc, workerOffloads);
                 w.useHooks(dp.hooks);
-                Channel ch = VxlanSocket.bind(loop, config.port(), config.mtu(), w.decapHandler(),
+                Channel ch = VxlanSocket.bind(loop, config.port(), w.decapHandler(),
                         tunOffloads.vnetHdr() && VxlanSocket.groWanted());
-                IoRegistration reg = loop.register(w.tunHandle()).syncUninterruptibly().getNow();
-                loop.submit(() -> {
-                    w.attach(ch, reg);
-                    reg.submit(EpollIoOps.EPOLLIN);
-                }).syncUninterruptibly();
+                channels.add(ch);
+                EpollIoHandle socketHandle = w.socketHandle(VxlanSocket.openReceiver(ch, config.mtu(), alloc));
                 workers.add(w);
                 loops.add(loop);
-                channels.add(ch);
+                IoRegistration tunReg = loop.register(w.tunHandle()).syncUninterruptibly().getNow();
+                IoRegistration socketReg = loop.register(socketHandle).syncUninterruptibly().getNow();
+                loop.submit(() -> {
+                    w.attach(ch, tunReg, socketReg);
+                    tunReg.submit(EpollIoOps.EPOLLIN);
+                    socketReg.submit(EpollIoOps.EPOLLIN);
+                }).syncUninterruptibly();
                 i++;
             }
         } catch (RuntimeException ex) {

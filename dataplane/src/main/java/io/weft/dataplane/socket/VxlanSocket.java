@@ -1,6 +1,7 @@
 package io.weft.dataplane.socket;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -21,17 +22,14 @@ import java.util.Optional;
  * The VXLAN UDP socket of one worker: an {@link EpollDatagramChannel} bound to {@code 0.0.0.0:port} with
  * SO_REUSEPORT (every worker binds the same port; the kernel spreads senders over them by 4-tuple hash).
  *
- * <p>Per-packet receive ({@code gro} false) is batched with recvmmsg: {@code MAX_DATAGRAM_PAYLOAD_SIZE} is set
- * and every read buffer holds {@link #RECEIVE_BUFFER} / payload-size datagrams.
+ * <p>The channel sends; a {@link BatchReceiver} on a duplicate of its descriptor receives. Netty's own reading stays
+ * off ({@code AUTO_READ} false): it would build objects per datagram, and in 4.2.18 its recvmmsg path cannot carry
+ * UDP_GRO runs. Netty still reads once when the socket reports an error (EPOLLERR), with recvmsg into one 64 KB
+ * buffer; the channel's handler takes those datagrams like any others.
  *
- * <p>With {@code gro}, UDP_GRO is on, so one receive may return a run of coalesced datagrams (Netty splits it back
- * into one {@code DatagramPacket} per datagram). Such a socket is read with recvmsg into one 64 KB buffer
- * ({@code MAX_DATAGRAM_PAYLOAD_SIZE = 0}): one run per call, the reference's advice. Not recvmmsg: Netty 4.2.18's
- * recvmmsg path ({@code EpollDatagramChannel.scatteringRead}) builds the packet twice when a call returns exactly one
- * datagram and that one is a GRO run, and never releases the first; each time one pooled receive buffer leaks, and
- * after a few GB of traffic direct memory runs out and the socket stops receiving (found in the bench: weft to weft
- * stalled after about 4 GB with {@code -XX:MaxDirectMemorySize=512m}). Where the link does not coalesce (a veth with
- * GRO off), this costs one syscall per datagram; {@code -Dweft.udp.gro=off} then batches with recvmmsg instead.
+ * <p>With {@code gro}, UDP_GRO is on, so one received slot may hold a run of coalesced datagrams; each slot is then
+ * {@value #GRO_SLOT} bytes, {@value #GRO_SLOTS} of them. Without it, {@value #PLAIN_SLOTS} slots of one datagram
+ * each. {@code -Dweft.udp.gro=off} turns UDP_GRO off.
  *
  * <p>Sends are batched by Netty (sendmmsg when several datagrams are flushed at once), one flush per worker wakeup;
  * a {@code SegmentedDatagramPacket} goes out as one UDP GSO send.
@@ -44,14 +42,18 @@ import java.util.Optional;
 public final class VxlanSocket {
     /** Socket buffers: large enough to ride out a scheduling hiccup at a few hundred thousand packets/s. */
     public static final int SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
-    /** One recvmmsg batch fits in this many bytes. */
-    public static final int RECEIVE_BUFFER = 64 * 1024;
-    /** Receive calls per wakeup before the loop serves the TUN again. */
-    static final int READS_PER_WAKEUP = 64;
+    /** Netty's own reads (only after a socket error): one recvmsg into a buffer this large. */
+    static final int FALLBACK_READ_BUFFER = 64 * 1024;
+    /** Netty's own reads per EPOLLERR wakeup. */
+    static final int READS_PER_WAKEUP = 16;
+    /** Slots of a {@link BatchReceiver} with UDP_GRO: each holds one run of up to 64 KB. */
+    public static final int GRO_SLOTS = 16;
+    /** Slots of a {@link BatchReceiver} without UDP_GRO: each holds one datagram. */
+    public static final int PLAIN_SLOTS = 64;
     /** System property: {@code off} turns UDP_GRO off (see {@link #groWanted()}). */
     public static final String GRO_PROPERTY = "weft.udp.gro";
     /** The largest UDP payload over IPv4, rounded up: one slot holds any GRO run. */
-    static final int GRO_SLOT = 64 * 1024;
+    public static final int GRO_SLOT = 64 * 1024;
 
     private VxlanSocket() {
     }
@@ -73,31 +75,30 @@ public final class VxlanSocket {
     }
 
     /** Binds one worker's channel on {@code loop} without UDP_GRO; blocks until bound. */
-    public static Channel bind(IoEventLoop loop, int port, int tunMtu, ChannelHandler handler) {
-        return bind(loop, port, tunMtu, handler, false);
+    public static Channel bind(IoEventLoop loop, int port, ChannelHandler handler) {
+        return bind(loop, port, handler, false);
     }
 
-    /** Binds one worker's channel on {@code loop}, asking for UDP_GRO if {@code gro}; blocks until bound. */
-    public static Channel bind(IoEventLoop loop, int port, int tunMtu, ChannelHandler handler, boolean gro) {
-        int payload = maxDatagram(tunMtu);
+    /**
+     * Binds one worker's channel on {@code loop}, asking for UDP_GRO if {@code gro}; blocks until bound. The channel
+     * does not read: see the class comment, and {@link #openReceiver}.
+     */
+    public static Channel bind(IoEventLoop loop, int port, ChannelHandler handler, boolean gro) {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET))
                 .option(EpollChannelOption.SO_REUSEPORT, true)
-                // The pooled allocator (thread-cached) rather than Netty 4.2's adaptive default for receive buffers.
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024))
+                // recvmsg (never recvmmsg, which leaks with GRO runs in 4.2.18) for the reads after an EPOLLERR.
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, fallbackAllocator())
                 .handler(handler);
         if (gro) {
-            // recvmsg, never recvmmsg: see the class comment (a Netty leak with GRO runs).
-            b.option(EpollChannelOption.UDP_GRO, true)
-                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
-                    .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(GRO_SLOT));
-        } else {
-            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload)
-                    .option(ChannelOption.RECVBUF_ALLOCATOR, receiveAllocator(Math.max(RECEIVE_BUFFER, 2 * payload)));
+            b.option(EpollChannelOption.UDP_GRO, true);
         }
         ChannelFuture f = b.bind(new InetSocketAddress("0.0.0.0", port)).awaitUninterruptibly();
         if (!f.isSuccess()) {
@@ -115,20 +116,30 @@ public final class VxlanSocket {
     }
 
     /**
-     * False if the system property {@value #GRO_PROPERTY} is {@code off}: receive with plain recvmmsg (no kernel
-     * coalescing; weft still merges what one batch holds). Links without GRO (a veth) batch better that way.
+     * The reader of a bound channel's socket: {@value #GRO_SLOTS} slots of {@value #GRO_SLOT} bytes if UDP_GRO is on
+     * for it, else {@value #PLAIN_SLOTS} slots of {@link #maxDatagram} bytes.
+     */
+    public static BatchReceiver openReceiver(Channel ch, int tunMtu, ByteBufAllocator alloc) {
+        int fd = ((EpollDatagramChannel) ch).fd().intValue();
+        return groEnabled(ch)
+                ? BatchReceiver.open(fd, GRO_SLOTS, GRO_SLOT, alloc)
+                : BatchReceiver.open(fd, PLAIN_SLOTS, maxDatagram(tunMtu), alloc);
+    }
+
+    /**
+     * False if the system property {@value #GRO_PROPERTY} is {@code off}: no kernel coalescing, one datagram per
+     * slot (weft still merges what one batch holds).
      */
     public static boolean groWanted() {
         return !"off".equalsIgnoreCase(System.getProperty(GRO_PROPERTY, "on").trim());
     }
 
     /**
-     * Fixed-size receive buffers, and keep reading until the socket is empty (or {@link #READS_PER_WAKEUP}): Netty's
-     * default stops after any read that did not fill the whole buffer, which with 64 KB buffers and one 1.5 KB
-     * datagram per read leaves the rest queued on the edge-triggered socket until the next datagram arrives.
+     * Fixed-size buffers, and keep reading until the socket is empty (or {@link #READS_PER_WAKEUP}): Netty's default
+     * stops after any read that did not fill the whole buffer.
      */
-    private static FixedRecvByteBufAllocator receiveAllocator(int size) {
-        FixedRecvByteBufAllocator a = new FixedRecvByteBufAllocator(size);
+    private static FixedRecvByteBufAllocator fallbackAllocator() {
+        FixedRecvByteBufAllocator a = new FixedRecvByteBufAllocator(FALLBACK_READ_BUFFER);
         a.respectMaybeMoreData(false);
         a.maxMessagesPerRead(READS_PER_WAKEUP);
         return a;

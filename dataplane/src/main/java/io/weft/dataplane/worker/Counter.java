@@ -35,6 +35,8 @@ public enum Counter {
     DROP_LOOP,
     /** inner IP header malformed or its length disagrees with the datagram */
     DROP_BAD_IP,
+    /** a datagram (or GRO run) longer than the receive slot: larger than the inner MTU allows */
+    DROP_TOO_LONG,
     /** an ARP frame that is not a request for our VTEP address */
     DROP_ARP_IGNORED,
     /** inner destination IP is neither in the local subnet nor our VTEP address */

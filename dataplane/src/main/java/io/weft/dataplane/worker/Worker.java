@@ -18,6 +18,7 @@ import io.weft.dataplane.DataPlaneConfig;
 import io.weft.dataplane.capture.DataPlaneHooks;
 import io.weft.dataplane.capture.PacketTap;
 import io.weft.dataplane.probe.ProbeReplies;
+import io.weft.dataplane.socket.BatchReceiver;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
@@ -75,8 +76,8 @@ public final class Worker {
     public static final int MAX_GSO_BYTES = 65000;
     /** Segments per GSO send (the kernel's UDP_MAX_SEGMENTS). */
     public static final int MAX_GSO_SEGMENTS = 64;
-    /** Received packets kept for merging before the batch is written out early. */
-    static final int MAX_HELD = 256;
+    /** recvmmsg calls per wakeup before the loop serves the TUN again (level-triggered: the rest is not lost). */
+    static final int SOCKET_READ_BUDGET = 16;
 
     private final int index;
     private final DataPlaneConfig config;
@@ -95,17 +96,18 @@ public final class Worker {
     private final long[] counters = new long[Counter.COUNT];
     private final PeerCounters peers = new PeerCounters();
     private final TunHandle tunHandle = new TunHandle();
+    private final SocketHandle socketHandle = new SocketHandle();
     private final DecapHandler decapHandler = new DecapHandler();
     private final TunWriter tunWriter = new TunWriter();
     private final GroBatch gro = new GroBatch(tunWriter);
-    private final DatagramPacket[] held = new DatagramPacket[MAX_HELD];
     /** Capture tap and probe replies; read once per datagram, both null unless a capture or the prober runs. */
     private DataPlaneHooks hooks = new DataPlaneHooks();
-    private int heldCount;
     private IovArray iov;
     private Channel channel;
     private ByteBuf spare;
     private IoRegistration registration;
+    private BatchReceiver receiver;
+    private IoRegistration receiverRegistration;
 
     public Worker(int index, DataPlaneConfig config, PublishedTable table, FileDescriptor tun, ByteBufAllocator alloc,
                   WorkerOffloads offloads) {
@@ -133,27 +135,45 @@ public final class Worker {
         return tunHandle;
     }
 
-    /** The inbound handler for this worker's UDP channel. */
+    /**
+     * The inbound handler for this worker's UDP channel: it sends, and takes only the datagrams Netty itself reads
+     * after a socket error (see {@link io.weft.dataplane.socket.VxlanSocket}).
+     */
     public ChannelInboundHandlerAdapter decapHandler() {
         return decapHandler;
     }
 
-    /** Called on the loop once the channel is bound. */
-    public void attach(Channel boundChannel, IoRegistration tunRegistration) {
+    /** The handle to register on this worker's loop for the socket's reader, which this worker owns from now on. */
+    public EpollIoHandle socketHandle(BatchReceiver reader) {
+        this.receiver = reader;
+        return socketHandle;
+    }
+
+    /** Called on the loop once the channel is bound and both handles are registered. */
+    public void attach(Channel boundChannel, IoRegistration tunRegistration, IoRegistration socketRegistration) {
         this.channel = boundChannel;
         this.registration = tunRegistration;
+        this.receiverRegistration = socketRegistration;
         if (vnetHdr && iov == null) {
             iov = new IovArray();
         }
     }
 
-    /** Called on the loop at shutdown: stop reading the TUN and give back the buffers. */
+    /** Called on the loop at shutdown: stop reading the TUN and the socket, and give back the buffers. */
     public void detach() {
         if (registration != null) {
             registration.cancel();
             registration = null;
         }
-        releaseHeld();
+        if (receiverRegistration != null) {
+            receiverRegistration.cancel();
+            receiverRegistration = null;
+        }
+        gro.flush();
+        if (receiver != null) {
+            receiver.close();
+            receiver = null;
+        }
         if (spare != null) {
             spare.release();
             spare = null;
@@ -364,46 +384,88 @@ public final class Worker {
 
     // ---------------------------------------------------------------- decap: UDP -> TUN
 
-    /** Checks one received frame and passes its inner packet on; true if the packet is held for merging. */
-    boolean decapsulate(DatagramPacket packet) {
-        ByteBuf c = packet.content();
-        int at = c.readerIndex();
-        int length = c.readableBytes();
+    /**
+     * Reads the socket until it is empty or {@link #SOCKET_READ_BUDGET} calls have been made; splits each GRO run
+     * into its datagrams, and writes out what the merge holds before the next call reuses the buffers.
+     */
+    void drainSocket() {
+        BatchReceiver rx = receiver;
+        if (rx == null || channel == null) {
+            return;
+        }
+        ByteBuf c = rx.buffer();
+        for (int call = 0; call < SOCKET_READ_BUDGET; call++) {
+            int n = rx.receive();
+            if (n == 0) {
+                return;
+            }
+            if (n < 0) {
+                counters[Counter.DROP_SOCKET_ERROR.ordinal()]++;
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                int at = rx.offset(i);
+                int length = rx.length(i);
+                if (rx.truncated(i)) {
+                    counters[Counter.DROP_TOO_LONG.ordinal()]++;
+                    continue;
+                }
+                int sender = rx.senderAddress(i);
+                int port = rx.senderPort(i);
+                int segment = rx.segmentSize(i);
+                if (segment <= 0 || segment >= length) {
+                    decapsulate(c, at, length, sender, port);
+                } else {
+                    for (int end = at + length; at < end; at += segment) {
+                        decapsulate(c, at, Math.min(segment, end - at), sender, port);
+                    }
+                }
+            }
+            gro.flush();
+            if (n < rx.slots()) {
+                return; // the queue is (most likely) empty; level-triggered epoll calls again if not
+            }
+        }
+    }
+
+    /**
+     * Checks one received frame ({@code length} bytes at {@code at}, from {@code sender}:{@code senderPort}, an IPv4
+     * address in network order) and passes its inner packet on: straight to the TUN, or to the merge, which keeps
+     * pointing into {@code c} until {@link GroBatch#flush()}.
+     */
+    void decapsulate(ByteBuf c, int at, int length, int sender, int senderPort) {
         int ip = VxlanDecap.check(c, at, length, vni, ourMac);
         if (ip < 0 && ip != DecapDrop.ARP.code()) {
             counters[DROP_FOR[DecapDrop.reason(ip).ordinal()].ordinal()]++;
-            return false;
+            return;
         }
-        InetAddress senderAddress = packet.sender().getAddress();
-        // Inet4Address.hashCode() is the address itself: no byte[] copy on the hot path.
-        int sender = senderAddress instanceof Inet4Address ? senderAddress.hashCode() : 0;
         Peer peer = table.current().peerByUnderlayV4(sender);
         if (peer == null && !acceptUnknown) {
             counters[Counter.DROP_UNKNOWN_SENDER.ordinal()]++;
-            return false;
+            return;
         }
         PacketTap tap = hooks.tap();
         if (tap != null) {
-            tap.onVxlan(PacketTap.INBOUND, c, at, length, sender, packet.sender().getPort());
+            tap.onVxlan(PacketTap.INBOUND, c, at, length, sender, senderPort);
         }
         if (ip < 0) {
-            answerArp(c, at + Vxlan.HEADER_LENGTH, peer, packet.sender());
-            return false;
+            answerArp(c, at + Vxlan.HEADER_LENGTH, peer, sender);
+            return;
         }
         if (Ip.version(c, ip) != 4) {
             // No IPv6 local subnet is configured yet (dual-stack is a later issue), so nothing is local.
             counters[Counter.DROP_NOT_LOCAL.ordinal()]++;
-            return false;
+            return;
         }
         if ((Ipv4.dst(c, ip) & localMask) != localNet) {
             counters[Counter.DROP_NOT_LOCAL.ordinal()]++;
-            return false;
+            return;
         }
         int ipLength = Ip.packetLength(c, ip);
         if (Ipv4.dst(c, ip) == localNet && Ipv4.protocol(c, ip) == Ip.PROTO_ICMP) {
             ProbeReplies replies = hooks.probeReplies();
             if (replies != null && replies.offer(c, ip, ipLength)) {
-                return false; // the answer to one of our probes: the prober counts it; the kernel never sees it
+                return; // the answer to one of our probes: the prober counts it; the kernel never sees it
             }
         }
         if (peer != null) {
@@ -411,14 +473,9 @@ public final class Worker {
         }
         if (!vnetHdr) {
             writeInner(c, ip, ipLength);
-            return false;
+            return;
         }
         gro.offer(c, ip, ipLength);
-        held[heldCount++] = packet;
-        if (heldCount == MAX_HELD) {
-            flushInner();
-        }
-        return true;
     }
 
     /** Called on the loop before it serves anything: the hooks this worker consults. */
@@ -458,22 +515,6 @@ public final class Worker {
         counters[Counter.RX_BYTES.ordinal()] += ipLength;
     }
 
-    /** Writes what the merge still holds and lets go of the received buffers. */
-    void flushInner() {
-        if (heldCount > 0) {
-            gro.flush();
-            releaseHeld();
-        }
-    }
-
-    private void releaseHeld() {
-        for (int i = 0; i < heldCount; i++) {
-            held[i].release();
-            held[i] = null;
-        }
-        heldCount = 0;
-    }
-
     /** Offload path: where inner packets (merged or not, behind a virtio_net_hdr) are written to the TUN. */
     private final class TunWriter implements GroSink {
         @Override
@@ -507,7 +548,7 @@ public final class Worker {
     }
 
     /** Answers an ARP request for our VTEP address (rare: flannel peers never ARP, so this may allocate). */
-    private void answerArp(ByteBuf c, int eth, Peer peer, InetSocketAddress sender) {
+    private void answerArp(ByteBuf c, int eth, Peer peer, int sender) {
         int ourIp = config.vtepAddressV4();
         if (!VxlanDecap.isArpRequestFor(c, eth, ourIp)) {
             counters[Counter.DROP_ARP_IGNORED.ordinal()]++;
@@ -517,9 +558,18 @@ public final class Worker {
         VxlanDecap.writeArpReply(reply, HEADROOM, c, eth, ourMac, ourIp);
         int start = VxlanEncap.encapsulateFrame(reply, HEADROOM, vni);
         reply.setIndex(start, HEADROOM + VxlanDecap.ARP_REPLY_LENGTH);
-        InetSocketAddress to = peer != null ? peer.endpoint() : new InetSocketAddress(sender.getAddress(), config.port());
+        InetSocketAddress to = peer != null ? peer.endpoint() : new InetSocketAddress(addressOf(sender), config.port());
         counters[Counter.ARP_REPLIES.ordinal()]++;
         channel.writeAndFlush(new DatagramPacket(reply, to), channel.voidPromise());
+    }
+
+    private static InetAddress addressOf(int ipv4) {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) (ipv4 >>> 24), (byte) (ipv4 >>> 16), (byte) (ipv4 >>> 8),
+                    (byte) ipv4});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // four bytes are always an address
+        }
     }
 
     /** The counter for each {@link DecapDrop}, by ordinal ({@code ARP} is handled, never counted as a drop). */
@@ -591,6 +641,23 @@ public final class Worker {
         }
     }
 
+    private final class SocketHandle implements EpollIoHandle {
+        @Override
+        public FileDescriptor fd() {
+            return receiver.fd();
+        }
+
+        @Override
+        public void handle(IoRegistration reg, IoEvent event) {
+            drainSocket();
+        }
+
+        @Override
+        public void close() {
+            // The reader's descriptor is closed in detach().
+        }
+    }
+
     private final class DecapHandler extends ChannelInboundHandlerAdapter {
         @Override
         public boolean isSharable() {
@@ -600,23 +667,21 @@ public final class Worker {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof DatagramPacket) {
+                // Read by Netty after a socket error (see VxlanSocket): rare, so each goes through on its own.
                 DatagramPacket p = (DatagramPacket) msg;
-                boolean kept = false;
                 try {
-                    kept = decapsulate(p);
+                    ByteBuf c = p.content();
+                    InetAddress from = p.sender().getAddress();
+                    // Inet4Address.hashCode() is the address itself.
+                    int sender = from instanceof Inet4Address ? from.hashCode() : 0;
+                    decapsulate(c, c.readerIndex(), c.readableBytes(), sender, p.sender().getPort());
+                    gro.flush();
                 } finally {
-                    if (!kept) {
-                        p.release();
-                    }
+                    p.release();
                 }
             } else {
                 ReferenceCountUtil.release(msg);
             }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            flushInner();
         }
 
         @Override

@@ -1,0 +1,179 @@
+package io.weft.dataplane.socket;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.SegmentedDatagramPacket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The socket reader on loopback: what the data plane's receive path relies on. Every datagram arrives with its
+ * bytes, its length and its sender; a UDP GSO send arrives at a UDP_GRO socket as runs whose segment size is known,
+ * so they can be split back exactly; a datagram longer than a slot is reported cut short; an empty socket reads 0.
+ */
+class BatchReceiverTest {
+    private static final int PORT = 18473;
+    private static final int SEGMENT = 1400;
+    private static final int MTU = 1450;
+
+    private MultiThreadIoEventLoopGroup group;
+    private Channel rxChannel;
+    private Channel tx;
+    private BatchReceiver rx;
+
+    @BeforeEach
+    void loops() {
+        assumeTrue(Epoll.isAvailable(), "needs epoll");
+        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    }
+
+    @AfterEach
+    void close() {
+        if (rx != null) {
+            rx.close();
+        }
+        if (tx != null) {
+            tx.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (rxChannel != null) {
+            rxChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void groRunsArriveWithTheirSegmentSizeAndSplitBackIntoEveryDatagram() throws Exception {
+        assumeTrue(VxlanSocket.gsoSupported(), "needs UDP GSO");
+        open(true);
+        assumeTrue(VxlanSocket.groEnabled(rxChannel), "the kernel refused UDP_GRO");
+        int runs = 20;
+        int segments = 40;
+        List<byte[]> datagrams = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            ByteBuf payload = PooledByteBufAllocator.DEFAULT.directBuffer(segments * SEGMENT - 100);
+            for (int s = 0; s < segments; s++) {
+                int len = s == segments - 1 ? SEGMENT - 100 : SEGMENT; // a shorter last datagram
+                byte[] d = pattern(r * segments + s, len);
+                datagrams.add(d);
+                payload.writeBytes(d);
+            }
+            tx.writeAndFlush(new SegmentedDatagramPacket(payload, SEGMENT, target())).sync();
+        }
+
+        List<byte[]> received = new ArrayList<>();
+        int runsSeen = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (received.size() < datagrams.size() && System.nanoTime() < deadline) {
+            int n = rx.receive();
+            assertThat(n).as("receive() result").isGreaterThanOrEqualTo(0);
+            if (n == 0) {
+                Thread.sleep(1);
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(rx.truncated(i)).isFalse();
+                assertSender(i);
+                int length = rx.length(i);
+                int segment = rx.segmentSize(i);
+                if (segment > 0) {
+                    runsSeen++;
+                    assertThat(segment).isEqualTo(SEGMENT);
+                } else {
+                    segment = length;
+                }
+                for (int at = 0; at < length; at += segment) {
+                    byte[] d = new byte[Math.min(segment, length - at)];
+                    rx.buffer().getBytes(rx.offset(i) + at, d);
+                    received.add(d);
+                }
+            }
+        }
+
+        assertThat(received).as("datagrams, in order and byte for byte").containsExactlyElementsOf(datagrams);
+        assertThat(runsSeen).as("slots holding a coalesced run").isGreaterThan(0);
+        assertThat(rx.receive()).as("an empty socket").isZero();
+    }
+
+    @Test
+    void withoutGroEachSlotIsOneDatagramAndAnOversizedOneIsReportedCutShort() throws Exception {
+        open(false);
+        assertThat(rx.receive()).as("an empty socket").isZero();
+        int slot = VxlanSocket.maxDatagram(MTU);
+        int[] sizes = {1, 60, 1472, slot + 1, 900};
+        for (int i = 0; i < sizes.length; i++) {
+            tx.writeAndFlush(new DatagramPacket(io.netty.buffer.Unpooled.wrappedBuffer(pattern(i, sizes[i])), target()))
+                    .sync();
+        }
+        List<Integer> lengths = new ArrayList<>();
+        List<Boolean> cut = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (lengths.size() < sizes.length && System.nanoTime() < deadline) {
+            int n = rx.receive();
+            if (n == 0) {
+                Thread.sleep(1);
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                assertSender(i);
+                assertThat(rx.segmentSize(i)).isZero();
+                lengths.add(rx.length(i));
+                cut.add(rx.truncated(i));
+                if (!rx.truncated(i)) {
+                    byte[] d = new byte[rx.length(i)];
+                    rx.buffer().getBytes(rx.offset(i), d);
+                    assertThat(d).isEqualTo(pattern(lengths.size() - 1, d.length));
+                }
+            }
+        }
+        assertThat(lengths).containsExactly(1, 60, 1472, slot, 900);
+        assertThat(cut).containsExactly(false, false, false, true, false);
+    }
+
+    private void open(boolean gro) throws InterruptedException {
+        IoEventLoop loop = (IoEventLoop) group.next();
+        rxChannel = VxlanSocket.bind(loop, PORT, new ChannelInboundHandlerAdapter(), gro);
+        rx = VxlanSocket.openReceiver(rxChannel, MTU, PooledByteBufAllocator.DEFAULT);
+        tx = new Bootstrap().group(group.next())
+                .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET))
+                .handler(new ChannelInboundHandlerAdapter())
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    private void assertSender(int slot) {
+        assertThat(rx.senderAddress(slot)).as("sender address").isEqualTo(0x7f000001);
+        assertThat(rx.senderPort(slot)).as("sender port").isEqualTo(((InetSocketAddress) tx.localAddress()).getPort());
+    }
+
+    private static InetSocketAddress target() {
+        return new InetSocketAddress("127.0.0.1", PORT);
+    }
+
+    private static byte[] pattern(int seed, int length) {
+        byte[] d = new byte[length];
+        for (int i = 0; i < length; i++) {
+            d[i] = (byte) (seed * 31 + i * 7);
+        }
+        return d;
+    }
+}
