@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -148,6 +149,62 @@ class BatchReceiverTest {
         }
         assertThat(lengths).containsExactly(1, 60, 1472, slot, 900);
         assertThat(cut).containsExactly(false, false, false, true, false);
+    }
+
+    /** The receive path runs for every datagram: after warm-up, receiving and reading slots must not allocate. */
+    @Test
+    void receivingAllocatesNothing() throws Exception {
+        open(false);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadAllocatedMemorySupported(), "the JVM cannot count allocated bytes per thread");
+        threads.setThreadAllocatedMemoryEnabled(true);
+        long warm = drain(3000);
+        long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+        long sum = drain(3000);
+        long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        assertThat(warm).isPositive();
+        assertThat(sum).as("bytes received").isPositive();
+        // 3,000 datagrams: a single object per datagram or per call would be 48 KB or more.
+        assertThat(allocated).as("bytes allocated by receive() and the slot accessors").isLessThan(8 * 1024);
+    }
+
+    /**
+     * Receives {@code count} datagrams that another thread sends (so only receiving is counted against this one),
+     * touching every accessor; returns a sum of what was read.
+     */
+    private long drain(int count) throws Exception {
+        AtomicInteger got = new AtomicInteger();
+        Thread sender = new Thread(() -> {
+            try (java.net.DatagramSocket socket = new java.net.DatagramSocket()) {
+                java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[200], 200, target());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                for (int sent = 0; sent < count && System.nanoTime() < deadline; ) {
+                    if (sent - got.get() < 100) {
+                        socket.send(p);
+                        sent++;
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "batch-receiver-test-sender");
+        sender.start();
+        long sum = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (got.get() < count && System.nanoTime() < deadline) {
+            int n = rx.receive();
+            for (int i = 0; i < n; i++) {
+                sum += rx.length(i) + rx.segmentSize(i) + (rx.truncated(i) ? 1 : 0) + (rx.senderAddress(i) & 0xFF)
+                        + rx.senderPort(i) + rx.buffer().getByte(rx.offset(i));
+            }
+            got.addAndGet(Math.max(n, 0));
+        }
+        sender.join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(got.get()).as("datagrams received").isEqualTo(count);
+        return sum;
     }
 
     private void open(boolean gro) throws InterruptedException {
