@@ -74,11 +74,6 @@ public final class VxlanSocket {
         }
     }
 
-    /** Binds one worker's channel on {@code loop} without UDP_GRO; blocks until bound. */
-    public static Channel bind(IoEventLoop loop, int port, ChannelHandler handler) {
-        return bind(loop, port, handler, false);
-    }
-
     /**
      * Binds one worker's channel on {@code loop}, asking for UDP_GRO if {@code gro}; blocks until bound. The channel
      * does not read: see the class comment, and {@link #openReceiver}.

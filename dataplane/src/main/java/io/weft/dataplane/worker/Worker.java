@@ -108,6 +108,7 @@ public final class Worker {
     private IoRegistration registration;
     private BatchReceiver receiver;
     private IoRegistration receiverRegistration;
+    private boolean receiveErrorLogged;
 
     public Worker(int index, DataPlaneConfig config, PublishedTable table, FileDescriptor tun, ByteBufAllocator alloc,
                   WorkerOffloads offloads) {
@@ -169,7 +170,6 @@ public final class Worker {
             receiverRegistration.cancel();
             receiverRegistration = null;
         }
-        gro.flush();
         if (receiver != null) {
             receiver.close();
             receiver = null;
@@ -401,6 +401,11 @@ public final class Worker {
             }
             if (n < 0) {
                 counters[Counter.DROP_SOCKET_ERROR.ordinal()]++;
+                if (!receiveErrorLogged) {
+                    receiveErrorLogged = true;
+                    LOG.warn("worker {}: receiving on the VXLAN socket failed (errno {}); counted in drop_socket_error,"
+                            + " logged once", index, -n);
+                }
                 continue;
             }
             for (int i = 0; i < n; i++) {
