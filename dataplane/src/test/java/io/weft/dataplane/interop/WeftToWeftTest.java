@@ -17,6 +17,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Two weft hosts talk to each other (one with a single worker, one with a multi-queue TUN and two sockets). */
 class WeftToWeftTest {
     private static final String PREFIX = "wdp-ww";
+    private static final HostSpec HOST_A = new HostSpec("10.99.0.1", "10.244.1.0/24", "0e:2a:00:00:00:01");
+    private static final HostSpec HOST_B = new HostSpec("10.99.0.2", "10.244.2.0/24", "0e:2a:00:00:00:02");
+
+    private static void requireTools() {
+        SystemTests.requireRoot();
+        SystemTests.requireBinary("socat", "socat");
+        SystemTests.requireBinary("ethtool", "ethtool");
+    }
 
     @Test
     void twoWeftHostsExchangePingAndTcp() throws Exception {
@@ -35,11 +43,9 @@ class WeftToWeftTest {
     }
 
     private void exchange(List<String> extraA, List<String> extraB) throws Exception {
-        SystemTests.requireRoot();
-        SystemTests.requireBinary("socat", "socat");
-        SystemTests.requireBinary("ethtool", "ethtool");
-        HostSpec a = new HostSpec("10.99.0.1", "10.244.1.0/24", "0e:2a:00:00:00:01");
-        HostSpec b = new HostSpec("10.99.0.2", "10.244.2.0/24", "0e:2a:00:00:00:02");
+        requireTools();
+        HostSpec a = HOST_A;
+        HostSpec b = HOST_B;
         try (Underlay net = new Underlay(PREFIX, a.underlayIp(), b.underlayIp());
              WeftProcess wa = WeftProcess.start(net.a, with(WeftProcess.args(PREFIX + "t0", a, "10.244.0.0/16", 8472, 1, b), extraA));
              WeftProcess wb = WeftProcess.start(net.b, with(WeftProcess.args(PREFIX + "t1", b, "10.244.0.0/16", 8472, 2, a), extraB))) {
@@ -63,11 +69,9 @@ class WeftToWeftTest {
      */
     @Test
     void aPodsForwardedTcpReachesWeftAsSuperPackets() throws Exception {
-        SystemTests.requireRoot();
-        SystemTests.requireBinary("socat", "socat");
-        SystemTests.requireBinary("ethtool", "ethtool");
-        HostSpec a = new HostSpec("10.99.0.1", "10.244.1.0/24", "0e:2a:00:00:00:01");
-        HostSpec b = new HostSpec("10.99.0.2", "10.244.2.0/24", "0e:2a:00:00:00:02");
+        requireTools();
+        HostSpec a = HOST_A;
+        HostSpec b = HOST_B;
         try (Underlay net = new Underlay(PREFIX, a.underlayIp(), b.underlayIp());
              Netns pod = Netns.create(PREFIX + "p");
              WeftProcess wa = WeftProcess.start(net.a, WeftProcess.args(PREFIX + "t0", a, "10.244.0.0/16", 8472, 1, b));
