@@ -50,6 +50,8 @@ public final class VxlanSocket {
     public static final int GRO_SLOTS = 16;
     /** Slots of a {@link BatchReceiver} without UDP_GRO: each holds one datagram. */
     public static final int PLAIN_SLOTS = 64;
+    /** The smallest slot without UDP_GRO: a 9000-byte jumbo frame's UDP payload, rounded up. */
+    static final int JUMBO_SLOT = 9 * 1024;
     /** System property: {@code off} turns UDP_GRO off (see {@link #groWanted()}). */
     public static final String GRO_PROPERTY = "weft.udp.gro";
     /** The largest UDP payload over IPv4, rounded up: one slot holds any GRO run. */
@@ -112,13 +114,22 @@ public final class VxlanSocket {
 
     /**
      * The reader of a bound channel's socket: {@value #GRO_SLOTS} slots of {@value #GRO_SLOT} bytes if UDP_GRO is on
-     * for it, else {@value #PLAIN_SLOTS} slots of {@link #maxDatagram} bytes.
+     * for it, else {@value #PLAIN_SLOTS} slots of {@link #plainSlot} bytes.
      */
     public static BatchReceiver openReceiver(Channel ch, int tunMtu, ByteBufAllocator alloc) {
         int fd = ((EpollDatagramChannel) ch).fd().intValue();
         return groEnabled(ch)
                 ? BatchReceiver.open(fd, GRO_SLOTS, GRO_SLOT, alloc)
-                : BatchReceiver.open(fd, PLAIN_SLOTS, maxDatagram(tunMtu), alloc);
+                : BatchReceiver.open(fd, PLAIN_SLOTS, plainSlot(tunMtu), alloc);
+    }
+
+    /**
+     * One datagram's slot without UDP_GRO: our own largest datagram, but at least a jumbo frame's, because flannel
+     * hosts each derive their MTU from their own interface and a peer on jumbo frames may send larger datagrams than
+     * ours (the kernel on a flanneld host takes them). A longer one is counted in {@code drop_too_long}.
+     */
+    public static int plainSlot(int tunMtu) {
+        return Math.max(maxDatagram(tunMtu), JUMBO_SLOT);
     }
 
     /**

@@ -35,7 +35,7 @@ public enum Counter {
     DROP_LOOP,
     /** inner IP header malformed or its length disagrees with the datagram */
     DROP_BAD_IP,
-    /** a datagram (or GRO run) longer than the receive slot: larger than the inner MTU allows */
+    /** a datagram longer than a receive slot (without UDP_GRO: over 9 KB, more than a jumbo frame carries) */
     DROP_TOO_LONG,
     /** an ARP frame that is not a request for our VTEP address */
     DROP_ARP_IGNORED,

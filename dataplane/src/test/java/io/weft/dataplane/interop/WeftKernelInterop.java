@@ -190,8 +190,8 @@ abstract class WeftKernelInterop {
         sendAndExpect("drop_not_our_mac", Frames.ipv4(0x08000000, VNI, 0, "0e:2a:00:00:00:99", hostB.mac(), src, dst), null);
         sendAndExpect("drop_not_local", Frames.ipv4(0x08000000, VNI, 0, ourMac, hostB.mac(), src, "10.244.9.9"), null);
         if (!weftOffloads()) {
-            // Per packet, a receive slot holds one datagram of the largest size the MTU allows (no GRO runs).
-            byte[] tooLong = java.util.Arrays.copyOf(Frames.ipv4(0x08000000, VNI, 0, ourMac, hostB.mac(), src, dst), 3000);
+            // Per packet, a receive slot holds one datagram (no GRO runs) of up to a jumbo frame's size.
+            byte[] tooLong = java.util.Arrays.copyOf(Frames.ipv4(0x08000000, VNI, 0, ourMac, hostB.mac(), src, dst), 12000);
             sendAndExpect("drop_too_long", tooLong, null);
         }
         net.b.ip("addr", "add", "10.99.0.3/24", "dev", net.vethB);
