@@ -22,6 +22,7 @@ import io.weft.dataplane.socket.BatchReceiver;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
+import io.weft.fdb.Subnet;
 import io.weft.vtep.DecapDrop;
 import io.weft.vtep.Ip;
 import io.weft.vtep.Ipv4;
@@ -570,8 +571,7 @@ public final class Worker {
 
     private static InetAddress addressOf(int ipv4) {
         try {
-            return InetAddress.getByAddress(new byte[] {(byte) (ipv4 >>> 24), (byte) (ipv4 >>> 16), (byte) (ipv4 >>> 8),
-                    (byte) ipv4});
+            return InetAddress.getByAddress(Subnet.intToBytes(ipv4));
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e); // four bytes are always an address
         }
