@@ -1,7 +1,6 @@
 package io.weft.benchmarks;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.weft.vtep.DecapDrop;
 import io.weft.vtep.Ip;
 import io.weft.vtep.Ipv4;
@@ -44,13 +43,8 @@ public class DecapBenchmark {
 
     @Setup(Level.Trial)
     public void frame() {
-        buf = PooledByteBufAllocator.DEFAULT.directBuffer(VxlanEncap.HEADROOM + PACKET_LENGTH);
+        buf = EncapBenchmark.innerPacket();
         int ip = VxlanEncap.HEADROOM;
-        Ipv4.write(buf, ip, 0, PACKET_LENGTH, 1, Ipv4.FLAG_DF, 64, Ip.PROTO_TCP,
-                Ipv4.parse("10.244.1.5"), Ipv4.parse("10.244.2.7"));
-        for (int i = ip + 20; i < ip + PACKET_LENGTH; i++) {
-            buf.setByte(i, i * 31);
-        }
         payload = VxlanEncap.encapsulate(buf, ip, 1, PEER_MAC, OUR_MAC);
         if (VxlanDecap.check(buf, payload, PAYLOAD_LENGTH, 1, OUR_MAC) != ip) {
             throw new IllegalStateException("the benchmark frame does not pass decap");

@@ -43,14 +43,23 @@ public class EncapBenchmark {
 
     @Setup(Level.Trial)
     public void packet() {
-        buf = PooledByteBufAllocator.DEFAULT.directBuffer(VxlanEncap.HEADROOM + PACKET_LENGTH);
+        buf = innerPacket();
+        buf.setInt(VxlanEncap.HEADROOM + 20, 40000 << 16 | 443);
+    }
+
+    /**
+     * A pooled buffer holding a {@link #PACKET_LENGTH}-byte IPv4 TCP packet (10.244.1.5 to 10.244.2.7, patterned
+     * payload) at {@link VxlanEncap#HEADROOM}, with the headroom free for the VXLAN and Ethernet headers.
+     */
+    static ByteBuf innerPacket() {
+        ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(VxlanEncap.HEADROOM + PACKET_LENGTH);
         int ip = VxlanEncap.HEADROOM;
-        Ipv4.write(buf, ip, 0, PACKET_LENGTH, 1, Ipv4.FLAG_DF, 64, Ip.PROTO_TCP,
+        Ipv4.write(b, ip, 0, PACKET_LENGTH, 1, Ipv4.FLAG_DF, 64, Ip.PROTO_TCP,
                 Ipv4.parse("10.244.1.5"), Ipv4.parse("10.244.2.7"));
         for (int i = ip + 20; i < ip + PACKET_LENGTH; i++) {
-            buf.setByte(i, i * 31);
+            b.setByte(i, i * 31);
         }
-        buf.setInt(ip + 20, 40000 << 16 | 443);
+        return b;
     }
 
     @TearDown(Level.Trial)
