@@ -53,9 +53,7 @@ class CaptureIT {
 
     @AfterAll
     void stop() {
-        if (weft != null) {
-            weft.close();
-        }
+        // the lab kills the agents it started before it removes the namespaces
         if (lab != null) {
             lab.close();
         }

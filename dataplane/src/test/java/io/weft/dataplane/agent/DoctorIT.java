@@ -53,8 +53,7 @@ class DoctorIT {
         Path h1 = lab.hostDir("h1");
         Files.createDirectories(h1.resolve("cni"));
         Files.writeString(h1.resolve("cni").resolve("10-flannel.conflist"), FLANNEL_CNI);
-        weft = AgentProcess.start(weftHost, h1.resolve("weft.log"), "run", "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0",
-                "-subnet-file", h1.resolve("subnet.env").toString(), "--run-dir", h1.resolve("run").toString(), "--workers", "1");
+        weft = lab.startWeft("h1");
         lab.startMiniFlanneld("k2", lab.hostDir("k2").resolve("subnet.env"));
         weft.awaitOutput("weft is up", 120);
         // the peer is in weft's table once mini-flanneld's lease is
@@ -66,9 +65,7 @@ class DoctorIT {
 
     @AfterAll
     void stop() {
-        if (weft != null) {
-            weft.close();
-        }
+        // the lab kills the agents it started before it removes the namespaces
         if (lab != null) {
             lab.close();
         }
