@@ -66,7 +66,7 @@ public final class Worker {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
 
     /** VXLAN (8) + inner Ethernet (14). */
-    public static final int ENCAP_BYTES = VxlanEncap.OVERHEAD;
+    private static final int ENCAP_BYTES = VxlanEncap.OVERHEAD;
     /** {@link #ENCAP_BYTES} plus room for a 10-byte virtio_net_hdr, rounded up to 8-byte alignment. */
     public static final int HEADROOM = 32;
     /** TUN reads per wakeup before the loop serves the socket again. */
@@ -74,9 +74,9 @@ public final class Worker {
     /** The largest IP packet a TUN with TSO hands out. */
     static final int MAX_SUPER_PACKET = 65535;
     /** UDP payload bytes per GSO send, below the 65,507 a UDP/IPv4 datagram can hold. */
-    public static final int MAX_GSO_BYTES = 65000;
+    private static final int MAX_GSO_BYTES = 65000;
     /** Segments per GSO send (the kernel's UDP_MAX_SEGMENTS). */
-    public static final int MAX_GSO_SEGMENTS = 64;
+    private static final int MAX_GSO_SEGMENTS = 64;
     /** recvmmsg calls per wakeup before the loop serves the TUN again (level-triggered: the rest is not lost). */
     static final int SOCKET_READ_BUDGET = 16;
 
