@@ -76,7 +76,7 @@ public class OffloadBenchmark {
         stride = PREFIX + header + MSS;
         pristineHead = PooledByteBufAllocator.DEFAULT.directBuffer(stride);
         pristineHead.writeBytes(segments, 0, PREFIX + header);
-        gro = new GroBatch((bufs, indexes, lengths, count, segs) -> sunk += lengths[0] + count + segs);
+        gro = new GroBatch((bufs, indexes, lengths, count) -> sunk += lengths[0] + count);
     }
 
     @TearDown(Level.Trial)

@@ -3,25 +3,23 @@ package io.weft.dataplane;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoop;
-import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollIoOps;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.weft.dataplane.capture.DataPlaneHooks;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunDevice;
 import io.weft.dataplane.tun.TunOffloads;
-import io.weft.dataplane.worker.WorkerOffloads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.weft.dataplane.worker.Counter;
+import io.weft.dataplane.tun.TunQueue;
 import io.weft.dataplane.worker.Worker;
+import io.weft.dataplane.worker.WorkerCounters;
+import io.weft.dataplane.worker.WorkerResources;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
 
@@ -42,25 +40,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DataPlane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
-    private static final long STATS_TIMEOUT_SECONDS = 5;
+    private static final long CLOSE_TIMEOUT_SECONDS = 5;
 
     private final DataPlaneConfig config;
     private final MultiThreadIoEventLoopGroup group;
     private final TunDevice tun;
     private final List<Worker> workers;
-    private final List<IoEventLoop> loops;
-    private final List<Channel> channels;
     private final DataPlaneHooks hooks = new DataPlaneHooks();
     private DataPlaneCapabilities capabilities;
+    /** Per worker: the heartbeat count it reaches once it has run the beat {@link #workersAlive} last asked for. */
+    private long[] beatsAsked = new long[0];
 
-    private DataPlane(DataPlaneConfig config, MultiThreadIoEventLoopGroup group, TunDevice tun, List<Worker> workers,
-                      List<IoEventLoop> loops, List<Channel> channels) {
+    private DataPlane(DataPlaneConfig config, MultiThreadIoEventLoopGroup group, TunDevice tun, List<Worker> workers) {
         this.config = config;
         this.group = group;
         this.tun = tun;
         this.workers = workers;
-        this.loops = loops;
-        this.channels = channels;
     }
 
     /**
@@ -85,7 +80,6 @@ public final class DataPlane implements AutoCloseable {
         TunDevice tun = TunDevice.open(config.device(), config.workers(), config.offloads());
         TunOffloads tunOffloads = tun.offloads();
         boolean udpGso = tunOffloads.tso() && VxlanSocket.gsoSupported();
-        WorkerOffloads workerOffloads = new WorkerOffloads(tunOffloads.vnetHdr(), udpGso);
         // No cap on the TUN's gso_max_segs, although a 64 KB super-packet (46 segments at MTU 1450) takes two UDP GSO
         // sends (44 + 2; a datagram holds at most 64 KB): pods' traffic is forwarded, not sent from this namespace,
         // and the kernel cuts a forwarded super-packet with more segments than the TUN's cap into single packets
@@ -93,35 +87,21 @@ public final class DataPlane implements AutoCloseable {
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(config.workers(),
                 new DefaultThreadFactory("weft-worker", true), EpollIoHandler.newFactory());
         List<Worker> workers = new ArrayList<>();
-        List<IoEventLoop> loops = new ArrayList<>();
-        List<Channel> channels = new ArrayList<>();
-        DataPlane dp = new DataPlane(config, group, tun, workers, loops, channels);
+        DataPlane dp = new DataPlane(config, group, tun, workers);
         try {
             int i = 0;
             for (EventExecutor e : group) {
-                IoEventLoop loop = (IoEventLoop) e;
-                Worker w = new Worker(i, config, table, tun.queues().get(i), alloc, workerOffloads);
-                w.useHooks(dp.hooks);
-                Channel ch = VxlanSocket.bind(loop, config.port(), w.decapHandler(),
-                        tunOffloads.vnetHdr() && VxlanSocket.groWanted());
-                channels.add(ch);
-                EpollIoHandle socketHandle = w.socketHandle(VxlanSocket.openReceiver(ch, config.mtu(), alloc));
-                workers.add(w);
-                loops.add(loop);
-                IoRegistration tunReg = loop.register(w.tunHandle()).syncUninterruptibly().getNow();
-                IoRegistration socketReg = loop.register(socketHandle).syncUninterruptibly().getNow();
-                loop.submit(() -> {
-                    w.attach(ch, tunReg, socketReg);
-                    tunReg.submit(EpollIoOps.EPOLLIN);
-                    socketReg.submit(EpollIoOps.EPOLLIN);
-                }).syncUninterruptibly();
+                WorkerCounters counters = new WorkerCounters();
+                TunQueue queue = TunQueue.open(tun.queues().get(i), tunOffloads.vnetHdr(), config.mtu(), alloc, counters);
+                workers.add(Worker.start(new WorkerResources(i, config, table, (IoEventLoop) e, queue, counters, dp.hooks,
+                        alloc, udpGso, tunOffloads.vnetHdr() && VxlanSocket.groWanted())));
                 i++;
             }
         } catch (RuntimeException ex) {
             dp.close();
             throw ex;
         }
-        boolean udpGro = !channels.isEmpty() && VxlanSocket.groEnabled(channels.get(0));
+        boolean udpGro = !workers.isEmpty() && workers.get(0).udpGroEnabled();
         dp.capabilities = new DataPlaneCapabilities(config.offloads(), tunOffloads.vnetHdr(), tunOffloads.checksum(),
                 tunOffloads.tso(), tunOffloads.uso(), udpGso, udpGro);
         LOG.info("{}: {} worker(s), {}", tun.name(), config.workers(), dp.capabilities.summary());
@@ -151,8 +131,7 @@ public final class DataPlane implements AutoCloseable {
         if (workers.isEmpty()) {
             return false;
         }
-        Worker w = workers.get(0);
-        loops.get(0).execute(() -> w.injectInner(ipv4Packet));
+        workers.get(0).inject(ipv4Packet);
         return true;
     }
 
@@ -164,23 +143,16 @@ public final class DataPlane implements AutoCloseable {
         return tun.name();
     }
 
-    /** Counters summed over the workers (each worker copies its own on its own thread). */
+    /** Counters summed over the workers, read as each worker last published them (no hop onto the loops). */
     public DataPlaneStats stats() {
         long[] sums = new long[Counter.COUNT];
         Map<Integer, long[]> peerSums = new TreeMap<>(Integer::compareUnsigned);
-        for (int i = 0; i < workers.size(); i++) {
-            Worker w = workers.get(i);
-            Worker.WorkerSnapshot s;
-            try {
-                s = loops.get(i).submit(w::snapshot).get(STATS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("worker " + i + " did not report its counters within "
-                        + STATS_TIMEOUT_SECONDS + " s", e);
+        for (Worker w : List.copyOf(workers)) {
+            WorkerCounters c = w.counters();
+            for (Counter k : Counter.values()) {
+                sums[k.ordinal()] += c.get(k);
             }
-            for (Map.Entry<Counter, Long> c : s.counters().entrySet()) {
-                sums[c.getKey().ordinal()] += c.getValue();
-            }
-            for (Map.Entry<Integer, long[]> p : s.peers().entrySet()) {
+            for (Map.Entry<Integer, long[]> p : c.peers().snapshot().entrySet()) {
                 long[] acc = peerSums.computeIfAbsent(p.getKey(), k -> new long[4]);
                 for (int j = 0; j < 4; j++) {
                     acc[j] += p.getValue()[j];
@@ -199,24 +171,35 @@ public final class DataPlane implements AutoCloseable {
         return new DataPlaneStats(counters, peers);
     }
 
+    /**
+     * The watchdog's liveness check: true if every worker loop has run the beat this method asked it for last time
+     * (the first call only asks); then asks each loop for another. A loop that no longer runs its tasks makes the
+     * next call false. Never waits on a loop.
+     */
+    public synchronized boolean workersAlive() {
+        boolean alive = true;
+        long[] asked = new long[workers.size()];
+        for (int i = 0; i < asked.length; i++) {
+            Worker w = workers.get(i);
+            long beats = w.heartbeat().beats();
+            if (i < beatsAsked.length && beats < beatsAsked[i]) {
+                alive = false;
+            }
+            asked[i] = beats + 1;
+            w.beat();
+        }
+        beatsAsked = asked;
+        return alive;
+    }
+
     /** Stops the workers, closes the sockets and the TUN fds. Idempotent; leaves routes and addresses alone. */
     @Override
     public synchronized void close() {
-        for (int i = 0; i < workers.size(); i++) {
-            Worker w = workers.get(i);
-            try {
-                loops.get(i).submit(w::detach).await(STATS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        for (Worker w : workers) {
+            w.close();
         }
-        for (Channel ch : channels) {
-            ch.close().awaitUninterruptibly(STATS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(STATS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         tun.close();
         workers.clear();
-        loops.clear();
-        channels.clear();
     }
 }

@@ -14,9 +14,11 @@ public final class VxlanEncap {
     /** VXLAN header plus inner Ethernet header: what encapsulation adds in front of the IP packet. */
     public static final int OVERHEAD = Vxlan.HEADER_LENGTH + Ethernet.HEADER_LENGTH;
     /**
-     * Where the worker should place the inner IP packet in its buffer: room for the 22 encapsulation bytes and,
-     * later, a 10/12-byte virtio_net_hdr for TUN offloads in front of them, with the IP header itself starting
-     * on a cache line when the buffer does.
+     * Where the worker places the inner IP packet in its read buffer, the one headroom of the data plane. The code
+     * needs {@link #OVERHEAD} (22) bytes for VXLAN + Ethernet, and, on a TUN with IFF_VNET_HDR, the 10-byte
+     * virtio_net_hdr that the read puts just before the packet (12 bytes in its {@code num_buffers} form, which a
+     * TUN uses once TUNSETVNETHDRSZ asks for it): 34 at most, which 32 does not hold. 64 holds both and starts the
+     * IP header on a cache line when the buffer does; the 32 bytes more per read buffer cost nothing measurable.
      */
     public static final int HEADROOM = 64;
 

@@ -23,7 +23,11 @@ class RoundTripTest {
         Vxlan.write(b, AT, vni);
         assertThat(Vxlan.vni(b, AT)).isEqualTo(vni);
         assertThat(Vxlan.flags(b, AT)).isEqualTo(Vxlan.FLAG_I);
-        assertThat(Vxlan.check(b, AT, 22, vni)).isEqualTo(Vxlan.Verdict.OK);
+        // Behind the header, a valid inner frame (Ethernet to us, a bare IPv4 header): the header is accepted.
+        long ours = 0x02_00_00_00_00_AAL;
+        Ethernet.write(b, AT + Vxlan.HEADER_LENGTH, ours, 0x02_00_00_00_00_BBL, Ethernet.TYPE_IPV4);
+        Ipv4.write(b, AT + 22, 0, Ipv4.MIN_HEADER_LENGTH, 1, 0, 64, Ip.PROTO_UDP, 1, 2);
+        assertThat(VxlanDecap.check(b, AT, 22 + Ipv4.MIN_HEADER_LENGTH, vni, ours)).isEqualTo(AT + 22);
     }
 
     @Property

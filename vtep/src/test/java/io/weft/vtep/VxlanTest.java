@@ -7,15 +7,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.Arrays;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The VXLAN header's part of {@link VxlanDecap#check}: the reasons it names before it looks behind the header. */
 class VxlanTest {
     private static final int FRAME = Vxlan.HEADER_LENGTH + Ethernet.HEADER_LENGTH;
+    private static final long OURS = MacAddress.parse("02:00:00:00:00:aa").bits();
+    private static final long PEER = MacAddress.parse("02:00:00:00:00:bb").bits();
+    /** The header, then a valid inner frame: Ethernet (peer to us, IPv4) and a bare 20-byte IPv4 header. */
+    private static final int VALID_FRAME = FRAME + Ipv4.MIN_HEADER_LENGTH;
 
     private static ByteBuf header(String hex) {
         ByteBuf b = Unpooled.buffer(64);
         b.writeBytes(ByteBufUtil.decodeHexDump(hex));
         b.writeZero(64 - b.writerIndex());
+        Ethernet.write(b, Vxlan.HEADER_LENGTH, OURS, PEER, Ethernet.TYPE_IPV4);
+        Ipv4.write(b, FRAME, 0, Ipv4.MIN_HEADER_LENGTH, 1, 0, 64, Ip.PROTO_UDP, 1, 2);
         return b;
     }
 
@@ -30,7 +39,7 @@ class VxlanTest {
 
     @Test
     void acceptsTheRfc7348HeaderForItsVni() {
-        assertThat(Vxlan.check(header("0800000000000100"), 0, FRAME, 1)).isEqualTo(Vxlan.Verdict.OK);
+        assertThat(VxlanDecap.check(header("0800000000000100"), 0, VALID_FRAME, 1, OURS)).isEqualTo(FRAME);
     }
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -46,13 +55,14 @@ class VxlanTest {
         "WRONG_VNI,     0800000000000200, 22",
         "WRONG_VNI,     0800000001000100, 22",   // VNI 0x010001: only the low bits match
     })
-    void namesWhyAHeaderIsRejected(Vxlan.Verdict expected, String hex, int length) {
-        assertThat(Vxlan.check(header(hex), 0, length, 1)).isEqualTo(expected);
+    void namesWhyAHeaderIsRejected(DecapDrop expected, String hex, int length) {
+        assertThat(DecapDrop.reason(VxlanDecap.check(header(hex), 0, length, 1, OURS))).isEqualTo(expected);
     }
 
     @Test
-    void everyVerdictIsCoveredAbove() {
-        assertThat(Vxlan.Verdict.values()).containsExactly(Vxlan.Verdict.OK, Vxlan.Verdict.TOO_SHORT,
-                Vxlan.Verdict.BAD_FLAGS, Vxlan.Verdict.RESERVED_BITS, Vxlan.Verdict.WRONG_VNI);
+    void everyHeaderReasonIsCoveredAbove() {
+        // The header's reasons come first, in vxlan_rcv's order; the rest look behind the header (VxlanDecapTest).
+        assertThat(Arrays.copyOf(DecapDrop.values(), 4)).containsExactly(DecapDrop.TOO_SHORT,
+                DecapDrop.BAD_FLAGS, DecapDrop.RESERVED_BITS, DecapDrop.WRONG_VNI);
     }
 }

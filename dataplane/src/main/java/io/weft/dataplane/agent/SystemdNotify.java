@@ -1,9 +1,6 @@
 package io.weft.dataplane.agent;
 
-import com.sun.jna.Library;
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
+import io.weft.dataplane.os.LibC;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,29 +8,14 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * sd_notify(3) without libsystemd: one datagram to {@code $NOTIFY_SOCKET} (a path, or an abstract name starting
- * with '@'). The JDK's Unix-domain channels are stream-only on Java 17, so the datagram goes through libc via JNA.
+ * with '@'). The JDK's Unix-domain channels are stream-only on Java 17, so the datagram goes through {@link LibC}.
  * Without {@code NOTIFY_SOCKET} (not started by systemd) every call is a no-op.
  */
 public final class SystemdNotify {
     private static final Logger log = LoggerFactory.getLogger(SystemdNotify.class);
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SUN_PATH_MAX = 108;
 
     private final String socket;
-
-    interface LibC extends Library {
-        int socket(int domain, int type, int protocol);
-
-        long sendto(int fd, byte[] buf, long len, int flags, Pointer addr, int addrLen);
-
-        int close(int fd);
-    }
-
-    private static final class Holder {
-        static final LibC LIBC = Native.load("c", LibC.class);
-    }
 
     public SystemdNotify(String notifySocket) {
         this.socket = notifySocket == null || notifySocket.isEmpty() ? null : notifySocket;
@@ -88,30 +70,28 @@ public final class SystemdNotify {
             log.warn("NOTIFY_SOCKET is too long for sockaddr_un: {}", socket);
             return false;
         }
-        Memory addr = new Memory(2 + SUN_PATH_MAX);
-        addr.clear();
-        addr.setShort(0, (short) AF_UNIX);
-        addr.write(2, path, 0, path.length);
+        byte[] addr = new byte[2 + SUN_PATH_MAX]; // struct sockaddr_un: sun_family (little-endian short), sun_path
+        addr[0] = (byte) LibC.AF_UNIX;
+        System.arraycopy(path, 0, addr, 2, path.length);
         if (path[0] == '@') {
-            addr.setByte(2, (byte) 0); // abstract namespace
+            addr[2] = 0; // abstract namespace
         }
         int addrLen = 2 + path.length + (path[0] == '@' ? 0 : 1);
-        LibC libc = Holder.LIBC;
-        int fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int fd = LibC.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
         if (fd < 0) {
-            log.warn("sd_notify: socket() failed, errno {}", Native.getLastError());
+            log.warn("sd_notify: socket() failed, errno {}", LibC.errno());
             return false;
         }
         try {
             byte[] msg = message.getBytes(StandardCharsets.UTF_8);
-            long n = libc.sendto(fd, msg, msg.length, 0, addr, addrLen);
+            long n = LibC.sendto(fd, msg, msg.length, 0, addr, addrLen);
             if (n < 0) {
-                log.warn("sd_notify to {} failed, errno {}", socket, Native.getLastError());
+                log.warn("sd_notify to {} failed, errno {}", socket, LibC.errno());
                 return false;
             }
             return true;
         } finally {
-            libc.close(fd);
+            LibC.close(fd);
         }
     }
 }

@@ -9,8 +9,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends WATCHDOG=1 at half systemd's interval, but only after every worker loop has answered a task: a stuck worker
- * stops the pings, and systemd restarts weft.
+ * Sends WATCHDOG=1 at half systemd's interval, but only while every worker loop keeps running the heartbeat task it is
+ * left at each tick ({@link DataPlane#workersAlive()}): a stuck worker stops the pings, and systemd restarts weft.
  */
 final class Watchdog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
@@ -34,10 +34,14 @@ final class Watchdog implements AutoCloseable {
         long period = Math.max(1000, usec / 2);
         timer.scheduleAtFixedRate(() -> {
             try {
-                dataPlane.stats(); // answers only if every worker loop runs tasks
-                systemd.watchdog();
+                if (dataPlane.workersAlive()) {
+                    systemd.watchdog();
+                } else {
+                    log.error("a data-plane worker loop did not run its heartbeat within {} ms; withholding the systemd"
+                            + " watchdog ping", period / 1000);
+                }
             } catch (RuntimeException e) {
-                log.error("a data-plane worker is not responding ({}); withholding the systemd watchdog ping", e.getMessage());
+                log.error("the data-plane liveness check failed ({}); withholding the systemd watchdog ping", e.getMessage());
             }
         }, 0, period, TimeUnit.MICROSECONDS);
         return new Watchdog(timer);

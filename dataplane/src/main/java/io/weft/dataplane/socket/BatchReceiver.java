@@ -1,10 +1,11 @@
 package io.weft.dataplane.socket;
 
-import com.sun.jna.Native;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.unix.FileDescriptor;
 import io.weft.dataplane.DataPlaneException;
+import io.weft.dataplane.os.Errno;
+import io.weft.dataplane.os.LibC;
 
 import java.io.IOException;
 
@@ -43,7 +44,6 @@ public final class BatchReceiver implements AutoCloseable {
     private static final int CONTROL = 64;
     /** {@code struct cmsghdr}: {@code size_t cmsg_len; int cmsg_level; int cmsg_type;} then the data. */
     private static final int CMSG_HEADER = 16;
-    private static final int AF_INET = 2;
 
     private final FileDescriptor fd;
     private final int slots;
@@ -88,9 +88,9 @@ public final class BatchReceiver implements AutoCloseable {
      * {@link #truncated(int)} says so.
      */
     public static BatchReceiver open(int socketFd, int slots, int slotSize, ByteBufAllocator alloc) {
-        int dup = SocketCalls.dup(socketFd);
+        int dup = LibC.dup(socketFd);
         if (dup < 0) {
-            throw new DataPlaneException("dup(" + socketFd + ") of the VXLAN socket failed: errno " + Native.getLastError());
+            throw new DataPlaneException("dup(" + socketFd + ") of the VXLAN socket failed: errno " + LibC.errno());
         }
         return new BatchReceiver(new FileDescriptor(dup), slots, slotSize, alloc);
     }
@@ -114,10 +114,10 @@ public final class BatchReceiver implements AutoCloseable {
             resetLengths(i);
         }
         received = 0;
-        int n = SocketCalls.recvmmsg(fd.intValue(), meta.memoryAddress(), slots, SocketCalls.MSG_DONTWAIT, 0L);
+        int n = LibC.recvmmsg(fd.intValue(), meta.memoryAddress(), slots, LibC.MSG_DONTWAIT, 0L);
         if (n < 0) {
-            int errno = Native.getLastError();
-            return errno == SocketCalls.EAGAIN ? 0 : -errno;
+            int errno = LibC.errno();
+            return errno == Errno.EAGAIN ? 0 : -errno;
         }
         received = n;
         return n;
@@ -140,7 +140,7 @@ public final class BatchReceiver implements AutoCloseable {
 
     /** True if slot {@code i}'s datagram was longer than a slot and is cut short. */
     public boolean truncated(int i) {
-        return (meta.getIntLE(i * MMSGHDR + FLAGS_OFFSET) & SocketCalls.MSG_TRUNC) != 0;
+        return (meta.getIntLE(i * MMSGHDR + FLAGS_OFFSET) & LibC.MSG_TRUNC) != 0;
     }
 
     /** The size of each datagram in slot {@code i}'s GRO run (the last may be shorter), or 0 if it is one datagram. */
@@ -154,7 +154,7 @@ public final class BatchReceiver implements AutoCloseable {
             if (length < CMSG_HEADER) {
                 break;
             }
-            if (meta.getIntLE(at + 8) == SocketCalls.SOL_UDP && meta.getIntLE(at + 12) == SocketCalls.UDP_GRO
+            if (meta.getIntLE(at + 8) == LibC.SOL_UDP && meta.getIntLE(at + 12) == LibC.UDP_GRO
                     && at + CMSG_HEADER + 4 <= end) {
                 return meta.getIntLE(at + CMSG_HEADER);
             }
@@ -166,7 +166,7 @@ public final class BatchReceiver implements AutoCloseable {
     /** The IPv4 address slot {@code i} came from, as an int in network order (0 if it came over IPv6). */
     public int senderAddress(int i) {
         int name = nameBase + i * NAME;
-        return meta.getShortLE(name) == AF_INET ? meta.getInt(name + 4) : 0;
+        return meta.getShortLE(name) == LibC.AF_INET ? meta.getInt(name + 4) : 0;
     }
 
     /** The UDP port slot {@code i} came from. */

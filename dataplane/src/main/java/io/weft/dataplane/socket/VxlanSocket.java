@@ -14,7 +14,10 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.weft.dataplane.DataPlaneException;
+import io.weft.dataplane.os.Errno;
+import io.weft.dataplane.os.LibC;
 
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
@@ -101,15 +104,26 @@ public final class VxlanSocket {
         if (!f.isSuccess()) {
             Throwable cause = f.cause();
             String msg = cause == null ? "unknown error" : String.valueOf(cause.getMessage());
-            if (msg.toLowerCase().contains("address already in use")) {
+            if (cause instanceof BindException || Errno.is(cause, Errno.EADDRINUSE)) {
                 String holder = UdpPortHolder.describe(port).orElse("another socket");
                 throw new DataPlaneException(UdpPortHolder.inUseMessage(port, holder), cause);
             }
             throw new DataPlaneException("cannot bind UDP 0.0.0.0:" + port + ": " + msg, cause);
         }
         Channel ch = f.channel();
-        ForcedBufferSizes.apply(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);
+        forceBufferSizes(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);
         return ch;
+    }
+
+    /**
+     * SO_RCVBUFFORCE / SO_SNDBUFFORCE: as root (CAP_NET_ADMIN) these set the socket buffers above
+     * {@code net.core.rmem_max}/{@code wmem_max}, which default to about 208 KB and silently cap SO_RCVBUF. Without
+     * the capability the calls fail and the plain (capped) sizes stay: best effort, at start-up only. True if both
+     * sizes were forced.
+     */
+    static boolean forceBufferSizes(int fd, int bytes) {
+        return LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, bytes) == 0
+                && LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, bytes) == 0;
     }
 
     /**

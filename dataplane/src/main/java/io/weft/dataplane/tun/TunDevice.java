@@ -1,10 +1,9 @@
 package io.weft.dataplane.tun;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
-import com.sun.jna.NativeLong;
 import io.netty.channel.unix.FileDescriptor;
 import io.weft.dataplane.DataPlaneException;
+import io.weft.dataplane.os.Errno;
+import io.weft.dataplane.os.LibC;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -51,11 +50,6 @@ public final class TunDevice implements AutoCloseable {
         this.name = name;
         this.queues = Collections.unmodifiableList(queues);
         this.offloads = offloads;
-    }
-
-    /** {@link #open(String, int, boolean)} without offloads: bare IP packets on every read and write. */
-    public static TunDevice open(String name, int queueCount) {
-        return open(name, queueCount, false);
     }
 
     /**
@@ -128,42 +122,35 @@ public final class TunDevice implements AutoCloseable {
     }
 
     private static boolean tryOffload(int fd, int offloadFlags) {
-        try {
-            LibC.INSTANCE.ioctl(fd, new NativeLong(TUNSETOFFLOAD), new NativeLong(offloadFlags));
-            return true;
-        } catch (LastErrorException e) {
-            return false;
-        }
+        return LibC.ioctl(fd, TUNSETOFFLOAD, offloadFlags) >= 0;
     }
 
     private static int openQueue(String name, short flags) {
-        int fd;
-        try {
-            fd = LibC.INSTANCE.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            throw openError(e.getErrorCode(), name);
+        int fd = LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (fd < 0) {
+            throw openError(LibC.errno(), name);
         }
-        try (Memory ifr = new Memory(IFREQ_SIZE)) {
-            ifr.clear();
-            byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
-            ifr.write(0, nameBytes, 0, nameBytes.length);
-            ifr.setShort(IFREQ_FLAGS_OFFSET, flags);
-            LibC.INSTANCE.ioctl(fd, new NativeLong(TUNSETIFF), ifr);
-            return fd;
-        } catch (LastErrorException e) {
-            closeQuietly(fd);
-            throw setIffError(e.getErrorCode(), name, flags);
+        byte[] ifr = new byte[IFREQ_SIZE];
+        byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(nameBytes, 0, ifr, 0, nameBytes.length);
+        ifr[IFREQ_FLAGS_OFFSET] = (byte) flags; // a short in the machine's (little-endian) order
+        ifr[IFREQ_FLAGS_OFFSET + 1] = (byte) (flags >>> 8);
+        if (LibC.ioctl(fd, TUNSETIFF, ifr) < 0) {
+            int errno = LibC.errno();
+            LibC.close(fd); // nothing useful to do about a failed close of a half-opened fd
+            throw setIffError(errno, name, flags);
         }
+        return fd;
     }
 
     private static DataPlaneException openError(int errno, String name) {
         switch (errno) {
-            case LibC.ENOENT:
-            case LibC.ENODEV:
+            case Errno.ENOENT:
+            case Errno.ENODEV:
                 return new DataPlaneException("cannot open " + CLONE_DEVICE + " for " + name + ": the tun driver is missing;"
                         + " run 'modprobe tun'");
-            case LibC.EPERM:
-            case LibC.EACCES:
+            case Errno.EPERM:
+            case Errno.EACCES:
                 return new DataPlaneException("cannot open " + CLONE_DEVICE + " for " + name + ": permission denied; run weft"
                         + " as root or grant it CAP_NET_ADMIN");
             default:
@@ -173,11 +160,11 @@ public final class TunDevice implements AutoCloseable {
 
     private static DataPlaneException setIffError(int errno, String name, short flags) {
         switch (errno) {
-            case LibC.EPERM:
-            case LibC.EACCES:
+            case Errno.EPERM:
+            case Errno.EACCES:
                 return new DataPlaneException("cannot create TUN device " + name + ": operation not permitted; run weft as"
                         + " root or grant it CAP_NET_ADMIN");
-            case LibC.EINVAL: {
+            case Errno.EINVAL: {
                 if (LinkKind.exists(name) && !LinkKind.isTun(name)) {
                     return new DataPlaneException(LinkKind.occupiedMessage(name, LinkKind.of(name)));
                 }
@@ -186,7 +173,7 @@ public final class TunDevice implements AutoCloseable {
                         + " with other flags than the " + mq + " layer-3 TUN weft wants; delete it with 'ip link delete "
                         + name + "' or change the worker count");
             }
-            case LibC.EBUSY:
+            case Errno.EBUSY:
                 return new DataPlaneException("cannot create TUN device " + name + ": it is already open in another process"
                         + " (another weft?); stop that process or give weft another device name");
             default:
@@ -221,14 +208,6 @@ public final class TunDevice implements AutoCloseable {
             } catch (IOException ignored) {
                 // closing is best effort; the kernel frees the fd when the process ends anyway
             }
-        }
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            LibC.INSTANCE.close(fd);
-        } catch (LastErrorException ignored) {
-            // nothing useful to do about a failed close of a half-opened fd
         }
     }
 }

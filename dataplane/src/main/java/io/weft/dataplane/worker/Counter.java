@@ -1,10 +1,13 @@
 package io.weft.dataplane.worker;
 
+import io.weft.vtep.DecapDrop;
+
 import java.util.Locale;
 
 /**
  * The per-worker counters. "tx" is toward the underlay (TUN → encap → UDP), "rx" is from it (UDP → decap → TUN).
- * Every dropped packet increments exactly one {@code DROP_*} counter named for its reason.
+ * Every dropped packet increments exactly one {@code DROP_*} counter named for its reason; a reason the wire check
+ * names ({@link DecapDrop}) is joined to its counter here, by the counter's constructor argument.
  */
 public enum Counter {
     TX_PACKETS,
@@ -19,22 +22,22 @@ public enum Counter {
     /** times a worker turned UDP GSO off after the kernel refused a GSO send (EIO) */
     GSO_FALLBACKS,
     /** UDP payload shorter than VXLAN + inner Ethernet headers */
-    DROP_SHORT,
+    DROP_SHORT(DecapDrop.TOO_SHORT),
     /** VXLAN flags byte not exactly 0x08 */
-    DROP_BAD_FLAGS,
+    DROP_BAD_FLAGS(DecapDrop.BAD_FLAGS),
     /** a reserved VXLAN field not zero */
-    DROP_RESERVED_BITS,
-    DROP_WRONG_VNI,
+    DROP_RESERVED_BITS(DecapDrop.RESERVED_BITS),
+    DROP_WRONG_VNI(DecapDrop.WRONG_VNI),
     /** the outer source address is no known VTEP's PublicIP (and unknown VTEPs are not accepted) */
     DROP_UNKNOWN_SENDER,
     /** inner destination MAC is not our VtepMAC (broadcast is accepted only for ARP) */
-    DROP_NOT_OUR_MAC,
+    DROP_NOT_OUR_MAC(DecapDrop.NOT_OUR_MAC),
     /** inner EtherType is neither IPv4, IPv6 nor ARP */
-    DROP_BAD_ETHERTYPE,
+    DROP_BAD_ETHERTYPE(DecapDrop.BAD_ETHERTYPE),
     /** inner source MAC is our own VtepMAC: a frame we sent came back */
-    DROP_LOOP,
+    DROP_LOOP(DecapDrop.LOOP),
     /** inner IP header malformed or its length disagrees with the datagram */
-    DROP_BAD_IP,
+    DROP_BAD_IP(DecapDrop.BAD_IP),
     /** a datagram longer than a receive slot (without UDP_GRO: over 9 KB, more than a jumbo frame carries) */
     DROP_TOO_LONG,
     /** an ARP frame that is not a request for our VTEP address */
@@ -57,6 +60,34 @@ public enum Counter {
     DROP_SOCKET_ERROR;
 
     public static final int COUNT = values().length;
+    private static final Counter[] FOR_DROP = new Counter[DecapDrop.values().length];
+
+    static {
+        for (Counter c : values()) {
+            if (c.decapDrop != null) {
+                FOR_DROP[c.decapDrop.ordinal()] = c;
+            }
+        }
+    }
+
+    /** The wire check's reason this counter counts, or null if it counts something else. */
+    private final DecapDrop decapDrop;
+
+    Counter() {
+        this(null);
+    }
+
+    Counter(DecapDrop decapDrop) {
+        this.decapDrop = decapDrop;
+    }
+
+    /**
+     * The counter for a reason {@link io.weft.vtep.VxlanDecap#check} names: the one place that joins the two (a test
+     * holds that every drop reason has one). Null for {@link DecapDrop#ARP}, which is answered, not dropped.
+     */
+    public static Counter forDrop(DecapDrop reason) {
+        return FOR_DROP[reason.ordinal()];
+    }
 
     /** The name used in {@code stats} output: lowercase, e.g. {@code drop_wrong_vni}. */
     public String key() {

@@ -1,12 +1,18 @@
 package io.weft.dataplane.worker;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Per-peer packet and byte counts, keyed by the peer's underlay IPv4 address (its PublicIP), in an
- * open-addressed table owned and written by one worker thread. Only a new peer grows the table; counting
- * a packet for a known peer allocates nothing. Read it on the owning thread ({@link #snapshot}).
+ * Per-peer packet and byte counts, keyed by the peer's underlay IPv4 address (its PublicIP), in an open-addressed
+ * table written by one worker thread and readable by any ({@link #snapshot}) without a hop onto that thread. Only a
+ * new peer grows the table; counting a packet for a known peer allocates nothing.
+ *
+ * <p>Publication, as in {@link WorkerCounters}: the owner stores values with ordered (release) stores, marks a new
+ * slot used only after its key is written, and hands a grown table to readers through one volatile write after it
+ * has copied everything into it. A reader sees each peer's values at most as old as the last store it raced with.
  */
 public final class PeerCounters {
     public static final int TX_PACKETS = 0;
@@ -14,56 +20,77 @@ public final class PeerCounters {
     public static final int RX_PACKETS = 2;
     public static final int RX_BYTES = 3;
     private static final int WIDTH = 4;
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle FLAGS = MethodHandles.arrayElementVarHandle(boolean[].class);
 
-    private int[] keys = new int[16];
-    private boolean[] used = new boolean[16];
-    private long[] values = new long[16 * WIDTH];
+    /** One generation of the table; replaced whole when it grows. */
+    private static final class Table {
+        final int[] keys;
+        final boolean[] used;
+        final long[] values;
+
+        Table(int slots) {
+            keys = new int[slots];
+            used = new boolean[slots];
+            values = new long[slots * WIDTH];
+        }
+    }
+
+    /** Written by the owner only; read through {@link #published} by others. */
+    private Table table = new Table(16);
+    private volatile Table published = table;
     private int size;
 
     public void add(int address, int field, long delta) {
-        int slot = slotFor(address);
-        values[slot * WIDTH + field] += delta;
+        int at = slotFor(address) * WIDTH + field;
+        long[] v = table.values; // after slotFor, which may have grown the table
+        LONGS.setRelease(v, at, v[at] + delta);
     }
 
     public void count(int address, int packetsField, int bytes) {
-        int slot = slotFor(address);
-        values[slot * WIDTH + packetsField] += 1;
-        values[slot * WIDTH + packetsField + 1] += bytes;
+        int at = slotFor(address) * WIDTH + packetsField;
+        long[] v = table.values; // after slotFor, which may have grown the table
+        LONGS.setRelease(v, at, v[at] + 1);
+        LONGS.setRelease(v, at + 1, v[at + 1] + bytes);
     }
 
     private int slotFor(int address) {
-        int mask = keys.length - 1;
+        Table t = table;
+        int mask = t.keys.length - 1;
         int i = mix(address) & mask;
-        while (used[i]) {
-            if (keys[i] == address) {
+        while (t.used[i]) {
+            if (t.keys[i] == address) {
                 return i;
             }
             i = (i + 1) & mask;
         }
-        if ((size + 1) * 2 > keys.length) {
+        if ((size + 1) * 2 > t.keys.length) {
             grow();
             return slotFor(address);
         }
-        used[i] = true;
-        keys[i] = address;
+        t.keys[i] = address;
+        FLAGS.setRelease(t.used, i, true);
         size++;
         return i;
     }
 
     private void grow() {
-        int[] oldKeys = keys;
-        boolean[] oldUsed = used;
-        long[] oldValues = values;
-        keys = new int[oldKeys.length * 2];
-        used = new boolean[oldKeys.length * 2];
-        values = new long[keys.length * WIDTH];
-        size = 0;
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldUsed[i]) {
-                int slot = slotFor(oldKeys[i]);
-                System.arraycopy(oldValues, i * WIDTH, values, slot * WIDTH, WIDTH);
+        Table old = table;
+        Table t = new Table(old.keys.length * 2);
+        int mask = t.keys.length - 1;
+        for (int i = 0; i < old.keys.length; i++) {
+            if (old.used[i]) {
+                int slot = mix(old.keys[i]) & mask;
+                while (t.used[slot]) {
+                    slot = (slot + 1) & mask;
+                }
+                t.keys[slot] = old.keys[i];
+                t.used[slot] = true;
+                System.arraycopy(old.values, i * WIDTH, t.values, slot * WIDTH, WIDTH);
             }
         }
+        table = t;
+        published = t; // the volatile write publishes everything copied above
     }
 
     private static int mix(int v) {
@@ -71,14 +98,17 @@ public final class PeerCounters {
         return h ^ (h >>> 16);
     }
 
-    /** address → {txPackets, txBytes, rxPackets, rxBytes}. */
+    /** Any thread: address → {txPackets, txBytes, rxPackets, rxBytes}. */
     public Map<Integer, long[]> snapshot() {
+        Table t = published;
         Map<Integer, long[]> out = new LinkedHashMap<>();
-        for (int i = 0; i < keys.length; i++) {
-            if (used[i]) {
+        for (int i = 0; i < t.keys.length; i++) {
+            if ((boolean) FLAGS.getAcquire(t.used, i)) {
                 long[] v = new long[WIDTH];
-                System.arraycopy(values, i * WIDTH, v, 0, WIDTH);
-                out.put(keys[i], v);
+                for (int f = 0; f < WIDTH; f++) {
+                    v[f] = (long) LONGS.getAcquire(t.values, i * WIDTH + f);
+                }
+                out.put(t.keys[i], v);
             }
         }
         return out;

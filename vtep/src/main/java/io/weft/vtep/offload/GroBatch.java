@@ -288,7 +288,7 @@ public final class GroBatch {
             mergedPackets++;
             mergedSegments += n;
         }
-        sink.write(pieceBuf[r], pieceIndex[r], pieceLength[r], n, n);
+        sink.write(pieceBuf[r], pieceIndex[r], pieceLength[r], n);
         remove(r);
     }
 
@@ -353,7 +353,7 @@ public final class GroBatch {
         singleBuf[0] = buf;
         singleIndex[0] = ip - VirtioNetHdr.LENGTH;
         singleLength[0] = VirtioNetHdr.LENGTH + length;
-        sink.write(singleBuf, singleIndex, singleLength, 1, 1);
+        sink.write(singleBuf, singleIndex, singleLength, 1);
         singleBuf[0] = null;
     }
 }

@@ -8,9 +8,9 @@ public interface GroSink {
     /**
      * One packet for a TUN opened with IFF_VNET_HDR, in {@code count} pieces: piece {@code i} is the bytes
      * {@code [indexes[i], indexes[i] + lengths[i])} of {@code bufs[i]}. Piece 0 starts with the 10-byte
-     * virtio_net_hdr. The arrays are reused after the call returns.
-     *
-     * @param segments how many received packets this one carries (1 when nothing was merged)
+     * virtio_net_hdr and holds the first received packet; each further piece is the payload of one more received
+     * packet, so {@code count} is also how many received packets this one carries (1 when nothing was merged).
+     * The arrays are reused after the call returns.
      */
-    void write(ByteBuf[] bufs, int[] indexes, int[] lengths, int count, int segments);
+    void write(ByteBuf[] bufs, int[] indexes, int[] lengths, int count);
 }

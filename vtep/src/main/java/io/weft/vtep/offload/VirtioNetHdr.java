@@ -2,7 +2,6 @@ package io.weft.vtep.offload;
 
 import io.netty.buffer.ByteBuf;
 import io.weft.vtep.Ip;
-import io.weft.vtep.Tcp;
 import io.weft.vtep.Udp;
 
 /**
@@ -37,10 +36,6 @@ public final class VirtioNetHdr {
     /** The GSO type without the ECN bit. */
     public static int gsoType(ByteBuf buf, int index) {
         return buf.getUnsignedByte(index + 1) & ~GSO_ECN;
-    }
-
-    public static int hdrLen(ByteBuf buf, int index) {
-        return buf.getUnsignedShortLE(index + 2);
     }
 
     public static int gsoSize(ByteBuf buf, int index) {
@@ -87,10 +82,5 @@ public final class VirtioNetHdr {
         }
         buf.setShort(from + csumOffset, sum);
         return true;
-    }
-
-    /** The csum_offset for a TCP checksum. */
-    public static int tcpCsumOffset() {
-        return Tcp.CHECKSUM_OFFSET;
     }
 }

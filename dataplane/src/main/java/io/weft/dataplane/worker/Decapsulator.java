@@ -1,0 +1,99 @@
+package io.weft.dataplane.worker;
+
+import io.netty.buffer.ByteBuf;
+import io.weft.dataplane.capture.DataPlaneHooks;
+import io.weft.dataplane.capture.PacketTap;
+import io.weft.dataplane.probe.ProbeReplies;
+import io.weft.dataplane.socket.DatagramSink;
+import io.weft.dataplane.tun.TunQueue;
+import io.weft.fdb.Peer;
+import io.weft.fdb.PublishedTable;
+import io.weft.vtep.DecapDrop;
+import io.weft.vtep.Ip;
+import io.weft.vtep.Ipv4;
+import io.weft.vtep.Vxlan;
+import io.weft.vtep.VxlanDecap;
+
+/**
+ * The receive decisions for one VXLAN datagram, in order: the wire checks of {@link VxlanDecap#check} (each failure
+ * counted by {@link Counter#forDrop}), a known sender, the capture tap, ARP, an inner destination in our subnet, the
+ * answers to our own probes, and finally the inner packet to the {@link TunQueue}. Pure logic over a buffer, the
+ * table and the counters: a test drives it with frames built by the vtep codecs and a fake TUN queue.
+ */
+public final class Decapsulator implements DatagramSink {
+    private final PublishedTable table;
+    private final TunQueue tun;
+    private final WorkerCounters counters;
+    private final ArpResponder arp;
+    private final DataPlaneHooks hooks;
+    private final int vni;
+    private final long ourMac;
+    private final int localNet;
+    private final int localMask;
+    private final boolean acceptUnknown;
+
+    Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, DataPlaneHooks hooks,
+                 int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown) {
+        this.table = table;
+        this.tun = tun;
+        this.counters = counters;
+        this.arp = arp;
+        this.hooks = hooks;
+        this.vni = vni;
+        this.ourMac = ourMac;
+        this.localNet = localNet;
+        this.localMask = localMask;
+        this.acceptUnknown = acceptUnknown;
+    }
+
+    /**
+     * Checks one received frame and passes its inner packet on to the TUN queue (which, if it merges, keeps pointing
+     * into {@code c} until {@link #endOfBatch()}).
+     */
+    @Override
+    public void datagram(ByteBuf c, int at, int length, int sender, int senderPort) {
+        int ip = VxlanDecap.check(c, at, length, vni, ourMac);
+        if (ip < 0 && ip != DecapDrop.ARP.code()) {
+            counters.increment(Counter.forDrop(DecapDrop.reason(ip)));
+            return;
+        }
+        Peer peer = table.current().peerByUnderlayV4(sender);
+        if (peer == null && !acceptUnknown) {
+            counters.increment(Counter.DROP_UNKNOWN_SENDER);
+            return;
+        }
+        PacketTap tap = hooks.tap();
+        if (tap != null) {
+            tap.onVxlan(PacketTap.INBOUND, c, at, length, sender, senderPort);
+        }
+        if (ip < 0) {
+            arp.answer(c, at + Vxlan.HEADER_LENGTH, peer, sender);
+            return;
+        }
+        if (Ip.version(c, ip) != 4) {
+            // No IPv6 local subnet is configured yet (dual-stack is a later issue), so nothing is local.
+            counters.increment(Counter.DROP_NOT_LOCAL);
+            return;
+        }
+        if ((Ipv4.dst(c, ip) & localMask) != localNet) {
+            counters.increment(Counter.DROP_NOT_LOCAL);
+            return;
+        }
+        int ipLength = Ip.packetLength(c, ip);
+        if (Ipv4.dst(c, ip) == localNet && Ipv4.protocol(c, ip) == Ip.PROTO_ICMP) {
+            ProbeReplies replies = hooks.probeReplies();
+            if (replies != null && replies.offer(c, ip, ipLength)) {
+                return; // the answer to one of our probes: the prober counts it; the kernel never sees it
+            }
+        }
+        if (peer != null) {
+            counters.peers().count(sender, PeerCounters.RX_PACKETS, ipLength);
+        }
+        tun.write(c, ip, ipLength);
+    }
+
+    @Override
+    public void endOfBatch() {
+        tun.flush();
+    }
+}

@@ -1,0 +1,24 @@
+package io.weft.dataplane.worker;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import io.weft.dataplane.DataPlaneConfig;
+import io.weft.dataplane.capture.DataPlaneHooks;
+import io.weft.dataplane.tun.TunQueue;
+import io.weft.fdb.PublishedTable;
+
+/**
+ * Everything one worker is built from, so that {@link Worker#start} is one call instead of a sequence.
+ *
+ * @param index    the worker's number (its TUN queue's, and its loop's position in the group)
+ * @param loop     the event loop that will serve the worker's TUN queue and socket
+ * @param tun      the worker's TUN queue, counting into {@code counters}
+ * @param counters the worker's counters, written by its loop and read by anyone
+ * @param hooks    the capture tap and probe hooks the worker consults
+ * @param udpGso   the socket may send UDP GSO batches (the worker turns them off itself on EIO)
+ * @param udpGro   ask for UDP_GRO on the worker's socket
+ */
+public record WorkerResources(int index, DataPlaneConfig config, PublishedTable table, IoEventLoop loop, TunQueue tun,
+                              WorkerCounters counters, DataPlaneHooks hooks, ByteBufAllocator alloc, boolean udpGso,
+                              boolean udpGro) {
+}

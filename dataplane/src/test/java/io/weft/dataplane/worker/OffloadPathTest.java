@@ -1,0 +1,184 @@
+package io.weft.dataplane.worker;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.FileDescriptor;
+import io.weft.dataplane.tun.TunQueue;
+import io.weft.vtep.Checksum;
+import io.weft.vtep.Ip;
+import io.weft.vtep.Ipv4;
+import io.weft.vtep.Tcp;
+import io.weft.vtep.Vxlan;
+import io.weft.vtep.VxlanEncap;
+import io.weft.vtep.offload.VirtioNetHdr;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.weft.dataplane.worker.TwoHosts.POD_A;
+import static io.weft.dataplane.worker.TwoHosts.POD_B;
+import static io.weft.dataplane.worker.TwoHosts.PUBLIC_A;
+import static io.weft.dataplane.worker.TwoHosts.VNI;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The offload path without root: the virtio_net_hdr TUN queue of each host reads from and writes to a pipe instead of
+ * a TUN device. A TCP super-packet that host A's kernel would hand out leaves A as MSS segments, and arrives at B's
+ * TUN merged back into one GSO packet with the same bytes.
+ */
+@Timeout(30)
+class OffloadPathTest {
+    private static final int MSS = 1000;
+    private static final int SEGMENTS = 3;
+    private static final int HEADERS = Ipv4.MIN_HEADER_LENGTH + Tcp.MIN_HEADER_LENGTH;
+    private static final long SEQ = 1_000_000L;
+
+    private final List<FileDescriptor> fds = new ArrayList<>();
+    private FileDescriptor intoA;
+    private FileDescriptor outOfB;
+    private TwoHosts.Host<TunQueue> a;
+    private TwoHosts.Host<TunQueue> b;
+
+    @BeforeEach
+    void pipes() throws IOException {
+        Epoll.ensureAvailability(); // loads Netty's native code, which the pipes and the queues use
+        FileDescriptor[] toA = pipe();
+        FileDescriptor[] fromB = pipe();
+        intoA = toA[1];
+        outOfB = fromB[0];
+        a = TwoHosts.hostA(c -> TunQueue.open(toA[0], true, 1450, PooledByteBufAllocator.DEFAULT, c));
+        b = TwoHosts.hostB(c -> TunQueue.open(fromB[1], true, 1450, PooledByteBufAllocator.DEFAULT, c));
+    }
+
+    private FileDescriptor[] pipe() throws IOException {
+        FileDescriptor[] p = FileDescriptor.pipe();
+        fds.add(p[0]);
+        fds.add(p[1]);
+        return p;
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        a.worker.close();
+        b.worker.close();
+        for (FileDescriptor fd : fds) {
+            fd.close();
+        }
+    }
+
+    /** An IPv4 TCP packet from pod A to pod B with {@code payload} bytes (byte i of the stream is i), checksums valid. */
+    private static ByteBuf tcp(int payload, long seq, int flags) {
+        int length = HEADERS + payload;
+        ByteBuf p = Unpooled.buffer(length);
+        p.setZero(0, length);
+        Ipv4.write(p, 0, 0, length, 42, 0x4000, 64, Ip.PROTO_TCP, POD_A, POD_B);
+        int tcp = Ipv4.MIN_HEADER_LENGTH;
+        p.setShort(tcp, 40000);
+        p.setShort(tcp + 2, 5201);
+        p.setInt(tcp + 4, (int) seq);
+        p.setInt(tcp + 8, 77);
+        p.setByte(tcp + 12, (Tcp.MIN_HEADER_LENGTH / 4) << 4);
+        p.setByte(tcp + 13, flags);
+        p.setShort(tcp + 14, 65535);
+        for (int i = 0; i < payload; i++) {
+            p.setByte(HEADERS + i, (int) (seq - SEQ + i));
+        }
+        Checksum.fillL4(p, 0);
+        p.writerIndex(length);
+        return p;
+    }
+
+    @Test
+    void aSuperPacketLeavesAsSegmentsAndArrivesMergedWithTheSameBytes() throws IOException {
+        ByteBuf superPacket = tcp(SEGMENTS * MSS, SEQ, Tcp.FLAG_ACK | Tcp.FLAG_PSH);
+        ByteBuf read = Unpooled.directBuffer(VirtioNetHdr.LENGTH + superPacket.readableBytes());
+        VirtioNetHdr.write(read, 0, VirtioNetHdr.F_NEEDS_CSUM, VirtioNetHdr.GSO_TCPV4, HEADERS, MSS,
+                Ipv4.MIN_HEADER_LENGTH, Tcp.CHECKSUM_OFFSET);
+        read.setBytes(VirtioNetHdr.LENGTH, superPacket, 0, superPacket.readableBytes());
+        read.writerIndex(VirtioNetHdr.LENGTH + superPacket.readableBytes());
+        intoA.writeAddress(read.memoryAddress(), 0, read.writerIndex());
+
+        a.worker.drainTun();
+
+        assertThat(a.sender.sent).hasSize(SEGMENTS);
+        assertThat(a.sender.flushes).isEqualTo(1);
+        byte[][] datagrams = new byte[SEGMENTS][];
+        for (int i = 0; i < SEGMENTS; i++) {
+            FakeSender.Sent s = a.sender.sent.get(i);
+            assertThat(s.gsoStride()).isEqualTo(VxlanEncap.OVERHEAD + HEADERS + MSS);
+            ByteBuf d = Unpooled.wrappedBuffer(s.payload());
+            assertThat(Vxlan.vni(d, 0)).isEqualTo(VNI);
+            int ip = VxlanEncap.OVERHEAD;
+            assertThat(Ipv4.totalLength(d, ip)).isEqualTo(HEADERS + MSS);
+            assertThat(Tcp.sequence(d, ip + Ipv4.MIN_HEADER_LENGTH)).isEqualTo(SEQ + (long) i * MSS);
+            assertThat(Checksum.verifyL4(d, ip)).as("segment %d's TCP checksum", i).isTrue();
+            assertThat(Ipv4.verifyHeaderChecksum(d, ip)).isTrue();
+            datagrams[i] = s.payload();
+        }
+        assertThat(a.count(Counter.TX_SUPER_PACKETS)).isEqualTo(1);
+        assertThat(a.count(Counter.TX_PACKETS)).isEqualTo(SEGMENTS);
+        assertThat(a.count(Counter.TX_BYTES)).isEqualTo(SEGMENTS * (HEADERS + MSS));
+
+        b.receive(PUBLIC_A, datagrams);
+
+        ByteBuf written = Unpooled.directBuffer(128 * 1024);
+        int n = outOfB.readAddress(written.memoryAddress(), 0, written.capacity());
+        assertThat(n).isEqualTo(VirtioNetHdr.LENGTH + superPacket.readableBytes());
+        assertThat(VirtioNetHdr.gsoType(written, 0)).isEqualTo(VirtioNetHdr.GSO_TCPV4);
+        assertThat(VirtioNetHdr.gsoSize(written, 0)).isEqualTo(MSS);
+        ByteBuf merged = written.slice(VirtioNetHdr.LENGTH, n - VirtioNetHdr.LENGTH);
+        assertThat(ByteBufUtil.getBytes(merged, HEADERS, SEGMENTS * MSS))
+                .isEqualTo(ByteBufUtil.getBytes(superPacket, HEADERS, SEGMENTS * MSS));
+        assertThat(Ipv4.totalLength(merged, 0)).isEqualTo(superPacket.readableBytes());
+        assertThat(b.count(Counter.RX_PACKETS)).isEqualTo(SEGMENTS);
+        assertThat(b.count(Counter.RX_MERGED_PACKETS)).isEqualTo(1);
+        assertThat(b.count(Counter.RX_BYTES)).isEqualTo(superPacket.readableBytes());
+        written.release();
+        read.release();
+    }
+
+    @Test
+    void aPlainPacketWithAPartialChecksumLeavesWithItFinished() throws IOException {
+        ByteBuf packet = tcp(100, SEQ, Tcp.FLAG_ACK);
+        int tcp = Ipv4.MIN_HEADER_LENGTH;
+        int good = Tcp.checksum(packet, tcp);
+        // What the kernel hands out with NEEDS_CSUM: only the pseudo-header sum in the field.
+        packet.setShort(tcp + Tcp.CHECKSUM_OFFSET, Checksum.fold(Checksum.pseudoHeader(packet, 0)));
+        ByteBuf read = Unpooled.directBuffer(VirtioNetHdr.LENGTH + packet.readableBytes());
+        VirtioNetHdr.write(read, 0, VirtioNetHdr.F_NEEDS_CSUM, VirtioNetHdr.GSO_NONE, 0, 0, tcp, Tcp.CHECKSUM_OFFSET);
+        read.setBytes(VirtioNetHdr.LENGTH, packet, 0, packet.readableBytes());
+        intoA.writeAddress(read.memoryAddress(), 0, VirtioNetHdr.LENGTH + packet.readableBytes());
+
+        a.worker.drainTun();
+
+        assertThat(a.sender.sent).hasSize(1);
+        ByteBuf d = Unpooled.wrappedBuffer(a.sender.sent.get(0).payload());
+        assertThat(d.readableBytes()).isEqualTo(VxlanEncap.OVERHEAD + packet.readableBytes());
+        assertThat(Tcp.checksum(d, VxlanEncap.OVERHEAD + tcp)).isEqualTo(good);
+        assertThat(a.count(Counter.TX_SUPER_PACKETS)).isZero();
+        read.release();
+    }
+
+    @Test
+    void aSuperPacketWhoseHeaderDoesNotFitIsCountedAsABadOffload() throws IOException {
+        ByteBuf packet = tcp(100, SEQ, Tcp.FLAG_ACK);
+        ByteBuf read = Unpooled.directBuffer(VirtioNetHdr.LENGTH + packet.readableBytes());
+        VirtioNetHdr.write(read, 0, 0, VirtioNetHdr.GSO_UDP_L4, HEADERS, 50, 0, 0); // a TCP packet called UDP
+        read.setBytes(VirtioNetHdr.LENGTH, packet, 0, packet.readableBytes());
+        intoA.writeAddress(read.memoryAddress(), 0, VirtioNetHdr.LENGTH + packet.readableBytes());
+
+        a.worker.drainTun();
+
+        assertThat(a.sender.sent).isEmpty();
+        assertThat(a.count(Counter.DROP_BAD_OFFLOAD)).isEqualTo(1);
+        read.release();
+    }
+}
