@@ -6,6 +6,7 @@ import io.weft.labkit.vxlan.KernelVxlan;
 import io.weft.labkit.vxlan.StaticDataPlane;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,7 +133,12 @@ enum TunnelKind {
     private static KernelVxlan kernelVxlan(Rig rig, Rig.Side side) {
         KernelVxlan vx = KernelVxlan.create(rig.ns(side), KERNEL_DEVICE, Overlay.VNI, Overlay.PORT, Overlay.host(side),
                 rig.veth(side), Overlay.MTU);
-        vx.addPeer(Overlay.host(side.other()));
+        try {
+            vx.addPeer(Overlay.host(side.other()));
+        } catch (RuntimeException e) {
+            vx.delete();
+            throw e;
+        }
         return vx;
     }
 
@@ -152,7 +158,7 @@ enum TunnelKind {
         private final List<KernelVxlan> devices;
 
         OverlayTunnel(Map<Rig.Side, StaticDataPlane> wefts, List<KernelVxlan> devices) {
-            this.wefts = new java.util.EnumMap<>(Rig.Side.class);
+            this.wefts = new EnumMap<>(Rig.Side.class);
             this.wefts.putAll(wefts);
             this.devices = devices;
         }
