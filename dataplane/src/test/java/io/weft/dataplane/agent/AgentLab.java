@@ -78,8 +78,8 @@ final class AgentLab implements AutoCloseable {
         return g;
     }
 
-    /** Takes a namespace built elsewhere (e.g. a host behind a NAT gateway) as host {@code name}, closed with the lab. */
-    Netns adopt(String name, Netns ns) {
+    /** Takes a namespace built elsewhere (a NAT gateway and the host behind it) as host {@code name}, closed with the lab. */
+    private Netns adopt(String name, Netns ns) {
         namespaces.put(name, ns);
         return ns;
     }

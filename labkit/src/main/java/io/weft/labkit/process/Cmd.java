@@ -178,10 +178,14 @@ public final class Cmd implements AutoCloseable {
         }
     }
 
-    /** Waits up to {@code seconds} for it to exit by itself; its exit code, or -1 if it is still running. */
+    /**
+     * Waits up to {@code seconds} for it to exit by itself; its exit code, or -1 if it is still running. Once it has
+     * exited, what it printed last is in {@link #output()} too.
+     */
     public int awaitExit(long seconds) {
         try {
             if (process.waitFor(seconds, TimeUnit.SECONDS)) {
+                awaitDrained();
                 return process.exitValue();
             }
         } catch (InterruptedException e) {
