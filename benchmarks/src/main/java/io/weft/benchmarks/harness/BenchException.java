@@ -1,7 +1,11 @@
 package io.weft.benchmarks.harness;
 
-/** A bench step that could not be done; the message says what failed and, where it can, what to do. */
-final class BenchException extends RuntimeException {
+import io.weft.labkit.LabException;
+/**
+ * A bench step that could not be done; the message says what failed and, where it can, what to do. A failed lab step
+ * (a {@link LabException} from the lab kit) is handled the same way.
+ */
+final class BenchException extends LabException {
     BenchException(String message) {
         super(message);
     }

@@ -1,5 +1,9 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.LabException;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +55,7 @@ public final class BenchMain {
         }
         try {
             new BenchMain(options, out, err).run();
-        } catch (BenchException e) {
+        } catch (LabException e) {
             err.println("bench: " + e.getMessage());
             System.exit(1);
         }
@@ -120,7 +124,7 @@ public final class BenchMain {
 
     /** Round-robin: each run visits every tunnel in turn, so a noisy minute on a shared machine hits all paths alike. */
     private void measureAll(BenchResults results) {
-        Netns.deleteAll();
+        Netns.deleteLeftovers(Rig.PREFIX);
         TunnelSettings settings = new TunnelSettings(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 weftJarSnapshot(results.paths()), options.weftJavaOptions(), options.weftWorkers());
         try (Rig rig = Rig.create(options.vethTxOffload())) {
@@ -139,7 +143,7 @@ public final class BenchMain {
         Tunnel tunnel;
         try {
             tunnel = kind.open(rig, settings);
-        } catch (BenchException e) {
+        } catch (LabException e) {
             for (BenchPath p : carried) {
                 results.error(p, "run " + run + ": set-up failed: " + e.getMessage());
             }
@@ -152,7 +156,7 @@ public final class BenchMain {
                 log.printf("bench: run %d/%d: %s%n", run, options.runs(), p.label);
                 try {
                     measurement.measure(p, tunnel);
-                } catch (BenchException e) {
+                } catch (LabException e) {
                     results.error(p, "run " + run + ": " + e.getMessage());
                     log.printf("bench: %s: %s%n", p.label, e.getMessage());
                 }
@@ -173,7 +177,7 @@ public final class BenchMain {
             return options.weftJar();
         }
         try {
-            Path copy = Files.createTempFile(Netns.PREFIX + "weft-", ".jar");
+            Path copy = Files.createTempFile(Rig.PREFIX + "weft-", ".jar");
             copy.toFile().deleteOnExit();
             return Files.copy(options.weftJar(), copy, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -245,7 +249,7 @@ public final class BenchMain {
         s.put("runs", options.runs());
         s.put("duration_s", options.seconds());
         s.put("veth_mtu", Rig.MTU);
-        s.put("tunnel_mtu", OverlayHost.MTU);
+        s.put("tunnel_mtu", Overlay.MTU);
         s.put("veth_tx_offload", options.vethTxOffload());
         s.put("veth_gro", true);
         s.put("warmup_s", PathMeasurement.WARMUP_SECONDS);
@@ -285,7 +289,7 @@ public final class BenchMain {
                 // the namespaces go next, and with them whatever is left
             }
         }
-        Netns.deleteAll();
+        Netns.deleteLeftovers(Rig.PREFIX);
     }
 
     private static boolean onPath(String program) {

@@ -1,5 +1,7 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.process.Cmd;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

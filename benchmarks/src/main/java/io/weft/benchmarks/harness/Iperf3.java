@@ -1,5 +1,8 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,9 +43,9 @@ final class Iperf3 {
     }
 
     /** An iperf3 server listening in {@code ns} until closed. */
-    static ServiceProcess startServer(Netns ns) {
+    static Cmd startServer(Netns ns) {
         // --idle-timeout: a server wedged by an aborted test restarts by itself instead of refusing every later test.
-        return ServiceProcess.start(ns, "iperf3-server", List.of("iperf3", "-s", "-p", Integer.toString(PORT), "--idle-timeout", "30"));
+        return ns.start("iperf3-server", List.of("iperf3", "-s", "-p", Integer.toString(PORT), "--idle-timeout", "30"));
     }
 
     /**

@@ -1,5 +1,9 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.LabException;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +42,7 @@ final class PathMeasurement {
         Netns serverNs = rig.ns(path.client.other());
         String server = tunnel.addressOf(path.client.other());
         awaitReachable(client, server);
-        ServiceProcess iperf3Server = Iperf3.startServer(serverNs);
+        Cmd iperf3Server = Iperf3.startServer(serverNs);
         try {
             // Not recorded: lets a JIT compile weft's loops and TCP open its windows, the same for every path.
             boolean reachable = attempt(path, "warm-up", () -> {
@@ -56,7 +60,7 @@ final class PathMeasurement {
                 results.add(path, Figure.LATENCY_P50, Summary.percentile(rtts, 50));
                 results.add(path, Figure.LATENCY_P99, Summary.percentile(rtts, 99));
             });
-            List<ServiceProcess> processes = tunnel.processes();
+            List<Cmd> processes = tunnel.processes();
             if (!processes.isEmpty()) {
                 attempt(path, "peak RSS", () -> results.add(path, Figure.PEAK_RSS,
                         processes.stream().mapToLong(p -> ProcStat.peakRssKiB(p.pid())).max().orElse(0) / 1024.0));
@@ -67,7 +71,7 @@ final class PathMeasurement {
     }
 
     private void iperf3Tests(BenchPath path, Tunnel tunnel, Netns client, String server) {
-        List<ServiceProcess> processes = tunnel.processes();
+        List<Cmd> processes = tunnel.processes();
         double[] cpuBefore = {Double.NaN};
         if (!processes.isEmpty()) {
             attempt(path, "CPU time", () -> cpuBefore[0] = cpuSeconds(processes));
@@ -112,7 +116,7 @@ final class PathMeasurement {
         try {
             step.run();
             return true;
-        } catch (BenchException e) {
+        } catch (LabException e) {
             if (stopping) {
                 return false;
             }
@@ -122,9 +126,9 @@ final class PathMeasurement {
         }
     }
 
-    private static double cpuSeconds(List<ServiceProcess> processes) {
+    private static double cpuSeconds(List<Cmd> processes) {
         double sum = 0;
-        for (ServiceProcess p : processes) {
+        for (Cmd p : processes) {
             sum += ProcStat.cpuSeconds(p.pid());
         }
         return sum;

@@ -1,5 +1,8 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

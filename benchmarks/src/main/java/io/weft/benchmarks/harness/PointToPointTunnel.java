@@ -1,5 +1,8 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+
 import java.util.List;
 import java.util.Map;
 
@@ -12,9 +15,9 @@ final class PointToPointTunnel implements Tunnel {
     private static final long DEVICE_WAIT_SECONDS = 15;
 
     private final String prefix;
-    private final List<ServiceProcess> processes;
+    private final List<Cmd> processes;
 
-    private PointToPointTunnel(String prefix, List<ServiceProcess> processes) {
+    private PointToPointTunnel(String prefix, List<Cmd> processes) {
         this.prefix = prefix;
         this.processes = processes;
     }
@@ -31,7 +34,7 @@ final class PointToPointTunnel implements Tunnel {
         return start(rig, "10.80.0.", "o", side -> List.of("openvpn", "--dev", device("o", side), "--dev-type", "tun",
                 "--ifconfig", inner("10.80.0.", side), inner("10.80.0.", side.other()), "--proto", "udp",
                 "--local", rig.underlayIp(side), "--lport", "1194", "--remote", rig.underlayIp(side.other()), "--rport", "1194",
-                "--cipher", "none", "--auth", "none", "--disable-dco", "--tun-mtu", Integer.toString(OverlayHost.MTU),
+                "--cipher", "none", "--auth", "none", "--disable-dco", "--tun-mtu", Integer.toString(Overlay.MTU),
                 "--verb", "1"));
     }
 
@@ -40,15 +43,15 @@ final class PointToPointTunnel implements Tunnel {
     }
 
     private static PointToPointTunnel start(Rig rig, String prefix, String deviceLetter, CommandForSide commands) {
-        ServiceProcess a = null;
-        ServiceProcess b = null;
+        Cmd a = null;
+        Cmd b = null;
         try {
-            a = ServiceProcess.start(rig.a, commands.command(Rig.Side.A).get(0) + "-A", commands.command(Rig.Side.A));
-            b = ServiceProcess.start(rig.b, commands.command(Rig.Side.B).get(0) + "-B", commands.command(Rig.Side.B));
+            a = rig.a.start(commands.command(Rig.Side.A).get(0) + "-A", commands.command(Rig.Side.A));
+            b = rig.b.start(commands.command(Rig.Side.B).get(0) + "-B", commands.command(Rig.Side.B));
             for (Rig.Side side : Rig.Side.values()) {
-                ServiceProcess p = side == Rig.Side.A ? a : b;
+                Cmd p = side == Rig.Side.A ? a : b;
                 awaitDevice(rig.ns(side), device(deviceLetter, side), p);
-                rig.ns(side).ip("link", "set", device(deviceLetter, side), "mtu", Integer.toString(OverlayHost.MTU), "up");
+                rig.ns(side).ip("link", "set", device(deviceLetter, side), "mtu", Integer.toString(Overlay.MTU), "up");
             }
             return new PointToPointTunnel(prefix, List.of(a, b));
         } catch (RuntimeException e) {
@@ -62,18 +65,18 @@ final class PointToPointTunnel implements Tunnel {
         }
     }
 
-    private static void awaitDevice(Netns ns, String device, ServiceProcess p) {
+    private static void awaitDevice(Netns ns, String device, Cmd p) {
         long deadline = System.nanoTime() + DEVICE_WAIT_SECONDS * 1_000_000_000L;
         while (!ns.hasLink(device)) {
             if (!p.alive() || System.nanoTime() > deadline) {
-                throw new BenchException(p.name + " did not create " + device + " in " + ns.name() + ": " + p.tail());
+                throw new BenchException(p.name() + " did not create " + device + " in " + ns.name() + ": " + p.tail());
             }
             sleep(100);
         }
     }
 
     private static String device(String letter, Rig.Side side) {
-        return Netns.PREFIX + letter + (side == Rig.Side.A ? "0" : "1");
+        return Rig.PREFIX + letter + (side == Rig.Side.A ? "0" : "1");
     }
 
     private static String inner(String prefix, Rig.Side side) {
@@ -86,7 +89,7 @@ final class PointToPointTunnel implements Tunnel {
     }
 
     @Override
-    public List<ServiceProcess> processes() {
+    public List<Cmd> processes() {
         return processes;
     }
 
@@ -97,7 +100,7 @@ final class PointToPointTunnel implements Tunnel {
 
     @Override
     public void close() {
-        processes.forEach(ServiceProcess::close);
+        processes.forEach(Cmd::close);
     }
 
     static void sleep(long millis) {

@@ -1,5 +1,7 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.process.Cmd;
+
 import java.util.List;
 import java.util.Map;
 
@@ -9,7 +11,7 @@ interface Tunnel extends AutoCloseable {
     String addressOf(Rig.Side side);
 
     /** The user-space processes that carry the tunnel, whose CPU time and RSS are measured (none for the kernel). */
-    default List<ServiceProcess> processes() {
+    default List<Cmd> processes() {
         return List.of();
     }
 

@@ -1,6 +1,12 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.LabException;
+import io.weft.labkit.process.Cmd;
+import io.weft.labkit.vxlan.KernelVxlan;
+import io.weft.labkit.vxlan.StaticDataPlane;
+
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,19 +34,15 @@ enum TunnelKind {
     KERNEL_VXLAN("bridge") {
         @Override
         Tunnel open(Rig rig, TunnelSettings settings) {
-            OverlayHost a = OverlayHost.of(Rig.Side.A);
-            OverlayHost b = OverlayHost.of(Rig.Side.B);
-            List<KernelVxlanDevice> devices = new ArrayList<>();
+            List<KernelVxlan> devices = new ArrayList<>();
             try {
-                devices.add(KernelVxlanDevice.create(rig, a, KERNEL_DEVICE));
-                devices.add(KernelVxlanDevice.create(rig, b, KERNEL_DEVICE));
-                devices.get(0).addPeer(b);
-                devices.get(1).addPeer(a);
+                devices.add(kernelVxlan(rig, Rig.Side.A));
+                devices.add(kernelVxlan(rig, Rig.Side.B));
             } catch (RuntimeException e) {
-                devices.forEach(KernelVxlanDevice::delete);
+                devices.forEach(KernelVxlan::delete);
                 throw e;
             }
-            return new OverlayTunnel(List.of(), devices);
+            return new OverlayTunnel(Map.of(), devices);
         }
     },
     /**
@@ -76,13 +78,10 @@ enum TunnelKind {
     WEFT_KERNEL("bridge") {
         @Override
         Tunnel open(Rig rig, TunnelSettings settings) {
-            OverlayHost a = OverlayHost.of(Rig.Side.A);
-            OverlayHost b = OverlayHost.of(Rig.Side.B);
-            KernelVxlanDevice kernel = KernelVxlanDevice.create(rig, b, KERNEL_DEVICE);
+            KernelVxlan kernel = kernelVxlan(rig, Rig.Side.B);
             try {
-                kernel.addPeer(a);
-                WeftHost weft = WeftHost.start(rig, a, b, WEFT_DEVICE, settings);
-                return new OverlayTunnel(List.of(weft), List.of(kernel));
+                StaticDataPlane weft = weft(rig, Rig.Side.A, settings);
+                return new OverlayTunnel(Map.of(Rig.Side.A, weft), List.of(kernel));
             } catch (RuntimeException e) {
                 kernel.delete();
                 throw e;
@@ -93,12 +92,10 @@ enum TunnelKind {
     WEFT_WEFT(null) {
         @Override
         Tunnel open(Rig rig, TunnelSettings settings) {
-            OverlayHost a = OverlayHost.of(Rig.Side.A);
-            OverlayHost b = OverlayHost.of(Rig.Side.B);
-            WeftHost weftA = WeftHost.start(rig, a, b, WEFT_DEVICE, settings);
+            StaticDataPlane weftA = weft(rig, Rig.Side.A, settings);
             try {
-                WeftHost weftB = WeftHost.start(rig, b, a, WEFT_DEVICE, settings);
-                return new OverlayTunnel(List.of(weftA, weftB), List.of());
+                StaticDataPlane weftB = weft(rig, Rig.Side.B, settings);
+                return new OverlayTunnel(Map.of(Rig.Side.A, weftA, Rig.Side.B, weftB), List.of());
             } catch (RuntimeException e) {
                 weftA.close();
                 throw e;
@@ -120,8 +117,8 @@ enum TunnelKind {
         }
     };
 
-    static final String KERNEL_DEVICE = Netns.PREFIX + "vx";
-    static final String WEFT_DEVICE = Netns.PREFIX + "w0";
+    static final String KERNEL_DEVICE = Rig.PREFIX + "vx";
+    static final String WEFT_DEVICE = Rig.PREFIX + "w0";
 
     /** A program the tunnel needs beyond iproute2, iperf3 and ping, or null. */
     final String program;
@@ -132,42 +129,71 @@ enum TunnelKind {
 
     abstract Tunnel open(Rig rig, TunnelSettings settings);
 
+    /** flannel.1 on {@code side}, with the other side as its one peer. */
+    private static KernelVxlan kernelVxlan(Rig rig, Rig.Side side) {
+        KernelVxlan vx = KernelVxlan.create(rig.ns(side), KERNEL_DEVICE, Overlay.VNI, Overlay.PORT, Overlay.host(side),
+                rig.veth(side), Overlay.MTU);
+        try {
+            vx.addPeer(Overlay.host(side.other()));
+        } catch (RuntimeException e) {
+            vx.delete();
+            throw e;
+        }
+        return vx;
+    }
+
+    /**
+     * weft's data plane from weft.jar on {@code side}, with the other side as its one static peer (no etcd; the data
+     * plane is the same one the agent runs).
+     */
+    private static StaticDataPlane weft(Rig rig, Rig.Side side, TunnelSettings settings) {
+        StaticDataPlane.Jvm jvm = new StaticDataPlane.Jvm(settings.java(), settings.weftJavaOptions(), settings.weftJar().toString());
+        return StaticDataPlane.start(rig.ns(side), jvm, StaticDataPlane.args(WEFT_DEVICE, Overlay.host(side), Overlay.NETWORK,
+                Overlay.PORT, settings.weftWorkers(), Overlay.host(side.other())));
+    }
+
     /** An overlay between weft processes and/or kernel vxlan devices; addresses are the VTEP IPs. */
     private static final class OverlayTunnel implements Tunnel {
-        private final List<WeftHost> wefts;
-        private final List<KernelVxlanDevice> devices;
+        private final Map<Rig.Side, StaticDataPlane> wefts;
+        private final List<KernelVxlan> devices;
 
-        OverlayTunnel(List<WeftHost> wefts, List<KernelVxlanDevice> devices) {
-            this.wefts = wefts;
+        OverlayTunnel(Map<Rig.Side, StaticDataPlane> wefts, List<KernelVxlan> devices) {
+            this.wefts = new EnumMap<>(Rig.Side.class);
+            this.wefts.putAll(wefts);
             this.devices = devices;
         }
 
         @Override
         public String addressOf(Rig.Side side) {
-            return OverlayHost.of(side).vtepIp();
+            return Overlay.host(side).vtepIp();
         }
 
         @Override
-        public List<ServiceProcess> processes() {
-            List<ServiceProcess> ps = new ArrayList<>();
-            wefts.forEach(w -> ps.add(w.process()));
+        public List<Cmd> processes() {
+            List<Cmd> ps = new ArrayList<>();
+            wefts.values().forEach(w -> ps.add(w.process()));
             return ps;
         }
 
         @Override
         public Map<String, Object> diagnostics() {
             Map<String, Object> d = new LinkedHashMap<>();
-            for (WeftHost w : wefts) {
-                String stats = w.stats();
-                d.put(w.process().name.replace('-', '_') + "_counters", stats == null ? "no answer" : Json.parseOrText(stats));
-            }
+            wefts.forEach((side, w) -> {
+                String stats;
+                try {
+                    stats = w.stats();
+                } catch (LabException e) {
+                    stats = null;
+                }
+                d.put("weft_" + side + "_counters", stats == null ? "no answer" : Json.parseOrText(stats));
+            });
             return d;
         }
 
         @Override
         public void close() {
-            wefts.forEach(WeftHost::close);
-            devices.forEach(KernelVxlanDevice::delete);
+            wefts.values().forEach(StaticDataPlane::close);
+            devices.forEach(KernelVxlan::delete);
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.netns.Cmd;
-import io.weft.dataplane.netns.Netns;
-import org.junit.jupiter.api.AfterAll;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -26,6 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentClusterIT {
     private static final String CONFIG = "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
+    /** Closed after the last test: it kills the agents it tracks before it removes the namespaces. */
+    @AutoClose
     private AgentLab lab;
     private final String[] hosts = {"h1", "h2", "h3"};
     private final AgentProcess[] agents = new AgentProcess[3];
@@ -79,14 +81,6 @@ class AgentClusterIT {
                 "-ip-masq");
         lab.track(p.process);
         return p;
-    }
-
-    @AfterAll
-    void stopCluster() {
-        // the lab kills the agents it tracks before it removes the namespaces
-        if (lab != null) {
-            lab.close();
-        }
     }
 
     @Test

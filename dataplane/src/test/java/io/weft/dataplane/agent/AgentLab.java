@@ -1,8 +1,11 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.netns.Cmd;
-import io.weft.dataplane.netns.Netns;
-import io.weft.fdb.testkit.SystemTests;
+import io.weft.labkit.SystemTests;
+import io.weft.labkit.etcd.EtcdServer;
+import io.weft.labkit.netns.NatGateway;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.netns.Switch;
+import io.weft.labkit.process.Cmd;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * pod namespace behind each host, addressed from the host's subnet.env as the flannel CNI plugin would.
  */
 final class AgentLab implements AutoCloseable {
-    static final String ETCD_IP = "10.98.0.254";
+    static final String NET = "10.98.0";
+    static final String ETCD_IP = NET + "." + Switch.SELF;
     static final int ETCD_PORT = 2379;
     static final String ETCD_URL = "http://" + ETCD_IP + ":" + ETCD_PORT;
     static final Path JAR = Path.of("target", "weft.jar").toAbsolutePath();
@@ -28,9 +32,10 @@ final class AgentLab implements AutoCloseable {
     final String prefix;
     final Path dir;
     final Netns sw;
+    private final Switch bridge;
     private final Map<String, Netns> namespaces = new LinkedHashMap<>();
     private final List<Process> processes = new ArrayList<>();
-    private Process etcd;
+    private EtcdServer etcd;
 
     AgentLab(String prefix) throws IOException {
         SystemTests.requireRoot();
@@ -40,36 +45,17 @@ final class AgentLab implements AutoCloseable {
         this.prefix = prefix;
         Netns.deleteLeftovers(prefix);
         this.dir = Files.createTempDirectory("weft-lab-");
-        this.sw = Netns.create(prefix + "sw");
-        sw.ip("link", "add", "br0", "type", "bridge");
-        sw.ip("addr", "add", ETCD_IP + "/24", "dev", "br0");
-        sw.ip("link", "set", "br0", "up");
+        this.bridge = Switch.create(prefix, NET);
+        this.sw = bridge.ns();
     }
 
     /** Starts etcd in the switch namespace and waits until it answers (bounded). */
-    void startEtcd() throws IOException, InterruptedException {
-        Path data = dir.resolve("etcd");
-        Files.createDirectories(data);
-        etcd = new ProcessBuilder(sw.wrap(List.of("etcd", "--name", "lab", "--data-dir", data.toString(),
-                "--listen-client-urls", ETCD_URL, "--advertise-client-urls", ETCD_URL,
-                "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-                "--initial-cluster", "lab=http://127.0.0.1:2380")))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-        processes.add(etcd);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (etcdctl("endpoint", "health").ok()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("etcd did not come up: " + Files.readString(dir.resolve("etcd.log")));
+    void startEtcd() throws IOException {
+        etcd = EtcdServer.startIn(sw, ETCD_IP, ETCD_PORT);
     }
 
     Cmd.Result etcdctl(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("env", "ETCDCTL_API=3", "etcdctl", "--endpoints", ETCD_URL));
-        cmd.addAll(List.of(args));
-        return Cmd.run(20, sw.wrap(cmd));
+        return etcd.tryEtcdctl(args);
     }
 
     void putConfig(String json) {
@@ -80,24 +66,20 @@ final class AgentLab implements AutoCloseable {
     Netns addHost(String name, int n) {
         Netns ns = Netns.create(prefix + name);
         namespaces.put(name, ns);
-        String inside = prefix + name + "i";
-        String outside = prefix + name + "o";
-        Cmd.run(20, "ip", "link", "add", inside, "netns", ns.name(), "type", "veth", "peer", "name", outside,
-                "netns", sw.name()).requireOk();
-        ns.ip("link", "set", inside, "name", "eth0");
-        ns.ip("addr", "add", "10.98.0." + n + "/24", "dev", "eth0");
-        ns.ip("link", "set", "eth0", "up");
-        sw.ip("link", "set", outside, "master", "br0");
-        sw.ip("link", "set", outside, "up");
-        // A veth never fills in checksums; a real NIC does. Without this a kernel vxlan sender would hand weft
-        // inner TCP segments holding only the pseudo-header sum.
-        ns.exec(20, "ethtool", "-K", "eth0", "tx", "off").requireOk();
-        ns.exec(20, "sysctl", "-qw", "net.ipv4.ip_forward=1").requireOk();
+        bridge.attach(ns, prefix + name, bridge.ip(n));
         return ns;
     }
 
-    /** Takes a namespace built elsewhere (e.g. a host behind a NAT gateway) as host {@code name}, closed with the lab. */
-    Netns adopt(String name, Netns ns) {
+    /** Host {@code name} behind its own NAT gateway {@code n} on the bridge ({@link NatGateway}); both close with the lab. */
+    NatGateway addHostBehindNat(String name, int n) {
+        NatGateway g = NatGateway.add(bridge, name, n);
+        adopt("gw" + n, g.gateway());
+        adopt(name, g.host());
+        return g;
+    }
+
+    /** Takes a namespace built elsewhere (a NAT gateway and the host behind it) as host {@code name}, closed with the lab. */
+    private Netns adopt(String name, Netns ns) {
         namespaces.put(name, ns);
         return ns;
     }
@@ -185,16 +167,17 @@ final class AgentLab implements AutoCloseable {
         throw new AssertionError(key + " missing from " + env + ": " + Files.readString(env));
     }
 
+    /** Kills the processes it tracks (agents, mini-flanneld, etcd) before it removes the namespaces. */
     @Override
     public void close() {
-        for (Process p : processes) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+        processes.forEach(Cmd::kill);
+        if (etcd != null) {
+            etcd.close();
         }
         for (Netns ns : namespaces.values()) {
             ns.close();
         }
-        sw.close();
+        bridge.close();
         Netns.deleteLeftovers(prefix);
         Cmd.run(20, "rm", "-rf", dir.toString());
     }

@@ -1,6 +1,6 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.netns.Netns;
+import io.weft.labkit.netns.Netns;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

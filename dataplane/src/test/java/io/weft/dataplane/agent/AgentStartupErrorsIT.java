@@ -1,6 +1,6 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.netns.Netns;
+import io.weft.labkit.netns.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

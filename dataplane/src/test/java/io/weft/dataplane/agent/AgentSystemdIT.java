@@ -1,7 +1,7 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.netns.Netns;
-import io.weft.fdb.testkit.SystemTests;
+import io.weft.labkit.SystemTests;
+import io.weft.labkit.netns.Netns;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

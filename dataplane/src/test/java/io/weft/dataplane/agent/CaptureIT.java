@@ -1,8 +1,8 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.netns.Cmd;
-import io.weft.dataplane.netns.Netns;
-import org.junit.jupiter.api.AfterAll;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -22,6 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CaptureIT {
+    /** Closed after the last test: it kills the agents it tracks before it removes the namespaces. */
+    @AutoClose
     private AgentLab lab;
     private Netns h1;
     private AgentProcess weft;
@@ -48,14 +50,6 @@ class CaptureIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!h1.exec(10, "ping", "-n", "-c", "1", "-W", "1", k2Vtep).ok() && System.nanoTime() < deadline) {
             Thread.sleep(200);
-        }
-    }
-
-    @AfterAll
-    void stop() {
-        // the lab kills the agents it started before it removes the namespaces
-        if (lab != null) {
-            lab.close();
         }
     }
 

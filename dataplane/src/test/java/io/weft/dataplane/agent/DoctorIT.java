@@ -2,9 +2,9 @@ package io.weft.dataplane.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.weft.dataplane.netns.Cmd;
-import io.weft.dataplane.netns.Netns;
-import org.junit.jupiter.api.AfterAll;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -33,6 +33,8 @@ class DoctorIT {
     private static final String CALICO_CNI = "{\"name\":\"k8s-pod-network\",\"cniVersion\":\"0.3.1\",\"plugins\":[{\"type\":\"calico\"}]}";
     private final ObjectMapper json = new ObjectMapper();
     private static final String CONFIG = "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
+    /** Closed after the last test: it kills the agents it tracks before it removes the namespaces. */
+    @AutoClose
     private AgentLab lab;
     private Netns bare;
     private Netns weftHost;
@@ -60,14 +62,6 @@ class DoctorIT {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         while (!weftCli("fdb", "show").output().contains("10.98.0.2") && System.nanoTime() < deadline) {
             Thread.sleep(300);
-        }
-    }
-
-    @AfterAll
-    void stop() {
-        // the lab kills the agents it started before it removes the namespaces
-        if (lab != null) {
-            lab.close();
         }
     }
 

@@ -1,9 +1,10 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.netns.Cmd;
-import io.weft.dataplane.netns.Netns;
 import io.weft.dataplane.netns.Traffic;
-import org.junit.jupiter.api.AfterAll;
+import io.weft.labkit.netns.NatGateway;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -49,6 +50,8 @@ abstract class NatCluster {
     final NatGateway[] gateways = new NatGateway[3];
     final AgentProcess[] agents = new AgentProcess[2];
     final String[] podIps = new String[3];
+    /** Closed after the last test: it kills the agents it tracks before it removes the namespaces. */
+    @AutoClose
     AgentLab lab;
 
     /** Backend.Port, or 0 for the default (8472). */
@@ -68,12 +71,12 @@ abstract class NatCluster {
                 .redirectErrorStream(true).redirectOutput(lab.dir.resolve("whatsmyip.log").toFile()).start();
         lab.track(ipService);
         for (int i = 0; i < 3; i++) {
-            gateways[i] = NatGateway.add(lab, hosts[i], i + 1);
+            gateways[i] = lab.addHostBehindNat(hosts[i], i + 1);
         }
         Traffic.awaitTcpListener(lab.sw, WHATS_MY_IP_PORT);
-        agents[0] = lab.startWeft("h1", "-public-ip", gateways[0].publicIp);
+        agents[0] = lab.startWeft("h1", "-public-ip", gateways[0].publicIp());
         agents[1] = lab.startWeft("h2", "--public-ip-from=" + WHATS_MY_IP_URL);
-        lab.startMiniFlanneld("k3", lab.hostDir("k3").resolve("subnet.env"), "--public-ip", gateways[2].publicIp);
+        lab.startMiniFlanneld("k3", lab.hostDir("k3").resolve("subnet.env"), "--public-ip", gateways[2].publicIp());
         for (AgentProcess a : agents) {
             a.awaitOutput("weft is up", 120);
         }
@@ -81,14 +84,6 @@ abstract class NatCluster {
             Path env = lab.hostDir(hosts[i]).resolve("subnet.env");
             AgentLab.awaitFile(env, 30);
             podIps[i] = lab.addPod(hosts[i], AgentLab.subnetEnvValue(env, "FLANNEL_SUBNET"));
-        }
-    }
-
-    @AfterAll
-    void stopCluster() {
-        // the lab kills the agents it tracks before it removes the namespaces
-        if (lab != null) {
-            lab.close();
         }
     }
 
@@ -116,15 +111,15 @@ abstract class NatCluster {
     void leasesAdvertiseTheNatAddressesAndTheKernelDeviceKeepsThePrivateOne() throws Exception {
         String leases = lab.etcdctl("get", "--prefix", "/coreos.com/network/subnets", "--print-value-only").requireOk().output();
         for (NatGateway g : gateways) {
-            assertThat(leases).contains("\"PublicIP\":\"" + g.publicIp + "\"");
+            assertThat(leases).contains("\"PublicIP\":\"" + g.publicIp() + "\"");
         }
         assertThat(leases).doesNotContain(NatGateway.PRIVATE_IP);
-        assertThat(agents[1].output()).contains("public address " + gateways[1].publicIp + " (from " + WHATS_MY_IP_URL + ")");
-        assertThat(agents[0].output()).contains("advertising PublicIP " + gateways[0].publicIp);
+        assertThat(agents[1].output()).contains("public address " + gateways[1].publicIp() + " (from " + WHATS_MY_IP_URL + ")");
+        assertThat(agents[0].output()).contains("advertising PublicIP " + gateways[0].publicIp());
         String dev = lab.host("k3").ip("-d", "link", "show", "flannel.1");
         assertThat(dev).contains("local " + NatGateway.PRIVATE_IP).contains("dstport " + effectivePort());
         String fdb = lab.host("k3").exec(20, "bridge", "fdb", "show", "dev", "flannel.1").requireOk().output();
-        assertThat(fdb).contains("dst " + gateways[0].publicIp).contains("dst " + gateways[1].publicIp);
+        assertThat(fdb).contains("dst " + gateways[0].publicIp()).contains("dst " + gateways[1].publicIp());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.weft.dataplane.capture;
 
-import io.weft.dataplane.netns.Cmd;
-import io.weft.fdb.testkit.SystemTests;
+import io.weft.labkit.SystemTests;
+import io.weft.labkit.process.Cmd;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

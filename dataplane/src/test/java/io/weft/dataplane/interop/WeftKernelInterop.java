@@ -1,12 +1,12 @@
 package io.weft.dataplane.interop;
 
-import io.weft.dataplane.netns.Cmd;
-import io.weft.dataplane.netns.HostSpec;
-import io.weft.dataplane.netns.KernelVxlan;
 import io.weft.dataplane.netns.Traffic;
-import io.weft.dataplane.netns.Underlay;
-import io.weft.dataplane.netns.WeftProcess;
-import io.weft.fdb.testkit.SystemTests;
+import io.weft.labkit.SystemTests;
+import io.weft.labkit.netns.Underlay;
+import io.weft.labkit.process.Cmd;
+import io.weft.labkit.vxlan.KernelVxlan;
+import io.weft.labkit.vxlan.OverlayHost;
+import io.weft.labkit.vxlan.StaticDataPlane;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,11 +30,11 @@ abstract class WeftKernelInterop {
     static final int MTU = 1450;
     static final int VNI = 1;
 
-    final HostSpec hostA = new HostSpec("10.99.0.1", "10.244.1.0/24", "0e:2a:00:00:00:01");
-    final HostSpec hostB = new HostSpec("10.99.0.2", "10.244.2.0/24", "0e:2a:00:00:00:02");
+    final OverlayHost hostA = new OverlayHost("10.99.0.1", "10.244.1.0/24", "0e:2a:00:00:00:01");
+    final OverlayHost hostB = new OverlayHost("10.99.0.2", "10.244.2.0/24", "0e:2a:00:00:00:02");
 
     Underlay net;
-    WeftProcess weft;
+    StaticDataPlane weft;
 
     abstract int port();
 
@@ -62,9 +62,9 @@ abstract class WeftKernelInterop {
             KernelVxlan vx = KernelVxlan.create(net.b, prefix() + "vx", VNI, port(), hostB, net.vethB, MTU);
             vx.addPeer(hostA);
             configurePeer(vx);
-            java.util.List<String> args = new java.util.ArrayList<>(WeftProcess.args(prefix() + "t0", hostA, NETWORK, port(), 2, hostB));
+            java.util.List<String> args = new java.util.ArrayList<>(StaticDataPlane.args(prefix() + "t0", hostA, NETWORK, port(), 2, hostB));
             args.addAll(java.util.List.of("--offloads", weftOffloads() ? "on" : "off"));
-            weft = WeftProcess.start(net.a, args);
+            weft = StaticDataPlane.start(net.a, args);
         } catch (RuntimeException e) {
             stopHosts();
             throw e;
@@ -146,7 +146,7 @@ abstract class WeftKernelInterop {
         assertUdpArrives(net.b, net.a, hostA.vtepIp(), 9102);
     }
 
-    private void assertUdpArrives(io.weft.dataplane.netns.Netns from, io.weft.dataplane.netns.Netns to, String toIp, int udpPort)
+    private void assertUdpArrives(io.weft.labkit.netns.Netns from, io.weft.labkit.netns.Netns to, String toIp, int udpPort)
             throws Exception {
         Path out = Files.createTempFile("wdp-udp", ".bin");
         Process receiver = to.processBuilder("socat", "-u", "UDP-RECV:" + udpPort, "OPEN:" + out + ",creat,append")

@@ -1,6 +1,6 @@
 package io.weft.dataplane.interop;
 
-import io.weft.dataplane.netns.KernelVxlan;
+import io.weft.labkit.vxlan.KernelVxlan;
 
 /**
  * weft (offloads on) ↔ a kernel vxlan peer whose own offloads are all off ({@code ethtool -K ... tx off tso off gso

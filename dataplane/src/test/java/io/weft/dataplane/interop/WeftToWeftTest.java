@@ -1,12 +1,12 @@
 package io.weft.dataplane.interop;
 
-import io.weft.dataplane.netns.Cmd;
-import io.weft.dataplane.netns.HostSpec;
-import io.weft.dataplane.netns.Netns;
 import io.weft.dataplane.netns.Traffic;
-import io.weft.dataplane.netns.Underlay;
-import io.weft.dataplane.netns.WeftProcess;
-import io.weft.fdb.testkit.SystemTests;
+import io.weft.labkit.SystemTests;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.netns.Underlay;
+import io.weft.labkit.process.Cmd;
+import io.weft.labkit.vxlan.OverlayHost;
+import io.weft.labkit.vxlan.StaticDataPlane;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Two weft hosts talk to each other (one with a single worker, one with a multi-queue TUN and two sockets). */
 class WeftToWeftTest {
     private static final String PREFIX = "wdp-ww";
-    private static final HostSpec HOST_A = new HostSpec("10.99.0.1", "10.244.1.0/24", "0e:2a:00:00:00:01");
-    private static final HostSpec HOST_B = new HostSpec("10.99.0.2", "10.244.2.0/24", "0e:2a:00:00:00:02");
+    private static final OverlayHost HOST_A = new OverlayHost("10.99.0.1", "10.244.1.0/24", "0e:2a:00:00:00:01");
+    private static final OverlayHost HOST_B = new OverlayHost("10.99.0.2", "10.244.2.0/24", "0e:2a:00:00:00:02");
 
     private static void requireTools() {
         SystemTests.requireRoot();
@@ -44,11 +44,11 @@ class WeftToWeftTest {
 
     private void exchange(List<String> extraA, List<String> extraB) throws Exception {
         requireTools();
-        HostSpec a = HOST_A;
-        HostSpec b = HOST_B;
+        OverlayHost a = HOST_A;
+        OverlayHost b = HOST_B;
         try (Underlay net = new Underlay(PREFIX, a.underlayIp(), b.underlayIp());
-             WeftProcess wa = WeftProcess.start(net.a, with(WeftProcess.args(PREFIX + "t0", a, "10.244.0.0/16", 8472, 1, b), extraA));
-             WeftProcess wb = WeftProcess.start(net.b, with(WeftProcess.args(PREFIX + "t1", b, "10.244.0.0/16", 8472, 2, a), extraB))) {
+             StaticDataPlane wa = StaticDataPlane.start(net.a, with(StaticDataPlane.args(PREFIX + "t0", a, "10.244.0.0/16", 8472, 1, b), extraA));
+             StaticDataPlane wb = StaticDataPlane.start(net.b, with(StaticDataPlane.args(PREFIX + "t1", b, "10.244.0.0/16", 8472, 2, a), extraB))) {
             for (int size : new int[] {56, 1422}) {
                 assertThat(Traffic.ping(net.a, b.vtepIp(), size, true).requireOk().output()).contains(" 0% packet loss");
                 assertThat(Traffic.ping(net.b, a.vtepIp(), size, true).requireOk().output()).contains(" 0% packet loss");
@@ -70,12 +70,12 @@ class WeftToWeftTest {
     @Test
     void aPodsForwardedTcpReachesWeftAsSuperPackets() throws Exception {
         requireTools();
-        HostSpec a = HOST_A;
-        HostSpec b = HOST_B;
+        OverlayHost a = HOST_A;
+        OverlayHost b = HOST_B;
         try (Underlay net = new Underlay(PREFIX, a.underlayIp(), b.underlayIp());
              Netns pod = Netns.create(PREFIX + "p");
-             WeftProcess wa = WeftProcess.start(net.a, WeftProcess.args(PREFIX + "t0", a, "10.244.0.0/16", 8472, 1, b));
-             WeftProcess wb = WeftProcess.start(net.b, WeftProcess.args(PREFIX + "t1", b, "10.244.0.0/16", 8472, 1, a))) {
+             StaticDataPlane wa = StaticDataPlane.start(net.a, StaticDataPlane.args(PREFIX + "t0", a, "10.244.0.0/16", 8472, 1, b));
+             StaticDataPlane wb = StaticDataPlane.start(net.b, StaticDataPlane.args(PREFIX + "t1", b, "10.244.0.0/16", 8472, 1, a))) {
             assertThat(wa.command("caps")).contains("tun_tso=on", "udp_gso=on");
             // The pod behind host A, as the flannel CNI plugin wires it: a veth, the host side as its gateway.
             Cmd.run(20, "ip", "link", "add", PREFIX + "pv", "netns", pod.name(), "type", "veth", "peer", "name",

@@ -1,5 +1,8 @@
 package io.weft.dataplane.netns;
 
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +53,7 @@ public final class Traffic {
                 }
                 return Files.readAllBytes(dst);
             } finally {
-                listener.descendants().forEach(ProcessHandle::destroyForcibly);
-                listener.destroyForcibly();
+                Cmd.kill(listener);
             }
         } finally {
             Files.deleteIfExists(src);
@@ -80,8 +82,7 @@ public final class Traffic {
             return r.requireOk().output();
         } finally {
             server.waitFor(5, TimeUnit.SECONDS);
-            server.descendants().forEach(ProcessHandle::destroyForcibly);
-            server.destroyForcibly();
+            Cmd.kill(server);
         }
     }
 

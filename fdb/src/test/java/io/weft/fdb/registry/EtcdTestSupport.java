@@ -2,7 +2,7 @@ package io.weft.fdb.registry;
 
 import io.weft.fdb.BackendData;
 import io.weft.fdb.Subnet;
-import io.weft.fdb.testkit.EtcdServer;
+import io.weft.labkit.etcd.EtcdServer;
 import io.weft.vtep.MacAddress;
 
 import java.io.ByteArrayOutputStream;

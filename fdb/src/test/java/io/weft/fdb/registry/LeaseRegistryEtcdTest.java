@@ -8,7 +8,7 @@ import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
-import io.weft.fdb.testkit.EtcdServer;
+import io.weft.labkit.etcd.EtcdServer;
 import io.weft.vtep.MacAddress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,13 +1,15 @@
-package io.weft.fdb.testkit;
+package io.weft.labkit.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weft.labkit.SystemTests;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,56 +20,72 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A real single-member etcd (Debian's {@code etcd-server}) for tests: free loopback client and peer ports, a
- * temporary data directory, optional TLS with client certificates. {@link #stop()} and {@link #start()} keep the
- * ports and data, so a test can take etcd away and bring it back. {@link #close()} always kills the process and
- * deletes the data; a JVM shutdown hook does the same if a test run is killed.
+ * A real single-member etcd (Debian's {@code etcd-server}) for tests: on free loopback client and peer ports, or
+ * inside a lab namespace on an address of it; a temporary data directory, optional TLS with client certificates.
+ * {@link #stop()} and {@link #start()} keep the ports and data, so a test can take etcd away and bring it back.
+ * {@link #close()} always kills the process and deletes the data; a JVM shutdown hook does the same if a test run
+ * is killed.
  */
 public final class EtcdServer implements AutoCloseable {
     private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LOOPBACK = "127.0.0.1";
 
     private final Path etcd;
     private final Path etcdctl;
     private final Path dir;
+    /** The namespace it runs in, or null for this process's own. */
+    private final Netns ns;
+    private final String clientIp;
     private final int clientPort;
     private final int peerPort;
     private final TestCerts certs;
     private final Thread shutdownHook;
     private Process process;
 
-    private EtcdServer(boolean tls) throws IOException {
+    private EtcdServer(Netns ns, String clientIp, int clientPort, int peerPort, boolean tls) throws IOException {
         this.etcd = SystemTests.requireBinary("etcd", "etcd-server");
         this.etcdctl = SystemTests.requireBinary("etcdctl", "etcd-client");
         this.dir = Files.createTempDirectory("weft-etcd-");
-        this.clientPort = freePort();
-        int peer = freePort();
-        while (peer == clientPort) {
-            peer = freePort();
-        }
-        this.peerPort = peer;
+        this.ns = ns;
+        this.clientIp = clientIp;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
         this.certs = tls ? TestCerts.create(dir.resolve("pki")) : null;
         this.shutdownHook = new Thread(this::destroyQuietly, "etcd-test-server-reaper");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    /** Starts a plain-HTTP etcd and waits until it answers (or fails the test). */
+    /** Starts a plain-HTTP etcd on loopback and waits until it answers (or fails the test). */
     public static EtcdServer startPlain() throws IOException {
-        EtcdServer s = new EtcdServer(false);
-        s.start();
-        return s;
+        int client = freePort();
+        return started(new EtcdServer(null, LOOPBACK, client, freePortBut(client), false));
     }
 
-    /** Starts an etcd that speaks only TLS and demands a client certificate signed by {@link #certs()}' CA. */
+    /** Starts an etcd on loopback that speaks only TLS and demands a client certificate signed by {@link #certs()}' CA. */
     public static EtcdServer startTls() throws IOException {
         SystemTests.requireBinary("openssl", "openssl");
-        EtcdServer s = new EtcdServer(true);
-        s.start();
+        int client = freePort();
+        return started(new EtcdServer(null, LOOPBACK, client, freePortBut(client), true));
+    }
+
+    /** Starts a plain-HTTP etcd inside {@code ns}, for the lab's hosts at {@code http://<ip>:<port>}; its peer port is 2380 on the namespace's loopback. */
+    public static EtcdServer startIn(Netns ns, String ip, int port) throws IOException {
+        return started(new EtcdServer(ns, ip, port, 2380, false));
+    }
+
+    private static EtcdServer started(EtcdServer s) {
+        try {
+            s.start();
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         return s;
     }
 
     public String clientUrl() {
-        return (certs == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+        return (certs == null ? "http" : "https") + "://" + clientIp + ":" + clientPort;
     }
 
     public int clientPort() {
@@ -97,7 +115,7 @@ public final class EtcdServer implements AutoCloseable {
             cmd.addAll(List.of("--cert-file", certs.serverCert().toString(), "--key-file", certs.serverKey().toString(),
                     "--client-cert-auth", "--trusted-ca-file", certs.ca().toString()));
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(ns == null ? cmd : ns.wrap(cmd)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()));
         try {
             process = pb.start();
@@ -130,17 +148,27 @@ public final class EtcdServer implements AutoCloseable {
 
     /** Runs etcdctl (v3 API) against this server with the given arguments; returns stdout, fails on a non-zero exit. */
     public String etcdctl(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(etcdctl.toString(), "--endpoints", clientUrl(), "--command-timeout=5s"));
+        Cmd.Result r = tryEtcdctl(args);
+        if (!r.ok()) {
+            throw new IllegalStateException("etcdctl " + String.join(" ", args) + " exited " + r.exitCode() + ": " + r.output());
+        }
+        return r.stdout();
+    }
+
+    /** Runs etcdctl (v3 API) against this server, in its namespace, and returns how it went. */
+    public Cmd.Result tryEtcdctl(String... args) {
+        return etcdctl(Duration.ofSeconds(5), args);
+    }
+
+    private Cmd.Result etcdctl(Duration commandTimeout, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(etcdctl.toString(), "--endpoints", clientUrl(),
+                "--command-timeout=" + commandTimeout.toSeconds() + "s"));
         if (certs != null) {
             cmd.addAll(List.of("--cacert", certs.ca().toString(), "--cert", certs.clientCert().toString(),
                     "--key", certs.clientKey().toString()));
         }
         cmd.addAll(List.of(args));
-        Result r = run(cmd, Duration.ofSeconds(15));
-        if (r.exit != 0) {
-            throw new IllegalStateException("etcdctl " + String.join(" ", args) + " exited " + r.exit + ": " + r.output);
-        }
-        return r.stdout;
+        return Cmd.run(commandTimeout.toSeconds() + 10, ns == null ? cmd : ns.wrap(cmd));
     }
 
     /** The store's current revision (from the header of a read). */
@@ -214,17 +242,11 @@ public final class EtcdServer implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("etcd exited with " + process.exitValue() + " at start-up: " + log());
             }
-            List<String> cmd = new ArrayList<>(List.of(etcdctl.toString(), "--endpoints", clientUrl(),
-                    "--command-timeout=2s", "endpoint", "health"));
-            if (certs != null) {
-                cmd.addAll(List.of("--cacert", certs.ca().toString(), "--cert", certs.clientCert().toString(),
-                        "--key", certs.clientKey().toString()));
-            }
-            Result r = run(cmd, Duration.ofSeconds(5));
-            if (r.exit == 0) {
+            Cmd.Result r = etcdctl(Duration.ofSeconds(2), "endpoint", "health");
+            if (r.ok()) {
                 return;
             }
-            last = r.output;
+            last = r.output();
             sleep(100);
         }
         throw new IllegalStateException("etcd at " + clientUrl() + " not healthy within " + HEALTHY_WITHIN
@@ -240,38 +262,18 @@ public final class EtcdServer implements AutoCloseable {
         }
     }
 
-    record Result(int exit, String stdout, String output) {
-    }
-
-    static Result run(List<String> cmd, Duration timeout) {
-        try {
-            Path out = Files.createTempFile("weft-cmd-", ".out");
-            Path err = Files.createTempFile("weft-cmd-", ".err");
-            try {
-                Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly();
-                    p.waitFor(5, TimeUnit.SECONDS);
-                    return new Result(-1, "", String.join(" ", cmd) + ": timed out after " + timeout);
-                }
-                String stdout = Files.readString(out, StandardCharsets.UTF_8);
-                return new Result(p.exitValue(), stdout, stdout + Files.readString(err, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + cmd.get(0), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted running " + cmd.get(0), e);
-        }
-    }
-
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    private static int freePortBut(int taken) throws IOException {
+        int p = freePort();
+        while (p == taken) {
+            p = freePort();
+        }
+        return p;
     }
 
     private static void sleep(long millis) {

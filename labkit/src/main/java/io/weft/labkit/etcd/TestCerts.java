@@ -1,9 +1,11 @@
-package io.weft.fdb.testkit;
+package io.weft.labkit.etcd;
+
+import io.weft.labkit.SystemTests;
+import io.weft.labkit.process.Cmd;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -43,8 +45,8 @@ public record TestCerts(Path ca, Path serverCert, Path serverKey, Path clientCer
         List<String> cmd = new java.util.ArrayList<>();
         cmd.add(SystemTests.requireBinary("openssl", "openssl").toString());
         cmd.addAll(List.of(args));
-        EtcdServer.Result r = EtcdServer.run(cmd, Duration.ofSeconds(30));
-        if (r.exit() != 0) {
+        Cmd.Result r = Cmd.run(30, cmd);
+        if (!r.ok()) {
             throw new IllegalStateException("openssl " + String.join(" ", args) + " failed: " + r.output());
         }
     }

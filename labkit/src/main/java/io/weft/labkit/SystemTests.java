@@ -1,4 +1,4 @@
-package io.weft.fdb.testkit;
+package io.weft.labkit;
 
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;

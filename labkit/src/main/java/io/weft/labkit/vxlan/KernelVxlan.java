@@ -1,9 +1,13 @@
-package io.weft.dataplane.netns;
+package io.weft.labkit.vxlan;
+
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
 
 /**
  * A kernel vxlan device programmed exactly as flanneld programs {@code flannel.<VNI>} (flannel-compat.md §2.2,
- * §2.6): {@code nolearning}, address {@code <subnet>.0/32}, and per remote lease a permanent neighbour entry,
- * a permanent self FDB entry and an onlink route, in that order.
+ * §2.6): {@code nolearning}, MAC = VtepMAC, address {@code <subnet>.0/32}, and per remote lease a permanent neighbour
+ * entry, a permanent self FDB entry and an onlink route, in that order. (The shell labs' copy is
+ * {@code scripts/lab/lib/rig.sh}, {@code wlab_kvx}.)
  */
 public final class KernelVxlan {
     private final Netns ns;
@@ -14,7 +18,7 @@ public final class KernelVxlan {
         this.device = device;
     }
 
-    public static KernelVxlan create(Netns ns, String device, int vni, int port, HostSpec self, String underlayDev, int mtu) {
+    public static KernelVxlan create(Netns ns, String device, int vni, int port, OverlayHost self, String underlayDev, int mtu) {
         ns.ip("link", "add", device, "address", self.mac(), "mtu", Integer.toString(mtu), "type", "vxlan",
                 "id", Integer.toString(vni), "local", self.underlayIp(), "dev", underlayDev,
                 "dstport", Integer.toString(port), "nolearning");
@@ -23,7 +27,7 @@ public final class KernelVxlan {
         return new KernelVxlan(ns, device);
     }
 
-    public void addPeer(HostSpec peer) {
+    public void addPeer(OverlayHost peer) {
         ns.ip("neigh", "replace", peer.vtepIp(), "lladdr", peer.mac(), "dev", device, "nud", "permanent");
         ns.exec(20, "bridge", "fdb", "replace", peer.mac(), "dev", device, "dst", peer.underlayIp(), "self", "permanent")
                 .requireOk();
@@ -32,5 +36,10 @@ public final class KernelVxlan {
 
     public String device() {
         return device;
+    }
+
+    /** Deletes the device (its neighbour, FDB entries and routes go with it). */
+    public void delete() {
+        Cmd.run(20, "ip", "-n", ns.name(), "link", "del", device);
     }
 }
