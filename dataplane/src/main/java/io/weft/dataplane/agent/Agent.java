@@ -1,5 +1,6 @@
 package io.weft.dataplane.agent;
 
+import io.weft.dataplane.BuildVersion;
 import io.weft.dataplane.DataPlane;
 import io.weft.dataplane.DataPlaneConfig;
 import io.weft.dataplane.DataPlaneException;
@@ -64,6 +65,7 @@ public final class Agent {
     public int runUntilStopped() throws Exception {
         Thread hook = new Thread(this::stop, "weft-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        log.info("weft {} starting", BuildVersion.version());
         try {
             start();
         } catch (AgentException | RuntimeException | IOException | InterruptedException e) {

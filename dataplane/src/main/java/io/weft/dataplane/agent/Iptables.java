@@ -1,6 +1,6 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.host.Exec;
+import io.weft.dataplane.os.HostCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +34,7 @@ public final class Iptables implements AutoCloseable {
 
     /** Whether this iptables knows {@code --random-fully} (iptables ≥ 1.6.2 with the kernel's support). */
     public static boolean supportsRandomFully() {
-        Exec.Result r = Exec.run(List.of("iptables", "--version"));
+        HostCommand.Result r = HostCommand.run(List.of("iptables", "--version"));
         if (!r.ok()) {
             return false;
         }
@@ -65,17 +65,17 @@ public final class Iptables implements AutoCloseable {
     /** Makes every chain, rule and jump present; rebuilds a chain whose rules are not all there. */
     public synchronized void ensure() {
         for (OwnedChain c : chains) {
-            Exec.run(List.of("iptables", "-w", "5", "-t", c.table(), "-N", c.chain())); // exists already: fine
-            boolean complete = c.rules().stream().allMatch(r -> Exec.run(iptables(r.checkArgs())).ok());
+            HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-N", c.chain())); // exists already: fine
+            boolean complete = c.rules().stream().allMatch(r -> HostCommand.run(iptables(r.checkArgs())).ok());
             if (!complete) {
-                Exec.require(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()), "flush " + c.chain());
+                HostCommand.require(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()), "flush " + c.chain());
                 for (MasqueradeRules.Rule r : c.rules()) {
-                    Exec.require(iptables(r.appendArgs()), "add a rule to " + c.chain());
+                    HostCommand.require(iptables(r.appendArgs()), "add a rule to " + c.chain());
                 }
                 log.info("iptables: (re)installed {} rules in {} {}", c.rules().size(), c.table(), c.chain());
             }
-            if (!Exec.run(iptables(c.jump().checkArgs())).ok()) {
-                Exec.require(iptables(c.jump().appendArgs()), "add the jump to " + c.chain());
+            if (!HostCommand.run(iptables(c.jump().checkArgs())).ok()) {
+                HostCommand.require(iptables(c.jump().appendArgs()), "add the jump to " + c.chain());
             }
         }
     }
@@ -83,8 +83,8 @@ public final class Iptables implements AutoCloseable {
     /** True if every chain, rule and jump is present. */
     public boolean present() {
         for (OwnedChain c : chains) {
-            if (!Exec.run(iptables(c.jump().checkArgs())).ok()
-                    || !c.rules().stream().allMatch(r -> Exec.run(iptables(r.checkArgs())).ok())) {
+            if (!HostCommand.run(iptables(c.jump().checkArgs())).ok()
+                    || !c.rules().stream().allMatch(r -> HostCommand.run(iptables(r.checkArgs())).ok())) {
                 return false;
             }
         }
@@ -96,11 +96,11 @@ public final class Iptables implements AutoCloseable {
     public synchronized void close() {
         timer.shutdownNow();
         for (OwnedChain c : chains) {
-            while (Exec.run(iptables(c.jump().deleteArgs())).ok()) {
+            while (HostCommand.run(iptables(c.jump().deleteArgs())).ok()) {
                 // a jump may have been added twice by hand; remove every copy
             }
-            Exec.run(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()));
-            Exec.run(List.of("iptables", "-w", "5", "-t", c.table(), "-X", c.chain()));
+            HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()));
+            HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-X", c.chain()));
         }
     }
 

@@ -2,7 +2,9 @@ package io.weft.dataplane.agent;
 
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.weft.dataplane.BuildVersion;
 import io.weft.dataplane.DataPlaneStats;
 import io.weft.dataplane.probe.PeerStatus;
 import io.weft.dataplane.probe.Prober;
@@ -26,6 +28,8 @@ final class Metrics {
     /** The metrics; with a {@code prober}, also per-peer reachability, RTT and probe loss. */
     static PrometheusRegistry registry(AgentState s, Prober prober) {
         PrometheusRegistry registry = new PrometheusRegistry();
+        Info.builder().name("weft_build").help("The running build: its version (project version + git describe)")
+                .labelNames("version").register(registry).setLabelValues(BuildVersion.version());
         if (prober != null) {
             GaugeWithCallback.builder().name("weft_peer_reachable")
                     .help("1 if the peer's VTEP answers probes through the tunnel, 0 if it stopped answering (absent: too early)")

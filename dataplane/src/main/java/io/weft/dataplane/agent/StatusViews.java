@@ -1,5 +1,6 @@
 package io.weft.dataplane.agent;
 
+import io.weft.dataplane.BuildVersion;
 import io.weft.dataplane.DataPlaneStats;
 import io.weft.dataplane.control.ControlServer;
 import io.weft.dataplane.probe.PeerStatus;
@@ -133,6 +134,7 @@ final class StatusViews {
             }
         }
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("version", BuildVersion.version());
         out.put("device", s.device());
         out.put("subnet", s.subnet().toString());
         out.put("vtepMac", s.vtepMac().toString());

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Entry point of {@code weft.jar}: {@code weft run} (the agent) and the commands that read a running agent. */
-@Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = WeftMain.Version.class,
+@Command(name = "weft", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A user-space VXLAN data plane that is a drop-in replacement for flannel's vxlan backend.",
         subcommands = {
                 RunCommand.class,
@@ -55,19 +55,13 @@ public final class WeftMain implements Runnable {
         cli.setDefaultValueProvider(new FlanneldFlags.EnvironmentDefaults(env));
         // A flag given twice keeps its last value, as Go's flag package (flanneld) does.
         cli.setOverwrittenOptionsAllowed(true);
+        VersionProvider.acceptFlanneldSpelling(cli);
+        VersionProvider.acceptFlanneldSpelling(cli.getSubcommands().get("run"));
         return cli;
     }
 
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String v = WeftMain.class.getPackage().getImplementationVersion();
-            return new String[] {"weft " + (v == null ? "development build" : v)};
-        }
     }
 }

@@ -6,7 +6,7 @@ import io.weft.dataplane.agent.AgentSettings;
 import io.weft.dataplane.agent.ExternalInterface;
 import io.weft.dataplane.agent.PublicAddress;
 import io.weft.dataplane.control.ControlClient;
-import io.weft.dataplane.host.Exec;
+import io.weft.dataplane.os.HostCommand;
 import io.weft.dataplane.socket.UdpPortHolder;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.registry.EtcdOptions;
@@ -60,7 +60,7 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
         String device = agent != null ? agent.path("device").asText() : settings.device() != null ? settings.device() : "weft." + vni;
 
         findings.add(HostChecks.vxlanPort(port, UdpPortHolder::describe, agent != null ? agent.path("port").asInt(-1) : -1));
-        String links = Exec.run(List.of("ip", "-d", "-j", "link", "show")).stdout();
+        String links = HostCommand.run(List.of("ip", "-d", "-j", "link", "show")).stdout();
         findings.add(HostChecks.leftoverFlannelDevice(vni, links, HostChecks.flanneldRunning(procRoot)));
         findings.addAll(HostChecks.cniConfigs(cniDir));
         Path sys = procRoot.resolve("sys");

@@ -1,6 +1,7 @@
 package io.weft.dataplane.host;
 
 import io.weft.dataplane.DataPlaneException;
+import io.weft.dataplane.os.HostCommand;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,7 @@ public final class IpCommand {
     /** Runs {@code ip <args>}; returns stdout. Throws {@link DataPlaneException} quoting the command and ip's message. */
     public static String run(String... args) {
         List<String> cmd = prepend(args);
-        Exec.Result r = Exec.run(cmd);
+        HostCommand.Result r = HostCommand.run(cmd);
         if (!r.ok()) {
             String why = (r.stderr() + r.stdout()).trim();
             throw new DataPlaneException("'" + String.join(" ", cmd) + "' failed: "
@@ -24,7 +25,7 @@ public final class IpCommand {
 
     /** Like {@link #run} but ignores failure: for undo steps whose target may already be gone. */
     public static boolean tryRun(String... args) {
-        return Exec.run(prepend(args)).ok();
+        return HostCommand.run(prepend(args)).ok();
     }
 
     private static List<String> prepend(String... args) {

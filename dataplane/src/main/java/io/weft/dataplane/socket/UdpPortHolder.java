@@ -1,14 +1,16 @@
 package io.weft.dataplane.socket;
 
+import io.weft.dataplane.os.HostCommand;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,6 +26,8 @@ import java.util.regex.Pattern;
 public final class UdpPortHolder {
     private static final Pattern VXLAN_DEVICE = Pattern.compile(
             "\"ifname\"\\s*:\\s*\"([^\"]+)\".*?\"info_kind\"\\s*:\\s*\"vxlan\".*?\"port\"\\s*:\\s*(\\d+)");
+    /** Only an error message waits for this answer: give up on it early rather than delay the error. */
+    private static final Duration IP_DEADLINE = Duration.ofSeconds(5);
 
     private UdpPortHolder() {
     }
@@ -147,22 +151,11 @@ public final class UdpPortHolder {
         }
     }
 
+    /** ip's output, or "" when it fails: the description then just names fewer holders. */
     private static String runIp(String... args) {
         List<String> cmd = new ArrayList<>(List.of("ip"));
         cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "";
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
+        HostCommand.Result r = HostCommand.run(cmd, IP_DEADLINE);
+        return r.ok() ? r.stdout() : "";
     }
 }

@@ -1,16 +1,19 @@
 package io.weft.dataplane.tun;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import io.weft.dataplane.os.HostCommand;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** What kind of network device already holds a name: used to explain why the TUN device cannot take it. */
 final class LinkKind {
     private static final Pattern INFO_KIND = Pattern.compile("\"info_kind\"\\s*:\\s*\"([^\"]+)\"");
+    /** Only an error message waits for this answer: give up on it early rather than delay the error. */
+    private static final Duration IP_DEADLINE = Duration.ofSeconds(5);
 
     private LinkKind() {
     }
@@ -29,22 +32,9 @@ final class LinkKind {
         if (isTun(name)) {
             return "tun";
         }
-        try {
-            Process p = new ProcessBuilder("ip", "-d", "-j", "link", "show", "dev", name)
-                    .redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "unknown";
-            }
-            Matcher m = INFO_KIND.matcher(new String(out, StandardCharsets.UTF_8));
-            return m.find() ? m.group(1) : "unknown";
-        } catch (IOException e) {
-            return "unknown";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
+        HostCommand.Result r = HostCommand.run(List.of("ip", "-d", "-j", "link", "show", "dev", name), IP_DEADLINE);
+        Matcher m = INFO_KIND.matcher(r.stdout());
+        return r.ok() && m.find() ? m.group(1) : "unknown";
     }
 
     /** The error for a name held by a device that is not a TUN device, with the command that frees it. */

@@ -153,6 +153,21 @@ class AgentClusterIT {
     }
 
     @Test
+    @Order(3)
+    void theBuildsVersionIsTheLogsFirstLineAndInStatsAndMetrics() throws Exception {
+        String version = io.weft.dataplane.BuildVersion.version();
+        assertThat(version).startsWith("0.").doesNotContain("${");
+        assertThat(Files.readAllLines(lab.hostDir("h1").resolve("weft.log")).get(0))
+                .endsWith("weft " + version + " starting");
+        Path run = lab.hostDir("h1").resolve("run");
+        assertThat(weftCli("h1", "stats", "--run-dir", run.toString()).output()).containsPattern("version +\\Q" + version + "\\E");
+        assertThat(weftCli("h1", "stats", "--json", "--run-dir", run.toString()).output())
+                .contains("\"version\" : \"" + version + "\"");
+        assertThat(lab.host("h1").exec(20, "curl", "-s", "http://127.0.0.1:8471/metrics").requireOk().output())
+                .contains("weft_build_info{version=\"" + version + "\"} 1");
+    }
+
+    @Test
     @Order(4)
     void aCleanStopUndoesHostSetupAndKeepsTheLease() throws Exception {
         Netns h1 = lab.host("h1");

@@ -9,6 +9,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.Status;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -84,11 +85,15 @@ final class LeaseStore {
         try {
             calls.await("revoking lease " + Long.toHexString(id), calls.client().getLeaseClient().revoke(id));
         } catch (EtcdUnavailableException e) {
-            if (e.getMessage() != null && e.getMessage().contains("requested lease not found")) {
-                return;
+            if (!isNotFound(e.getCause())) {
+                throw e;
             }
-            throw e;
         }
+    }
+
+    /** etcd's answer for a lease it does not hold, told by the gRPC status code jetcd fails with, not by its text. */
+    private static boolean isNotFound(Throwable failure) {
+        return Status.fromThrowable(failure).getCode() == Status.Code.NOT_FOUND;
     }
 
     /**

@@ -19,8 +19,8 @@ public final class LeaseTableFeeder implements LeaseEvents {
     private final PublishedTable table;
     private final int port;
     private final Map<String, Lease> leases = new LinkedHashMap<>();
-    private Subnet localSubnet;
-    private Subnet localIpv6Subnet;
+    private final Subnet localSubnet;
+    private final Subnet localIpv6Subnet;
     private boolean dirty;
     private boolean publishedOnce;
 
@@ -60,13 +60,6 @@ public final class LeaseTableFeeder implements LeaseEvents {
         if (dirty || !publishedOnce) {
             publish();
         }
-    }
-
-    /** Our subnet changed (the lease was lost and re-acquired elsewhere): rebuild without the new one. */
-    public synchronized void setLocal(SubnetKey local) {
-        localSubnet = local.v4();
-        localIpv6Subnet = local.v6();
-        publish();
     }
 
     /** The leases the current table was built from. */
