@@ -1,8 +1,8 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.netns.Cmd;
-import io.weft.dataplane.netns.Netns;
-import io.weft.fdb.testkit.SystemTests;
+import io.weft.labkit.process.Cmd;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.SystemTests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

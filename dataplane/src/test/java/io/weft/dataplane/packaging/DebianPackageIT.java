@@ -2,7 +2,7 @@ package io.weft.dataplane.packaging;
 
 import io.weft.dataplane.BuildVersion;
 import io.weft.dataplane.cli.WeftMain;
-import io.weft.fdb.testkit.SystemTests;
+import io.weft.labkit.SystemTests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.weft.fdb.registry;
 
 import io.etcd.jetcd.Client;
-import io.weft.fdb.testkit.EtcdServer;
+import io.weft.labkit.etcd.EtcdServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
