@@ -147,7 +147,7 @@ public final class Agent {
         log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP port {}",
                 dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers, port);
 
-        LeaseTableFeeder feeder = new LeaseTableFeeder(table, new SubnetKey(subnet, null), port);
+        LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, new SubnetKey(subnet, null));
         registry.startWatching(subnet, feeder);
         registry.startKeeping(lease, new LeaseLossHandler());
 

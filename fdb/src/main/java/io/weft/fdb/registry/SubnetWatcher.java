@@ -106,6 +106,8 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
     }
 
     private void apply(String key, Lease now) {
+        // Valid again: if it breaks once more, that is news, and is logged at once.
+        badValueLog.reset(key);
         Lease before = known.put(key, now);
         boolean wasReported = before != null && reported(before);
         boolean isReported = reported(now);
