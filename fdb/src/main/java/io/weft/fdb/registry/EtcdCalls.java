@@ -13,11 +13,18 @@ final class EtcdCalls {
     private final Client client;
     private final Duration timeout;
     private final String endpoints;
+    private final EtcdReconnect reconnect;
 
     EtcdCalls(Client client, Duration timeout, String endpoints) {
         this.client = client;
         this.timeout = timeout;
         this.endpoints = endpoints;
+        this.reconnect = EtcdReconnect.of(client);
+    }
+
+    /** Makes the client's channel connect now rather than after gRPC's own reconnect backoff. */
+    EtcdReconnect reconnect() {
+        return reconnect;
     }
 
     Client client() {

@@ -38,7 +38,7 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
         this.badValueLog = badValueLog;
         this.watch = new ResumableWatch(store.calls().client().getWatchClient(), store.keys().subnetsPrefix(), true,
                 executor, this, settings.watchBackoffMin(), settings.watchBackoffMax(), new LogLimiter(settings.reportEvery()),
-                store.calls().endpoints());
+                store.calls().endpoints(), store.calls().reconnect());
     }
 
     void start() {
