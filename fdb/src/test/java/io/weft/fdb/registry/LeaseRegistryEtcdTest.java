@@ -118,9 +118,6 @@ class LeaseRegistryEtcdTest {
     void aHandWrittenWiderLeaseAndARealNodesLeaseCoexistByLongestPrefix() throws Exception {
         String prefix = freshPrefix("wide");
         etcd.etcdctl("put", prefix + "/config", CONFIG);
-        // Written by hand or by a broken tool: covers 10.244.16.0 - 10.244.19.255.
-        etcd.etcdctl("put", prefix + "/subnets/10.244.16.0-22", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.16"));
-        etcd.etcdctl("put", prefix + "/subnets/10.245.1.0-24", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.245"));
         PublishedTable table = new PublishedTable();
         try (EtcdTestSupport.StderrCapture log = new EtcdTestSupport.StderrCapture();
              LeaseRegistry realNode = registry(etcd, prefix, FAST);
@@ -130,6 +127,10 @@ class LeaseRegistryEtcdTest {
             AcquiredLease real = realNode.acquire(withPrevious(request("192.168.64.18", "02:00:00:00:00:18"),
                     Subnet.parse("10.244.18.0/24")));
             assertThat(real.lease().subnet()).isEqualTo(Subnet.parse("10.244.18.0/24"));
+            // Then written by hand or by a broken tool (weft's and flannel's allocators never would): covers
+            // 10.244.16.0 - 10.244.19.255, and a lease outside the Network.
+            etcd.etcdctl("put", prefix + "/subnets/10.244.16.0-22", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.16"));
+            etcd.etcdctl("put", prefix + "/subnets/10.245.1.0-24", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.245"));
             AcquiredLease mine = us.acquire(withPrevious(request("192.168.64.3", "02:00:00:00:00:03"),
                     Subnet.parse("10.244.1.0/24")));
             us.startWatching(mine.lease().subnet(), new LeaseTableFeeder(table, config,
