@@ -1,7 +1,7 @@
 package io.weft.dataplane.doctor;
 
 import io.weft.fdb.registry.EtcdOptions;
-import io.weft.fdb.testkit.EtcdServer;
+import io.weft.labkit.etcd.EtcdServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

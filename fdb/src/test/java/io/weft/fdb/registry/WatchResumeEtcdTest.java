@@ -2,7 +2,7 @@ package io.weft.fdb.registry;
 
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
-import io.weft.fdb.testkit.EtcdServer;
+import io.weft.labkit.etcd.EtcdServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

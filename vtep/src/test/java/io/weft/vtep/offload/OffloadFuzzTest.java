@@ -85,7 +85,7 @@ class OffloadFuzzTest {
     }
 
     private static GroSink collect(List<ByteBuf> written) {
-        return (bufs, indexes, lengths, count, segments) -> {
+        return (bufs, indexes, lengths, count) -> {
             ByteBuf packet = Unpooled.buffer();
             for (int i = 0; i < count; i++) {
                 packet.writeBytes(bufs[i], indexes[i], lengths[i]);
