@@ -139,7 +139,8 @@ public final class Agent {
         int workers = settings.workers() > 0 ? settings.workers() : DataPlaneConfig.defaultWorkers();
         PublishedTable table = new PublishedTable();
         DataPlane dataPlane = DataPlane.start(new DataPlaneConfig(device, mtu, vni, port, mac, subnet,
-                config.network(), workers, settings.acceptUnknownVteps(), settings.offloads()), table);
+                config.network(), workers, settings.acceptUnknownVteps(), settings.acceptAnyInnerSource(),
+                settings.offloads()), table);
         undo.push(dataPlane);
         TunLinkSetup link = new TunLinkSetup(dataPlane.deviceName(), mtu, subnet, config.network());
         link.apply();
