@@ -17,6 +17,8 @@ import io.weft.vtep.Vxlan;
  * @param network            the whole overlay Network
  * @param workers            event loops, each with one TUN queue and one SO_REUSEPORT UDP socket
  * @param acceptUnknownVteps take VXLAN packets from senders that are no known peer's PublicIP
+ * @param acceptAnyInnerSource take inner packets whatever their source address; by default a peer's packet must come
+ *                           from the subnet that peer holds (its VTEP address included), else it is spoofed_source
  * @param offloads           use TUN TSO/checksum offload, UDP GSO/GRO and merging where the kernel has them; false
  *                           forces the per-packet path (also {@code -Dweft.offloads=off} for the 9-argument form)
  */
@@ -30,6 +32,7 @@ public record DataPlaneConfig(
         Subnet network,
         int workers,
         boolean acceptUnknownVteps,
+        boolean acceptAnyInnerSource,
         boolean offloads) {
 
     public static final int DEFAULT_PORT = Vxlan.LINUX_DEFAULT_PORT;
@@ -41,6 +44,12 @@ public record DataPlaneConfig(
     public DataPlaneConfig(String device, int mtu, int vni, int port, MacAddress vtepMac, Subnet localSubnet,
                            Subnet network, int workers, boolean acceptUnknownVteps) {
         this(device, mtu, vni, port, vtepMac, localSubnet, network, workers, acceptUnknownVteps, offloadsByDefault());
+    }
+
+    /** With the inner source checked. */
+    public DataPlaneConfig(String device, int mtu, int vni, int port, MacAddress vtepMac, Subnet localSubnet,
+                           Subnet network, int workers, boolean acceptUnknownVteps, boolean offloads) {
+        this(device, mtu, vni, port, vtepMac, localSubnet, network, workers, acceptUnknownVteps, false, offloads);
     }
 
     /** False if the system property {@value #OFFLOADS_PROPERTY} is {@code off}, {@code false} or {@code 0}. */

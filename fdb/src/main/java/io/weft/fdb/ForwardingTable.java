@@ -7,10 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.function.Function;
 
 /**
  * An immutable snapshot of where to send: route (overlay prefix → peer), FDB (VtepMAC → underlay endpoint)
@@ -18,22 +15,25 @@ import java.util.function.Function;
  *
  * <p>Lookup is O(1) in the number of peers and allocation-free: all leases of a network share one prefix
  * length, so the destination is masked once and found in an open-addressed hash. Leases of other lengths
- * (a config change in flight) get a hash of their own; the longest prefix wins.
+ * (a config change in flight, or a wider lease written by hand) get a hash of their own, searched longest first:
+ * the longest prefix wins, as in the kernel's routing table.
  *
  * <p>Snapshots are handed to the workers through {@link PublishedTable}; a new set of leases means a new snapshot.
  */
 public final class ForwardingTable {
-    public static final ForwardingTable EMPTY = build(null, List.of(), BackendConfig.DEFAULT_PORT);
+    public static final ForwardingTable EMPTY = of(TableScope.ANY, List.of(), BackendConfig.DEFAULT_PORT);
 
     private final List<Peer> peers;
+    private final List<LeaseIssue> issues;
     private final int port;
     private final PrefixIndex[] v4;
     private final PrefixIndex[] v6;
     private final IntPeerMap byUnderlayV4;
     private final PrefixIndex byUnderlayV6;
 
-    private ForwardingTable(List<Peer> peers, int port) {
+    private ForwardingTable(List<Peer> peers, List<LeaseIssue> issues, int port) {
         this.peers = peers;
+        this.issues = issues;
         this.port = port;
         this.v4 = PrefixIndex.forV4(peers);
         this.v6 = PrefixIndex.forV6(peers);
@@ -52,73 +52,46 @@ public final class ForwardingTable {
         this.byUnderlayV6 = new PrefixIndex(128, true, withV6, p -> Subnet.of(p.endpointV6().getAddress(), 128));
     }
 
-    /** As {@link #build(Subnet, Subnet, Collection, int)} for a host without an IPv6 subnet. */
+    /** As {@link #of(TableScope, Collection, int)} for a host without an IPv6 subnet, with no network check. */
     public static ForwardingTable build(Subnet localSubnet, Collection<Lease> leases, int port) {
-        return build(localSubnet, null, leases, port);
+        return of(TableScope.localOnly(localSubnet, null), leases, port);
+    }
+
+    /** As {@link #of(TableScope, Collection, int)} with no network check. */
+    public static ForwardingTable build(Subnet localSubnet, Subnet localIpv6Subnet, Collection<Lease> leases,
+                                        int port) {
+        return of(TableScope.localOnly(localSubnet, localIpv6Subnet), leases, port);
     }
 
     /**
      * Builds a snapshot from the leases, leaving out non-vxlan leases, leases without a usable subnet or VtepMAC,
-     * and the local lease (the one holding {@code localSubnet} or {@code localIpv6Subnet}).
+     * and the local lease (the one holding the scope's local subnet).
      *
-     * <p>Overlapping leases cannot both be routed to. flannel's allocator never creates them, but a hand-written
-     * key or a config change can: then the lease met first in subnet order (the lower address, or the shorter
-     * prefix at the same address) is kept and the other left out, and any lease overlapping the local subnet is
-     * left out, so local traffic is never sent away.
+     * <p>Overlapping leases are all routed to, by longest prefix as the kernel routes a flanneld host's per-lease
+     * routes: flannel's allocator never creates them, but a hand-written key or a broken tool can, and a wider lease
+     * must not take a real node's traffic. A lease outside the scope's network, or overlapping the local subnet, is
+     * refused, so local traffic is never sent away. Each of these is in {@link #issues()}.
      *
-     * @param localSubnet     this host's IPv4 subnet, or null
-     * @param localIpv6Subnet this host's IPv6 subnet, or null
-     * @param leases          every lease known from etcd
-     * @param port            the UDP port every peer listens on (flannel's Backend.Port; peers never publish one)
+     * @param scope  the networks leases must lie in and this host's own subnets
+     * @param leases every lease known from etcd
+     * @param port   the UDP port every peer listens on (flannel's Backend.Port; peers never publish one)
      */
-    public static ForwardingTable build(Subnet localSubnet, Subnet localIpv6Subnet, Collection<Lease> leases,
-                                        int port) {
+    public static ForwardingTable of(TableScope scope, Collection<Lease> leases, int port) {
         List<Peer> candidates = new ArrayList<>();
         for (Lease l : leases) {
             if (l == null || !l.isVxlan() || (l.subnet() == null && l.ipv6Subnet() == null)) {
                 continue;
             }
-            boolean local = (Peer.isRealV4(l.subnet()) && l.subnet().equals(localSubnet))
-                    || (l.ipv6Subnet() != null && l.ipv6Subnet().equals(localIpv6Subnet));
-            if (!local) {
-                candidates.add(new Peer(l, port));
+            boolean local = (Peer.isRealV4(l.subnet()) && l.subnet().equals(scope.local()))
+                    || (l.ipv6Subnet() != null && l.ipv6Subnet().equals(scope.localIpv6()));
+            Peer p = local ? null : new Peer(l, port);
+            if (p != null && (p.hasV4() || p.hasV6())) {
+                candidates.add(p);
             }
         }
-        Set<Peer> dropped = new HashSet<>();
-        dropOverlapping(candidates, Peer::hasV4, Peer::subnet, localSubnet, dropped);
-        dropOverlapping(candidates, Peer::hasV6, Peer::ipv6Subnet, localIpv6Subnet, dropped);
-        List<Peer> kept = new ArrayList<>();
-        for (Peer p : candidates) {
-            if (!dropped.contains(p) && (p.hasV4() || p.hasV6())) {
-                kept.add(p);
-            }
-        }
-        kept.sort(Comparator.comparing(Peer::orderKey));
-        return new ForwardingTable(Collections.unmodifiableList(kept), port);
-    }
-
-    /**
-     * Sorted by address then prefix length, a subnet that overlaps any earlier kept one is contained in the last
-     * kept one (kept subnets are disjoint), so one comparison per lease suffices: O(n log n) for the build.
-     */
-    private static void dropOverlapping(List<Peer> candidates, java.util.function.Predicate<Peer> has,
-                                        Function<Peer, Subnet> subnetOf, Subnet local, Set<Peer> dropped) {
-        List<Peer> family = new ArrayList<>();
-        for (Peer p : candidates) {
-            if (has.test(p) && !dropped.contains(p)) {
-                family.add(p);
-            }
-        }
-        family.sort(Comparator.comparing(subnetOf));
-        Subnet lastKept = null;
-        for (Peer p : family) {
-            Subnet s = subnetOf.apply(p);
-            if ((lastKept != null && lastKept.overlaps(s)) || (local != null && local.overlaps(s))) {
-                dropped.add(p);
-            } else {
-                lastKept = s;
-            }
-        }
+        LeaseScreen.Result screened = LeaseScreen.screen(scope, candidates);
+        return new ForwardingTable(Collections.unmodifiableList(screened.kept()),
+                Collections.unmodifiableList(screened.issues()), port);
     }
 
     /** The peer whose subnet holds this IPv4 destination, or null. Allocation-free. */
@@ -163,6 +136,11 @@ public final class ForwardingTable {
     /** As {@link #peerByUnderlayV4} for a {@code PublicIPv6}, given as high and low 64 bits. Allocation-free. */
     public Peer peerByUnderlayV6(long hi, long lo) {
         return byUnderlayV6.getV6(hi, lo);
+    }
+
+    /** The leases refused, and the overlaps found, when this snapshot was built; in the order found. */
+    public List<LeaseIssue> issues() {
+        return issues;
     }
 
     /** Every peer in the snapshot, in subnet order. */

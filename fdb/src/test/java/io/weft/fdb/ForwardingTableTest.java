@@ -184,7 +184,7 @@ class ForwardingTableTest {
     }
 
     @Test
-    void overlappingLeasesKeepTheFirstInSubnetOrderAndNeverShadowTheLocalSubnet() {
+    void overlappingLeasesRouteByLongestPrefixAndNeverShadowTheLocalSubnet() {
         ForwardingTable t = ForwardingTable.build(Subnet.parse("10.9.1.0/24"), List.of(
                 lease("10.1.2.0/24", "192.168.64.3", "0a:00:00:00:00:03"),
                 lease("10.1.0.0/16", "192.168.64.2", "0a:00:00:00:00:02"),
@@ -194,11 +194,113 @@ class ForwardingTableTest {
                 lease("10.2.0.128/25", "192.168.64.7", "0a:00:00:00:00:07")), PORT);
 
         assertThat(t.peers()).extracting(Peer::subnet).containsExactly(
-                Subnet.parse("10.1.0.0/16"), Subnet.parse("10.2.0.0/25"), Subnet.parse("10.2.0.128/25"));
-        assertThat(lookup(t, "10.1.2.200").subnet()).isEqualTo(Subnet.parse("10.1.0.0/16"));
+                Subnet.parse("10.1.0.0/16"), Subnet.parse("10.1.2.0/24"), Subnet.parse("10.1.2.128/25"),
+                Subnet.parse("10.2.0.0/25"), Subnet.parse("10.2.0.128/25"));
+        assertThat(lookup(t, "10.1.2.200").subnet()).isEqualTo(Subnet.parse("10.1.2.128/25"));
+        assertThat(lookup(t, "10.1.2.100").subnet()).isEqualTo(Subnet.parse("10.1.2.0/24"));
+        assertThat(lookup(t, "10.1.7.1").subnet()).isEqualTo(Subnet.parse("10.1.0.0/16"));
         assertThat(lookup(t, "10.9.7.1")).as("a lease covering the local subnet is left out").isNull();
         assertThat(lookup(t, "10.2.0.127").subnet()).isEqualTo(Subnet.parse("10.2.0.0/25"));
         assertThat(lookup(t, "10.2.0.128").subnet()).isEqualTo(Subnet.parse("10.2.0.128/25"));
+        assertThat(t.issues()).extracting(LeaseIssue::kind, i -> i.lease().key(), i -> i.other() == null ? null : i.other().key())
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(LeaseIssue.Kind.OVERLAPS_LOCAL, "10.9.0.0-16", null),
+                        org.assertj.core.groups.Tuple.tuple(LeaseIssue.Kind.OVERLAP, "10.1.0.0-16", "10.1.2.0-24"),
+                        org.assertj.core.groups.Tuple.tuple(LeaseIssue.Kind.OVERLAP, "10.1.2.0-24", "10.1.2.128-25"));
+    }
+
+    @Test
+    void aWiderHandWrittenLeaseDoesNotTakeARealNodesTraffic() {
+        Lease wide = lease("10.244.16.0/22", "192.168.64.16", "0a:00:00:00:00:16");
+        Lease real = lease("10.244.18.0/24", "192.168.64.18", "0a:00:00:00:00:18");
+        for (List<Lease> order : List.of(List.of(wide, real), List.of(real, wide))) {
+            ForwardingTable t = ForwardingTable.of(new TableScope(Subnet.parse("10.244.0.0/16"), null,
+                    Subnet.parse("10.244.1.0/24"), null), order, PORT);
+            assertThat(lookup(t, "10.244.18.7").endpointV4()).isEqualTo(v4("192.168.64.18"));
+            assertThat(lookup(t, "10.244.18.0").vtepMac()).as("the real node's VTEP").isEqualTo(real.backendData().vtepMac());
+            assertThat(lookup(t, "10.244.17.7").endpointV4()).isEqualTo(v4("192.168.64.16"));
+            assertThat(lookup(t, "10.244.19.255").endpointV4()).isEqualTo(v4("192.168.64.16"));
+            assertThat(t.issues()).singleElement().satisfies(i -> {
+                assertThat(i.kind()).isEqualTo(LeaseIssue.Kind.OVERLAP);
+                assertThat(i.message()).contains("10.244.16.0-22", "10.244.18.0-24",
+                        "10.244.18.0/24 goes to 192.168.64.18", "the rest of 10.244.16.0/22 to 192.168.64.16");
+            });
+        }
+    }
+
+    @Test
+    void aLeaseOutsideTheNetworkOrOverOurSubnetIsRefusedWithItsReason() {
+        TableScope scope = new TableScope(Subnet.parse("10.244.0.0/16"), null, Subnet.parse("10.244.1.0/24"), null);
+        ForwardingTable t = ForwardingTable.of(scope, List.of(
+                lease("10.245.1.0/24", "192.168.64.9", "0a:00:00:00:00:09"),
+                lease("10.244.0.0/23", "192.168.64.8", "0a:00:00:00:00:08"),
+                lease("10.244.2.0/24", "192.168.64.2", "0a:00:00:00:00:02")), PORT);
+
+        assertThat(t.peers()).extracting(Peer::subnet).containsExactly(Subnet.parse("10.244.2.0/24"));
+        assertThat(lookup(t, "10.245.1.1")).isNull();
+        assertThat(t.peerByUnderlayV4(v4("192.168.64.9"))).as("refused leases are not senders either").isNull();
+        assertThat(t.issues()).extracting(LeaseIssue::message).containsExactly(
+                "lease 10.245.1.0-24 (PublicIP 192.168.64.9) is outside Network 10.244.0.0/16; refusing it: no traffic"
+                        + " goes to it. A node of this cluster would never take it: delete the key, or fix the tool or"
+                        + " config that wrote it",
+                "lease 10.244.0.0-23 (PublicIP 192.168.64.8) overlaps our own subnet 10.244.1.0/24; refusing it, so"
+                        + " that our pods' traffic stays here. Delete the key unless it is this host's");
+        assertThat(t.issues()).allMatch(i -> i.kind().refuses());
+    }
+
+    @Test
+    void twoLeasesClaimingOneSubnetGiveItToTheFirstKeyEitherWay() {
+        Lease plain = lease("10.244.5.0/24", "192.168.64.5", "0a:00:00:00:00:05");
+        Lease dual = dualStack("10.244.5.0/24", "192.168.64.6", "0a:00:00:00:00:06", "fd00:0:0:6::/64", "fd00:64::6",
+                "0a:00:00:00:66:06");
+        for (List<Lease> order : List.of(List.of(plain, dual), List.of(dual, plain))) {
+            ForwardingTable t = ForwardingTable.build(null, order, PORT);
+            assertThat(lookup(t, "10.244.5.1").endpointV4()).isEqualTo(v4("192.168.64.5"));
+            assertThat(lookup(t, "fd00:0:0:6::1").endpointV6().getAddress()).isEqualTo(Subnet.parseAddress("fd00:64::6"));
+            assertThat(t.issues()).singleElement().satisfies(i -> {
+                assertThat(i.kind()).isEqualTo(LeaseIssue.Kind.SAME_SUBNET);
+                assertThat(i.message()).contains("10.244.5.0-24 (PublicIP 192.168.64.5) and 10.244.5.0-24&fd00:0:0:6::-64",
+                        "its traffic goes to 192.168.64.5");
+            });
+        }
+    }
+
+    @Test
+    void ipv6LeasesOutsideTheIpv6NetworkAreRefused() {
+        TableScope scope = new TableScope(null, Subnet.parse("fd00::/48"), null, null);
+        ForwardingTable t = ForwardingTable.of(scope, List.of(
+                dualStack("10.244.2.0/24", "192.168.64.2", "0a:00:00:00:00:02", "fd00:0:0:2::/64", "fd00:64::2", "0a:00:00:00:66:02"),
+                dualStack("10.244.3.0/24", "192.168.64.3", "0a:00:00:00:00:03", "fd01:0:0:3::/64", "fd00:64::3", "0a:00:00:00:66:03")),
+                PORT);
+        assertThat(t.peers()).extracting(Peer::subnet).containsExactly(Subnet.parse("10.244.2.0/24"));
+        assertThat(t.issues()).singleElement().satisfies(i -> assertThat(i.message())
+                .contains("10.244.3.0-24&fd01:0:0:3::-64", "outside IPv6Network fd00::/48"));
+    }
+
+    @Test
+    void overlappingLookupsDoNotAllocate() {
+        List<Lease> leases = new ArrayList<>(tenThousandPeers());
+        leases.add(lease("10.128.0.0/9", "192.168.99.1", "0a:00:00:00:99:01"));
+        leases.add(lease("10.160.0.0/16", "192.168.99.2", "0a:00:00:00:99:02"));
+        ForwardingTable t = ForwardingTable.build(null, leases, PORT);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        long wide = 0;
+        long before = mx.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 200_000; i++) {
+            int dst = switch (i % 3) {
+                case 0 -> 0x0A40_0000 + ((i % 10_000) << 8) + (i & 0xFF);
+                case 1 -> 0x0AA0_0000 + (i & 0xFFFF);
+                default -> 0x0AC8_0000 + (i & 0xFFFF);
+            };
+            Peer p = t.lookupV4(dst);
+            if (p != null && p.subnet().prefixLength() < 24) {
+                wide++;
+            }
+        }
+        long allocated = mx.getThreadAllocatedBytes(id) - before;
+        assertThat(wide).as("addresses past the /24 peers fall to the wider leases").isGreaterThan(130_000);
+        assertThat(allocated).isLessThan(64 * 1024);
     }
 
     @Test

@@ -139,7 +139,8 @@ public final class Agent {
         int workers = settings.workers() > 0 ? settings.workers() : DataPlaneConfig.defaultWorkers();
         PublishedTable table = new PublishedTable();
         DataPlane dataPlane = DataPlane.start(new DataPlaneConfig(device, mtu, vni, port, mac, subnet,
-                config.network(), workers, settings.acceptUnknownVteps(), settings.offloads()), table);
+                config.network(), workers, settings.acceptUnknownVteps(), settings.acceptAnyInnerSource(),
+                settings.offloads()), table);
         undo.push(dataPlane);
         TunLinkSetup link = new TunLinkSetup(dataPlane.deviceName(), mtu, subnet, config.network());
         link.apply();
@@ -147,7 +148,7 @@ public final class Agent {
         log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP port {}",
                 dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers, port);
 
-        LeaseTableFeeder feeder = new LeaseTableFeeder(table, new SubnetKey(subnet, null), port);
+        LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, new SubnetKey(subnet, null));
         registry.startWatching(subnet, feeder);
         registry.startKeeping(lease, new LeaseLossHandler());
 

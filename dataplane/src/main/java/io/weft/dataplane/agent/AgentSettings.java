@@ -8,6 +8,7 @@ import java.util.List;
  * Everything {@code weft run} was told, validated, independent of how it was parsed.
  *
  * @param offloads     TSO/GSO/GRO where the kernel has them; false forces the per-packet path
+ * @param acceptAnyInnerSource take a peer's packets whatever their inner source (else it must be in the peer's subnet)
  * @param publicIpFrom a URL that answers our public address as plain text (like ip.sb), or null
  * @param device  the TUN name, or null for {@code weft.<VNI>}
  * @param workers data-plane workers, or 0 for min(cores, 8)
@@ -37,6 +38,7 @@ public record AgentSettings(
         int workers,
         int metricsPort,
         boolean acceptUnknownVteps,
+        boolean acceptAnyInnerSource,
         boolean offloads) {
 
     public AgentSettings {

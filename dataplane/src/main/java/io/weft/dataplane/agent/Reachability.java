@@ -57,7 +57,7 @@ final class Reachability implements AutoCloseable {
         }
         this.rawSocket = raw;
         this.prober = new Prober(ProbeSettings.DEFAULT, state.subnet().v4Address(), state.publicIp().getHostAddress(),
-                injector, () -> targets(state), log::warn, log::info, System::nanoTime);
+                injector, () -> targets(state), new ReachabilityLog(log::warn, log::info), System::nanoTime);
         if (raw != null) {
             raw.deliverTo(prober);
         } else {

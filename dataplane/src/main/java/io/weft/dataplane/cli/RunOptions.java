@@ -111,6 +111,12 @@ public final class RunOptions {
             description = "accept VXLAN packets from addresses that are no peer's PublicIP (default: ${DEFAULT-VALUE})")
     boolean acceptUnknownVteps;
 
+    @Option(names = {"--accept-any-inner-source", "-accept-any-inner-source"}, descriptionKey = "weft", arity = "0..1",
+            fallbackValue = "true", defaultValue = "false",
+            description = "take a peer's packets whatever their inner source address; by default it must lie in the"
+            + " subnet that peer holds (default: ${DEFAULT-VALUE})")
+    boolean acceptAnyInnerSource;
+
     @Option(names = {"--offloads", "-offloads"}, descriptionKey = "weft", arity = "0..1", fallbackValue = "true",
             defaultValue = "true", description = "TSO/GSO/GRO on the TUN and the UDP socket when the kernel has them;"
             + " false forces the per-packet path (default: ${DEFAULT-VALUE})")
@@ -121,6 +127,7 @@ public final class RunOptions {
         return new AgentSettings(EtcdOptions.parseEndpoints(etcdEndpoints), etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
                 etcdPassword, iface, ifaceRegex, publicIp, publicIpFrom, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
                 ipMasq, iptablesForwardRules, Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort,
-                verbosity, runDir, device, workers, metricsPort, acceptUnknownVteps, offloads);
+                verbosity, runDir, device, workers, metricsPort, acceptUnknownVteps, acceptAnyInnerSource,
+                offloads);
     }
 }

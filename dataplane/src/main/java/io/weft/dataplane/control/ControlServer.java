@@ -1,8 +1,6 @@
 package io.weft.dataplane.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,12 +10,9 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -27,11 +22,9 @@ import java.util.function.Function;
 public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     public static final String SOCKET_NAME = "weft.sock";
-    private static final int MAX_REQUEST = 64 * 1024;
 
     private final Path socketPath;
-    private final ObjectMapper json = new ObjectMapper();
-    private final Map<String, Function<JsonNode, Object>> handlers = new ConcurrentHashMap<>();
+    private final ControlRequests requests = new ControlRequests();
     private final ServerSocketChannel server;
     private final Thread thread;
     private volatile boolean closed;
@@ -49,7 +42,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** Registers the handler of {@code command}; its result is serialised with Jackson. */
     public ControlServer handle(String command, Function<JsonNode, Object> handler) {
-        handlers.put(command, handler);
+        requests.handle(command, handler);
         return this;
     }
 
@@ -77,47 +70,21 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void answer(SocketChannel client) throws IOException {
-        String request = readLine(client);
-        Object reply;
-        try {
-            JsonNode req = json.readTree(request);
-            String command = req.path("command").asText("");
-            Function<JsonNode, Object> handler = handlers.get(command);
-            if (handler == null) {
-                reply = error("unknown command \"" + command + "\"; known: " + String.join(", ", handlers.keySet()));
-            } else {
-                reply = handler.apply(req);
-            }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            reply = error("request is not JSON: " + e.getOriginalMessage());
-        } catch (RuntimeException e) {
-            reply = error(e.getMessage() == null ? e.toString() : e.getMessage());
-        }
-        byte[] bytes = json.writeValueAsBytes(reply);
-        ByteBuffer out = ByteBuffer.wrap(bytes);
+        ByteBuffer out = ByteBuffer.wrap(requests.reply(readLine(client)));
         while (out.hasRemaining()) {
             client.write(out);
         }
     }
 
-    private ObjectNode error(String message) {
-        ObjectNode n = json.createObjectNode();
-        n.put("error", message);
-        return n;
-    }
-
     private static String readLine(SocketChannel client) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(MAX_REQUEST);
-        while (buf.hasRemaining()) {
+        ByteBuffer buf = ByteBuffer.allocate(ControlRequests.MAX_REQUEST);
+        while (!ControlRequests.complete(buf)) {
             if (client.read(buf) < 0) {
-                break;
-            }
-            if (buf.position() > 0 && buf.get(buf.position() - 1) == '\n') {
                 break;
             }
         }
         buf.flip();
-        return StandardCharsets.UTF_8.decode(buf).toString().trim();
+        return ControlRequests.text(buf);
     }
 
     @Override

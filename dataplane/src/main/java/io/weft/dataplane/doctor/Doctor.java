@@ -9,6 +9,7 @@ import io.weft.dataplane.control.ControlClient;
 import io.weft.dataplane.os.HostCommand;
 import io.weft.dataplane.socket.UdpPortHolder;
 import io.weft.fdb.NetworkConfig;
+import io.weft.fdb.Subnet;
 import io.weft.fdb.registry.EtcdOptions;
 import io.weft.vtep.Vxlan;
 
@@ -20,8 +21,8 @@ import java.util.List;
 
 /**
  * {@code weft doctor}: checks this host and the cluster, in the order a failure would bite: the running agent, etcd
- * and our lease, the VXLAN port, a leftover flannel device, CNI configs, sysctls, the MTU, then a live probe to every
- * peer through the agent. Reads only; changes nothing.
+ * and our lease, the leases as routes (refused and overlapping ones), the VXLAN port, a leftover flannel device,
+ * CNI configs, sysctls, the MTU, then a live probe to every peer through the agent. Reads only; changes nothing.
  *
  * @param settings  the same flags as {@code weft run} (etcd, -iface, -public-ip, --run-dir, --device)
  * @param cniDir    where CNI configs live ({@code /etc/cni/net.d})
@@ -55,6 +56,11 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
         EtcdChecks.Result etcd = EtcdChecks.check(etcdOptions(), publicIp, agent != null);
         findings.addAll(etcd.findings());
         NetworkConfig config = etcd.config();
+        if (config != null) {
+            Subnet ourSubnet = agent != null && agent.hasNonNull("subnet") ? Subnet.parse(agent.get("subnet").asText())
+                    : etcd.ourSubnet();
+            findings.addAll(LeaseChecks.check(config, etcd.leases(), ourSubnet));
+        }
         int port = config != null ? config.backend().effectivePort() : agent != null ? agent.path("port").asInt() : Vxlan.LINUX_DEFAULT_PORT;
         int vni = config != null ? config.backend().vni() : agent != null ? agent.path("vni").asInt(1) : 1;
         String device = agent != null ? agent.path("device").asText() : settings.device() != null ? settings.device() : "weft." + vni;

@@ -12,6 +12,7 @@ import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.registry.EtcdClients;
 import io.weft.fdb.registry.EtcdOptions;
+import io.weft.fdb.registry.EtcdRefusal;
 import io.weft.fdb.registry.LeaseJson;
 import io.weft.fdb.registry.LeaseKeys;
 import io.weft.fdb.registry.MalformedLeaseException;
@@ -31,8 +32,14 @@ public final class EtcdChecks {
     private EtcdChecks() {
     }
 
-    /** What the etcd checks found; {@code config} is null when it could not be read. */
-    public record Result(List<Finding> findings, NetworkConfig config) {
+    /**
+     * What the etcd checks found; {@code config} is null when it could not be read, {@code leases} holds every lease
+     * that parses, and {@code ourSubnet} is the subnet of the lease carrying our PublicIP, or null.
+     */
+    public record Result(List<Finding> findings, NetworkConfig config, List<Lease> leases, Subnet ourSubnet) {
+        Result(List<Finding> findings) {
+            this(findings, null, List.of(), null);
+        }
     }
 
     /**
@@ -48,7 +55,7 @@ public final class EtcdChecks {
         } catch (RuntimeException e) {
             out.add(Finding.fail("etcd", "cannot set up the etcd client: " + e.getMessage(),
                     "check -etcd-cafile, -etcd-certfile and -etcd-keyfile"));
-            return new Result(out, null);
+            return new Result(out);
         }
         try {
             GetResponse cfg = await(client.getKVClient().get(bytes(keys.configKey())));
@@ -56,7 +63,7 @@ public final class EtcdChecks {
             if (cfg.getKvs().isEmpty()) {
                 out.add(Finding.fail("network-config", "there is no network config at " + keys.configKey(),
                         "etcdctl put " + keys.configKey() + " '{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}'"));
-                return new Result(out, null);
+                return new Result(out);
             }
             NetworkConfig config;
             try {
@@ -64,35 +71,50 @@ public final class EtcdChecks {
             } catch (ConfigException e) {
                 out.add(Finding.fail("network-config", keys.configKey() + " is invalid: " + e.getMessage(),
                         "correct it with etcdctl put " + keys.configKey() + " '...'"));
-                return new Result(out, null);
+                return new Result(out);
             }
             out.add(Finding.ok("network-config", "Network " + config.network() + ", VNI " + config.backend().vni()
                     + ", UDP port " + config.backend().effectivePort()
                     + (config.backend().mtu() > 0 ? ", MTU " + config.backend().mtu() : "")));
-            out.add(ourLease(client, keys, publicIp, agentRunning));
-            return new Result(out, config);
+            GetResponse all = await(client.getKVClient().get(bytes(keys.subnetsPrefix()),
+                    GetOption.builder().isPrefix(true).build()));
+            List<Lease> leases = new ArrayList<>();
+            for (KeyValue kv : all.getKvs()) {
+                try {
+                    leases.add(LeaseJson.decode(kv.getKey().toString(StandardCharsets.UTF_8),
+                            kv.getValue().toString(StandardCharsets.UTF_8)));
+                } catch (MalformedLeaseException | RuntimeException ignored) {
+                    // the agent logs broken leases; they are nobody's route
+                }
+            }
+            out.add(ourLease(client, all, publicIp, agentRunning));
+            return new Result(out, config, leases, subnetOf(leases, publicIp));
         } catch (ExecutionException | TimeoutException e) {
             Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            Finding refused = refusal(options, keys, c);
+            if (refused != null) {
+                out.add(refused);
+                return new Result(out);
+            }
             out.add(Finding.fail("etcd", "etcd at " + options.endpointsText() + " does not answer within "
                             + TIMEOUT.toSeconds() + " s (" + (c.getMessage() == null ? c.toString() : c.getMessage()) + ")",
                     "check -etcd-endpoints (and the TLS flags), that etcd runs, and that this host can reach it:"
                             + " ETCDCTL_API=3 etcdctl --endpoints " + options.endpointsText() + " endpoint health"));
-            return new Result(out, null);
+            return new Result(out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             out.add(Finding.info("etcd", "interrupted"));
-            return new Result(out, null);
+            return new Result(out);
         } finally {
             client.close();
         }
     }
 
-    private static Finding ourLease(Client client, LeaseKeys keys, String publicIp, boolean agentRunning)
+    private static Finding ourLease(Client client, GetResponse all, String publicIp, boolean agentRunning)
             throws ExecutionException, TimeoutException, InterruptedException {
         if (publicIp == null) {
             return Finding.info("lease", "our PublicIP is unknown (no -iface match), so our lease was not looked up");
         }
-        GetResponse all = await(client.getKVClient().get(bytes(keys.subnetsPrefix()), GetOption.builder().isPrefix(true).build()));
         List<String> ours = new ArrayList<>();
         KeyValue found = null;
         for (KeyValue kv : all.getKvs()) {
@@ -129,6 +151,40 @@ public final class EtcdChecks {
         }
         return Finding.ok("lease", "our lease " + key + " (PublicIP " + publicIp + ") expires in "
                 + Duration.ofSeconds(ttl).toString().substring(2).toLowerCase() + " unless renewed");
+    }
+
+    /**
+     * etcd answered but refused us: name what to fix (the username and password, or the user's role), not the
+     * endpoints and TLS, which evidently work. Null for any other failure.
+     */
+    static Finding refusal(EtcdOptions options, LeaseKeys keys, Throwable failure) {
+        String said = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        String user = options.username();
+        return switch (EtcdRefusal.of(failure)) {
+            case CREDENTIALS -> user == null || user.isEmpty()
+                    ? Finding.fail("etcd-auth", "etcd at " + options.endpointsText() + " requires a user, and no"
+                            + " -etcd-username is set (" + said + ")", "give -etcd-username and -etcd-password")
+                    : Finding.fail("etcd-auth", "etcd at " + options.endpointsText() + " refused the username \"" + user
+                            + "\" with the password given (" + said + ")", "check -etcd-username and -etcd-password"
+                            + " (the password is not shown); try them with: etcdctl --endpoints "
+                            + options.endpointsText() + " --user " + user + " get " + keys.configKey());
+            case PERMISSION -> Finding.fail("etcd-auth", "etcd at " + options.endpointsText() + " accepted the user \""
+                    + user + "\" but it may not read " + options.prefix() + " (" + said + ")", "grant the user a role"
+                    + " with readwrite on the prefix: etcdctl role grant-permission <role> --prefix=true readwrite "
+                    + options.prefix());
+            case NONE -> null;
+        };
+    }
+
+    /** The subnet of the lease carrying {@code publicIp} (the one met last if several do), or null. */
+    private static Subnet subnetOf(List<Lease> leases, String publicIp) {
+        Subnet found = null;
+        for (Lease l : leases) {
+            if (publicIp != null && l.publicIp() != null && Subnet.formatAddress(l.publicIp()).equals(publicIp)) {
+                found = l.subnet();
+            }
+        }
+        return found;
     }
 
     private static <T> T await(java.util.concurrent.CompletableFuture<T> f)

@@ -22,7 +22,7 @@ import java.util.Map;
  * <pre>
  * java -cp ... io.weft.dataplane.lab.StaticDataPlaneMain --device wdp-t0 --subnet 10.244.1.0/24 \
  *     --network 10.244.0.0/16 --mac 0e:2a:00:00:00:01 [--mtu 1450] [--vni 1] [--port 8472] [--workers 1] \
- *     [--accept-unknown-vteps] [--offloads on|off] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02]...
+ *     [--accept-unknown-vteps] [--accept-any-inner-source] [--offloads on|off] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02]...
  * </pre>
  * Then it prints {@code ready} and reads commands, one per line, answering each with one line:
  * {@code peer add <subnet> <publicIp> <mac>} / {@code peer del <subnet>} → {@code ok} (or {@code error: ...}),
@@ -38,10 +38,13 @@ public final class StaticDataPlaneMain {
         Map<String, String> opts = new HashMap<>();
         java.util.List<String> peers = new java.util.ArrayList<>();
         boolean acceptUnknown = false;
+        boolean acceptAnySource = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--accept-unknown-vteps")) {
                 acceptUnknown = true;
+            } else if (a.equals("--accept-any-inner-source")) {
+                acceptAnySource = true;
             } else if (a.equals("--peer") && i + 1 < args.length) {
                 peers.add(args[++i]);
             } else if (a.startsWith("--") && i + 1 < args.length) {
@@ -65,7 +68,8 @@ public final class StaticDataPlaneMain {
                 throw new IllegalArgumentException("--offloads wants on or off, got " + offloads);
             }
             DataPlaneConfig config = new DataPlaneConfig(opts.getOrDefault("device", "weft." + vni), mtu, vni, port,
-                    MacAddress.parse(require(opts, "mac")), local, network, workers, acceptUnknown, offloads.equals("on"));
+                    MacAddress.parse(require(opts, "mac")), local, network, workers, acceptUnknown, acceptAnySource,
+                    offloads.equals("on"));
             PublishedTable table = new PublishedTable();
             StaticPeers staticPeers = new StaticPeers(local, port, vni, table);
             for (String p : peers) {

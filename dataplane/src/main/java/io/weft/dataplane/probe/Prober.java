@@ -29,8 +29,9 @@ import java.util.function.Supplier;
  * the decap path ({@link #offer}); per peer we keep reachable or not, the last RTT and the loss over a window.
  *
  * <p>A peer that stays unreachable gets one warning naming the likely causes; it is warned about again only after it
- * has answered in between. Threads: {@link #offer} runs on data-plane workers and only queues; everything else runs
- * under this object's lock on the probe thread or the control thread.
+ * has answered in between. The peers that go silent in one round are reported to the {@link ProbeLog} together.
+ * Threads: {@link #offer} runs on data-plane workers and only queues; everything else runs under this object's lock on
+ * the probe thread or the control thread.
  */
 public final class Prober implements ProbeReplies, AutoCloseable {
     private final ProbeSettings settings;
@@ -38,8 +39,7 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     private final int identifier;
     private final ProbeInjector injector;
     private final Supplier<? extends Collection<Target>> targets;
-    private final Consumer<String> warnings;
-    private final Consumer<String> notices;
+    private final ProbeLog log;
     private final LongSupplier clock;
     private final String ourPublicIp;
     private final Map<Integer, PeerProbes> peers = new LinkedHashMap<>();
@@ -65,14 +65,27 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, int identifier, ProbeInjector injector,
            Supplier<? extends Collection<Target>> targets, Consumer<String> warnings, Consumer<String> notices,
            LongSupplier clock) {
+        this(settings, ourVtep, ourPublicIp, identifier, injector, targets, ProbeLog.perPeer(warnings, notices), clock);
+    }
+
+    /**
+     * As {@link #Prober(ProbeSettings, int, String, ProbeInjector, Supplier, Consumer, Consumer, LongSupplier)}, with
+     * each round's news going to {@code log} in one call (the agent's log says many peers in one line).
+     */
+    public Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, ProbeInjector injector,
+                  Supplier<? extends Collection<Target>> targets, ProbeLog log, LongSupplier clock) {
+        this(settings, ourVtep, ourPublicIp, new SecureRandom().nextInt(0x10000), injector, targets, log, clock);
+    }
+
+    Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, int identifier, ProbeInjector injector,
+           Supplier<? extends Collection<Target>> targets, ProbeLog log, LongSupplier clock) {
         this.settings = settings;
         this.ourVtep = ourVtep;
         this.ourPublicIp = ourPublicIp;
         this.identifier = identifier & 0xFFFF;
         this.injector = injector;
         this.targets = targets;
-        this.warnings = warnings;
-        this.notices = notices;
+        this.log = log;
         this.clock = clock;
     }
 
@@ -104,7 +117,7 @@ public final class Prober implements ProbeReplies, AutoCloseable {
         try {
             tick();
         } catch (RuntimeException e) {
-            warnings.accept("reachability probes: " + e);
+            log.problem("reachability probes: " + e);
         }
     }
 
@@ -158,6 +171,7 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     }
 
     private void drainReplies() {
+        List<String> recovered = null;
         long[] r;
         while ((r = replies.poll()) != null) {
             PeerProbes p = peers.get((int) r[0]);
@@ -167,20 +181,28 @@ public final class Prober implements ProbeReplies, AutoCloseable {
             boolean wasLost = p.warned;
             if (p.reply((int) r[1], r[2]) && wasLost) {
                 p.warned = false;
-                notices.accept("peer " + describe(p.target) + " answers probes again (RTT "
+                recovered = recovered == null ? new ArrayList<>() : recovered;
+                recovered.add("peer " + describe(p.target) + " answers probes again (RTT "
                         + String.format("%.1f", p.lastRttNanos / 1e6) + " ms)");
             }
+        }
+        if (recovered != null) {
+            log.answering(recovered);
         }
     }
 
     private void settleAndWarn(long now) {
         long timeout = settings.timeout().toNanos();
+        List<ProbeLog.Outage> lost = new ArrayList<>();
         for (PeerProbes p : peers.values()) {
             p.settle(now, timeout);
             if (p.consecutiveLost >= settings.warnAfter() && !p.warned) {
                 p.warned = true;
-                warnings.accept(unreachableMessage(p));
+                lost.add(new ProbeLog.Outage(p.target, unreachableMessage(p)));
             }
+        }
+        if (!lost.isEmpty()) {
+            log.unreachable(lost);
         }
     }
 

@@ -30,6 +30,11 @@ public enum Counter {
     DROP_WRONG_VNI(DecapDrop.WRONG_VNI),
     /** the outer source address is no known VTEP's PublicIP (and unknown VTEPs are not accepted) */
     DROP_UNKNOWN_SENDER,
+    /**
+     * a known peer's packet whose inner source is not in that peer's subnet (its VTEP address included): another
+     * host's address, or none of the cluster's (off with --accept-any-inner-source)
+     */
+    DROP_SPOOFED_SOURCE,
     /** inner destination MAC is not our VtepMAC (broadcast is accepted only for ARP) */
     DROP_NOT_OUR_MAC(DecapDrop.NOT_OUR_MAC),
     /** inner EtherType is neither IPv4, IPv6 nor ARP */

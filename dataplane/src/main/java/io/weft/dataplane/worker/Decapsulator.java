@@ -6,6 +6,7 @@ import io.weft.dataplane.capture.PacketTap;
 import io.weft.dataplane.probe.ProbeReplies;
 import io.weft.dataplane.socket.DatagramSink;
 import io.weft.dataplane.tun.TunQueue;
+import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
 import io.weft.vtep.DecapDrop;
@@ -15,10 +16,11 @@ import io.weft.vtep.Vxlan;
 import io.weft.vtep.VxlanDecap;
 
 /**
- * The receive decisions for one VXLAN datagram, in order: the wire checks of {@link VxlanDecap#check} (each failure
- * counted by {@link Counter#forDrop}), a known sender, the capture tap, ARP, an inner destination in our subnet, the
- * answers to our own probes, and finally the inner packet to the {@link TunQueue}. Pure logic over a buffer, the
- * table and the counters: a test drives it with frames built by the vtep codecs and a fake TUN queue.
+ * The receive decisions for one VXLAN datagram, in order: a known sender (before anything is parsed), the wire checks
+ * of {@link VxlanDecap#check} (each failure counted by {@link Counter#forDrop}), the capture tap, ARP, an inner source
+ * in the sender's subnet, an inner destination in our subnet, the answers to our own probes, and finally the inner
+ * packet to the {@link TunQueue}. Pure logic over a buffer, the table and the counters: a test drives it with frames
+ * built by the vtep codecs and a fake TUN queue.
  */
 public final class Decapsulator implements DatagramSink {
     private final PublishedTable table;
@@ -31,9 +33,10 @@ public final class Decapsulator implements DatagramSink {
     private final int localNet;
     private final int localMask;
     private final boolean acceptUnknown;
+    private final boolean acceptAnySource;
 
     Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, DataPlaneHooks hooks,
-                 int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown) {
+                 int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown, boolean acceptAnySource) {
         this.table = table;
         this.tun = tun;
         this.counters = counters;
@@ -44,6 +47,7 @@ public final class Decapsulator implements DatagramSink {
         this.localNet = localNet;
         this.localMask = localMask;
         this.acceptUnknown = acceptUnknown;
+        this.acceptAnySource = acceptAnySource;
     }
 
     /**
@@ -52,14 +56,16 @@ public final class Decapsulator implements DatagramSink {
      */
     @Override
     public void datagram(ByteBuf c, int at, int length, int sender, int senderPort) {
+        // The sender first: a datagram from no peer is dropped before a byte of it is read.
+        ForwardingTable t = table.current();
+        Peer peer = t.peerByUnderlayV4(sender);
+        if (peer == null && !acceptUnknown) {
+            counters.increment(Counter.DROP_UNKNOWN_SENDER);
+            return;
+        }
         int ip = VxlanDecap.check(c, at, length, vni, ourMac);
         if (ip < 0 && ip != DecapDrop.ARP.code()) {
             counters.increment(Counter.forDrop(DecapDrop.reason(ip)));
-            return;
-        }
-        Peer peer = table.current().peerByUnderlayV4(sender);
-        if (peer == null && !acceptUnknown) {
-            counters.increment(Counter.DROP_UNKNOWN_SENDER);
             return;
         }
         PacketTap tap = hooks.tap();
@@ -73,6 +79,10 @@ public final class Decapsulator implements DatagramSink {
         if (Ip.version(c, ip) != 4) {
             // No IPv6 local subnet is configured yet (dual-stack is a later issue), so nothing is local.
             counters.increment(Counter.DROP_NOT_LOCAL);
+            return;
+        }
+        if (peer != null && !acceptAnySource && !sentFromItsSubnet(t, Ipv4.src(c, ip), sender)) {
+            counters.increment(Counter.DROP_SPOOFED_SOURCE);
             return;
         }
         if ((Ipv4.dst(c, ip) & localMask) != localNet) {
@@ -90,6 +100,17 @@ public final class Decapsulator implements DatagramSink {
             counters.peers().count(sender, PeerCounters.RX_PACKETS, ipLength);
         }
         tun.write(c, ip, ipLength);
+    }
+
+    /**
+     * True if the inner source {@code src} lies in a subnet of the host at {@code sender}: the lease that routes
+     * {@code src} here (longest prefix, as our own traffic to it would go) is one of that host's. So a host with a
+     * stale lease next to its current one, or a real node inside a wider hand-written lease, is judged by the lease
+     * that actually holds the address. Allocation-free.
+     */
+    private static boolean sentFromItsSubnet(ForwardingTable t, int src, int sender) {
+        Peer owner = t.lookupV4(src);
+        return owner != null && owner.endpointV4() == sender;
     }
 
     @Override

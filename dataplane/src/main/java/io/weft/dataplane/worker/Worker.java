@@ -68,7 +68,8 @@ public final class Worker {
         ArpResponder arp = new ArpResponder(config.vtepAddressV4(), ourMac, config.vni(), config.port(), alloc, sender,
                 counters);
         this.decapsulator = new Decapsulator(r.table(), tun, counters, arp, r.hooks(), config.vni(), ourMac,
-                config.localSubnet().v4Address(), config.localSubnet().v4Mask(), config.acceptUnknownVteps());
+                config.localSubnet().v4Address(), config.localSubnet().v4Mask(), config.acceptUnknownVteps(),
+                config.acceptAnyInnerSource());
     }
 
     /**

@@ -189,6 +189,9 @@ abstract class WeftKernelInterop {
         sendAndExpect("drop_bad_flags", garbage, null);
         sendAndExpect("drop_not_our_mac", Frames.ipv4(0x08000000, VNI, 0, "0e:2a:00:00:00:99", hostB.mac(), src, dst), null);
         sendAndExpect("drop_not_local", Frames.ipv4(0x08000000, VNI, 0, ourMac, hostB.mac(), src, "10.244.9.9"), null);
+        // From the peer's own address, but from a pod address that is not in its subnet (another host's, or nobody's).
+        sendAndExpect("drop_spoofed_source", Frames.ipv4(0x08000000, VNI, 0, ourMac, hostB.mac(), "10.244.9.9", dst), null);
+        sendAndExpect("drop_spoofed_source", Frames.ipv4(0x08000000, VNI, 0, ourMac, hostB.mac(), "10.244.1.7", dst), null);
         if (!weftOffloads()) {
             // Per packet, a receive slot holds one datagram (no GRO runs) of up to a jumbo frame's size.
             byte[] tooLong = java.util.Arrays.copyOf(Frames.ipv4(0x08000000, VNI, 0, ourMac, hostB.mac(), src, dst), 12000);
@@ -196,6 +199,8 @@ abstract class WeftKernelInterop {
         }
         net.b.ip("addr", "add", "10.99.0.3/24", "dev", net.vethB);
         sendAndExpect("drop_unknown_sender", Frames.ipv4(0x08000000, VNI, 0, ourMac, hostB.mac(), src, dst), "10.99.0.3");
+        // A non-peer's garbage is dropped as unknown_sender, before it is parsed (not as bad_flags).
+        sendAndExpect("drop_unknown_sender", garbage, "10.99.0.3");
         sendAndExpect("arp_replies", Frames.arpRequest(VNI, hostB.mac(), hostB.vtepIp(), hostA.vtepIp()), null);
         assertThat(a).isNotEmpty();
         assertThat(Traffic.ping(net.b, hostA.vtepIp(), 56, true).requireOk().output()).contains(" 0% packet loss");

@@ -13,11 +13,18 @@ final class EtcdCalls {
     private final Client client;
     private final Duration timeout;
     private final String endpoints;
+    private final EtcdReconnect reconnect;
 
     EtcdCalls(Client client, Duration timeout, String endpoints) {
         this.client = client;
         this.timeout = timeout;
         this.endpoints = endpoints;
+        this.reconnect = EtcdReconnect.of(client);
+    }
+
+    /** Makes the client's channel connect now rather than after gRPC's own reconnect backoff. */
+    EtcdReconnect reconnect() {
+        return reconnect;
     }
 
     Client client() {
@@ -47,13 +54,10 @@ final class EtcdCalls {
 
     /** What to do about the failures an operator can fix, named by etcd's status text. */
     static String hint(String message) {
-        String m = message.toLowerCase(java.util.Locale.ROOT);
-        if (m.contains("unauthenticate") || m.contains("authentication failed") || m.contains("invalid auth token")) {
-            return " (etcd refused the credentials: check -etcd-username and -etcd-password)";
-        }
-        if (m.contains("permission denied")) {
-            return " (the etcd user may not access this prefix: grant it a role with readwrite on --etcd-prefix)";
-        }
-        return "";
+        return switch (EtcdRefusal.of(message)) {
+            case CREDENTIALS -> " (etcd refused the credentials: check -etcd-username and -etcd-password)";
+            case PERMISSION -> " (the etcd user may not access this prefix: grant it a role with readwrite on --etcd-prefix)";
+            case NONE -> "";
+        };
     }
 }

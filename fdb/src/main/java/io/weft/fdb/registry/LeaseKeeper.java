@@ -149,7 +149,7 @@ final class LeaseKeeper implements AutoCloseable {
         }
         ownKeyWatch = new ResumableWatch(store.calls().client().getWatchClient(), held.key(), false, executor,
                 new OwnKeyHandler(held), settings.watchBackoffMin(), settings.watchBackoffMax(),
-                new LogLimiter(settings.reportEvery()), store.calls().endpoints());
+                new LogLimiter(settings.reportEvery()), store.calls().endpoints(), store.calls().reconnect());
         ownKeyWatch.startFrom(held.revision() + 1);
     }
 

@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>jetcd re-opens a broken watch by itself every 500 ms with no backoff and gives up on compaction; this class
  * closes jetcd's watcher on the first error and does its own resuming, so the behaviour is the one described above.
+ * A watch opened while etcd is away neither fails nor starts: it waits for gRPC to reconnect, on gRPC's backoff of up
+ * to 2 minutes. So until etcd confirms the watch, the channel is told to reconnect ({@link EtcdReconnect}) on this
+ * class's backoff, and the watch resumes within {@code backoffMax} of etcd's return, as the log line promises.
  */
 final class ResumableWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResumableWatch.class);
@@ -45,6 +48,7 @@ final class ResumableWatch implements AutoCloseable {
     private final Duration backoffMax;
     private final LogLimiter logLimiter;
     private final String endpoints;
+    private final Runnable reconnect;
 
     private volatile boolean closed;
     /** The next revision to watch from; written only on the executor thread. */
@@ -52,8 +56,11 @@ final class ResumableWatch implements AutoCloseable {
     private long backoffMillis;
     private Session session;
 
+    /**
+     * @param reconnect makes the client's channel connect now ({@link EtcdCalls#reconnect()})
+     */
     ResumableWatch(Watch watchClient, String key, boolean prefix, ScheduledExecutorService executor, Handler handler,
-                   Duration backoffMin, Duration backoffMax, LogLimiter logLimiter, String endpoints) {
+                   Duration backoffMin, Duration backoffMax, LogLimiter logLimiter, String endpoints, Runnable reconnect) {
         this.watchClient = watchClient;
         this.key = key;
         this.prefix = prefix;
@@ -63,6 +70,7 @@ final class ResumableWatch implements AutoCloseable {
         this.backoffMax = backoffMax;
         this.logLimiter = logLimiter;
         this.endpoints = endpoints;
+        this.reconnect = reconnect;
         this.backoffMillis = backoffMin.toMillis();
     }
 
@@ -125,7 +133,28 @@ final class ResumableWatch implements AutoCloseable {
         } catch (RuntimeException e) {
             s.dead = true;
             onFailure(s, e);
+            return;
         }
+        awaitCreated(s, backoffMillis);
+    }
+
+    /**
+     * Until etcd confirms the watch {@code s}, tells the channel to reconnect every {@code delay} ms, doubling up to
+     * the backoff's ceiling: a watch opened while etcd is away waits silently for gRPC's own, much slower, reconnect.
+     */
+    private void awaitCreated(Session s, long delay) {
+        submit(() -> {
+            if (s != session || s.created) {
+                return;
+            }
+            // A slow first answer is not news; a second missed check is.
+            if (delay >= 1000 && logLimiter.allow("watch " + key)) {
+                LOG.warn("watch of {} waits for etcd at {}; reconnecting with backoff up to {} s", key, endpoints,
+                        backoffMax.toSeconds());
+            }
+            reconnect.run();
+            awaitCreated(s, Math.min(backoffMax.toMillis(), Math.max(1, delay) * 2));
+        }, delay);
     }
 
     private void closeSession() {
@@ -141,6 +170,7 @@ final class ResumableWatch implements AutoCloseable {
             return;
         }
         if (response.isCreatedNotify() || !response.getEvents().isEmpty()) {
+            s.created = true;
             backoffMillis = backoffMin.toMillis();
             logLimiter.reset("watch " + key);
         }
@@ -184,6 +214,8 @@ final class ResumableWatch implements AutoCloseable {
     }
 
     private void retryLater(Runnable task) {
+        // What we retry goes through the channel: have it connect by then instead of on gRPC's backoff.
+        reconnect.run();
         long delay = backoffMillis;
         backoffMillis = Math.min(backoffMax.toMillis(), Math.max(1, backoffMillis) * 2);
         submit(task, delay);
@@ -208,6 +240,8 @@ final class ResumableWatch implements AutoCloseable {
     private final class Session implements Watch.Listener {
         private volatile Watch.Watcher watcher;
         private volatile boolean dead;
+        /** etcd confirmed the watch (or sent events); written and read on the executor thread. */
+        private boolean created;
 
         void attach(Watch.Watcher w) {
             watcher = w;

@@ -38,7 +38,7 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
         this.badValueLog = badValueLog;
         this.watch = new ResumableWatch(store.calls().client().getWatchClient(), store.keys().subnetsPrefix(), true,
                 executor, this, settings.watchBackoffMin(), settings.watchBackoffMax(), new LogLimiter(settings.reportEvery()),
-                store.calls().endpoints());
+                store.calls().endpoints(), store.calls().reconnect());
     }
 
     void start() {
@@ -106,6 +106,8 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
     }
 
     private void apply(String key, Lease now) {
+        // Valid again: if it breaks once more, that is news, and is logged at once.
+        badValueLog.reset(key);
         Lease before = known.put(key, now);
         boolean wasReported = before != null && reported(before);
         boolean isReported = reported(now);

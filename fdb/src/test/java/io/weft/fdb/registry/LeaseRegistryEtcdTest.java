@@ -115,6 +115,40 @@ class LeaseRegistryEtcdTest {
     }
 
     @Test
+    void aHandWrittenWiderLeaseAndARealNodesLeaseCoexistByLongestPrefix() throws Exception {
+        String prefix = freshPrefix("wide");
+        etcd.etcdctl("put", prefix + "/config", CONFIG);
+        PublishedTable table = new PublishedTable();
+        try (EtcdTestSupport.StderrCapture log = new EtcdTestSupport.StderrCapture();
+             LeaseRegistry realNode = registry(etcd, prefix, FAST);
+             LeaseRegistry us = registry(etcd, prefix, FAST)) {
+            NetworkConfig config = us.awaitConfig();
+            realNode.awaitConfig();
+            AcquiredLease real = realNode.acquire(withPrevious(request("192.168.64.18", "02:00:00:00:00:18"),
+                    Subnet.parse("10.244.18.0/24")));
+            assertThat(real.lease().subnet()).isEqualTo(Subnet.parse("10.244.18.0/24"));
+            // Then written by hand or by a broken tool (weft's and flannel's allocators never would): covers
+            // 10.244.16.0 - 10.244.19.255, and a lease outside the Network.
+            etcd.etcdctl("put", prefix + "/subnets/10.244.16.0-22", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.16"));
+            etcd.etcdctl("put", prefix + "/subnets/10.245.1.0-24", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.245"));
+            AcquiredLease mine = us.acquire(withPrevious(request("192.168.64.3", "02:00:00:00:00:03"),
+                    Subnet.parse("10.244.1.0/24")));
+            us.startWatching(mine.lease().subnet(), new LeaseTableFeeder(table, config,
+                    new SubnetKey(mine.lease().subnet(), null)));
+
+            await("the real node's lease in the table", Duration.ofSeconds(10), () -> lookup(table, "10.244.18.5") != null);
+            assertThat(lookup(table, "10.244.18.5").endpoint().getAddress().getHostAddress()).isEqualTo("192.168.64.18");
+            assertThat(lookup(table, "10.244.18.5").vtepMac()).isEqualTo(MacAddress.parse("02:00:00:00:00:18"));
+            assertThat(lookup(table, "10.244.17.5").endpoint().getAddress().getHostAddress()).isEqualTo("192.168.64.16");
+            assertThat(lookup(table, "10.245.1.5")).as("outside Network").isNull();
+            await("the overlap named in the log", Duration.ofSeconds(5), () -> log.text().contains(
+                    "leases 10.244.16.0-22 (PublicIP 192.168.64.16) and 10.244.18.0-24 (PublicIP 192.168.64.18) overlap;"
+                            + " routing by longest prefix as the kernel does: 10.244.18.0/24 goes to 192.168.64.18"));
+            assertThat(log.text()).contains("lease 10.245.1.0-24 (PublicIP 192.168.64.245) is outside Network 10.244.0.0/16");
+        }
+    }
+
+    @Test
     void twoRegistriesRacingForOneSubnetEndWithDifferentSubnets() throws Exception {
         for (int round = 0; round < 3; round++) {
             String prefix = freshPrefix("race");

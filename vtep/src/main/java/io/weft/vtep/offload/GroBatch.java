@@ -117,6 +117,10 @@ public final class GroBatch {
      * that must go alone, {@link #NOT_MERGEABLE} for anything else.
      */
     static int mergeablePayload(ByteBuf buf, int ip, int length) {
+        if (length < Ipv4.MIN_HEADER_LENGTH) {
+            // Too short for any IP header: not even the version byte is the packet's own (found by OffloadFuzzTest).
+            return NOT_MERGEABLE;
+        }
         int version = Ip.version(buf, ip);
         int ipHeader;
         if (version == 4) {
