@@ -91,7 +91,7 @@ public final class Agent {
         Privileges.requireNetAdmin();
         ExternalInterface ext;
         try {
-            ext = ExternalInterface.choose(settings.iface(), settings.ifaceRegex());
+            ext = ExternalInterface.choose(settings.interfaceRules());
         } catch (ExternalInterface.NotFound e) {
             throw new AgentException(e.getMessage());
         }
