@@ -1,5 +1,6 @@
 package io.weft.fdb.registry;
 
+import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.testkit.EtcdServer;
 import io.weft.fdb.testkit.SystemTests;
@@ -66,8 +67,9 @@ class EtcdClientKeyFormsTest {
         EtcdOptions options = EtcdOptions.defaults().withEndpoints(etcd.clientUrl()).withPrefix(prefix)
                 .withTls(etcd.certs().ca(), cert, key);
         try (LeaseRegistry r = LeaseRegistry.connect(options, EtcdTestSupport.FAST)) {
-            assertThat(r.awaitConfig().network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
-            AcquiredLease mine = r.acquire(EtcdTestSupport.request("192.168.64.30", "02:00:00:00:00:30"));
+            NetworkConfig config = r.awaitConfig();
+                assertThat(config.network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
+            HeldLease mine = r.acquire(config, EtcdTestSupport.request("192.168.64.30", "02:00:00:00:00:30"));
             assertThat(etcd.etcdctl("get", "--print-value-only", mine.key())).isEqualTo(mine.value() + "\n");
         }
     }
