@@ -62,6 +62,11 @@ class DropInIT {
         lab.putConfig(CONFIG);
         host.exec(10, "nft", "delete", "table", "ip", "flannel-ipv4");
         host.exec(10, "ip", "route", "flush", "type", "blackhole");
+        // an agent killed by the previous test leaves its rules, as a SIGKILLed flanneld does
+        for (String table : List.of("nat", "filter")) {
+            host.exec(10, "iptables", "-t", table, "-F").requireOk();
+            host.exec(10, "iptables", "-t", table, "-X").requireOk();
+        }
     }
 
     /** {@code weft run} with only the lab's etcd and files; everything else as the flanneld spelling gives it. */
