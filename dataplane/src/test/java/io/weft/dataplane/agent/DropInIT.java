@@ -2,6 +2,7 @@ package io.weft.dataplane.agent;
 
 import io.weft.dataplane.netns.Cmd;
 import io.weft.dataplane.netns.Netns;
+import io.weft.fdb.Subnet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,8 +96,9 @@ class DropInIT {
         return r.ok() ? r.output() : "";
     }
 
+    /** Our lease's subnet, e.g. 10.244.98.0/24 (subnet.env's FLANNEL_SUBNET holds the gateway form 10.244.98.1/24). */
     private String subnet() throws Exception {
-        return AgentLab.subnetEnvValue(dir.resolve("subnet.env"), "FLANNEL_SUBNET");
+        return Subnet.parseLenient(AgentLab.subnetEnvValue(dir.resolve("subnet.env"), "FLANNEL_SUBNET")).toString();
     }
 
     @Test
