@@ -9,13 +9,13 @@ import io.weft.dataplane.host.TunLinkSetup;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunDevice;
 import io.weft.fdb.BackendData;
-import io.weft.fdb.ConfigException;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.registry.AcquireRequest;
 import io.weft.fdb.registry.AcquiredLease;
 import io.weft.fdb.registry.EtcdOptions;
+import io.weft.fdb.registry.HeldLease;
 import io.weft.fdb.registry.LeaseListener;
 import io.weft.fdb.registry.LeaseRegistry;
 import io.weft.fdb.registry.LeaseTableFeeder;
@@ -33,9 +33,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -91,9 +89,13 @@ public final class Agent {
 
     private void start() throws Exception {
         Privileges.requireNetAdmin();
+        // flanneld serves /healthz before it fetches the config, so that a liveness probe passes while it waits.
+        HttpEndpoints http = new HttpEndpoints(settings.healthzIp(), settings.healthzPort(), settings.metricsPort(),
+                () -> ready);
+        undo.push(http);
         ExternalInterface ext;
         try {
-            ext = ExternalInterface.choose(settings.iface(), settings.ifaceRegex());
+            ext = ExternalInterface.choose(settings.interfaceRules());
         } catch (ExternalInterface.NotFound e) {
             throw new AgentException(e.getMessage());
         }
@@ -106,12 +108,8 @@ public final class Agent {
                         // an unreachable etcd is then reported every few seconds, not every ten
                         .withRequestTimeout(java.time.Duration.ofSeconds(4)));
         undo.push(registry);
-        NetworkConfig config;
-        try {
-            config = registry.awaitConfig();
-        } catch (ConfigException e) {
-            throw new AgentException(e.getMessage() + " (at " + settings.etcdPrefix() + "/config)");
-        }
+        // As flanneld: a missing or invalid config is waited for (and reported), not fatal; fixing the key goes on.
+        NetworkConfig config = registry.awaitValidConfig();
         if (!config.enableIpv4() || config.enableIpv6()) {
             throw new AgentException("the network config enables IPv6; weft's data plane carries IPv4 overlays only."
                     + " Set \"EnableIPv6\": false (or use flanneld on this host)");
@@ -123,9 +121,9 @@ public final class Agent {
 
         MacAddress mac = VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, publicIp.getHostAddress());
         SubnetEnv previous = SubnetEnv.read(settings.subnetFile());
-        AcquiredLease lease;
+        HeldLease lease;
         try {
-            lease = registry.acquire(new AcquireRequest(publicIp, null, new BackendData(vni, mac), null,
+            lease = registry.acquire(config, new AcquireRequest(publicIp, null, new BackendData(vni, mac), null,
                     previous.subnet(), null));
         } catch (SubnetsExhaustedException e) {
             throw new AgentException(e.getMessage());
@@ -152,7 +150,7 @@ public final class Agent {
         registry.startWatching(subnet, feeder);
         registry.startKeeping(lease, new LeaseLossHandler());
 
-        startIptables(config, subnet);
+        TrafficRules.start(settings, config, subnet, undo);
 
         new SubnetEnv(config.network(), subnet, null, null, mtu, settings.ipMasq()).write(settings.subnetFile());
         log.info("wrote {}", settings.subnetFile());
@@ -169,9 +167,7 @@ public final class Agent {
         control.start();
         undo.push(control);
 
-        HttpEndpoints http = new HttpEndpoints(settings.healthzIp(), settings.healthzPort(), settings.metricsPort(),
-                () -> ready, Metrics.registry(state, reachability.prober));
-        undo.push(http);
+        http.publishMetrics(Metrics.registry(state, reachability.prober));
 
         ready = true;
         systemd.ready("subnet " + subnet + " on " + dataPlane.deviceName() + ", " + table.current().size() + " peer(s)");
@@ -181,24 +177,6 @@ public final class Agent {
         }
         log.info("weft is up: subnet {}, {} peer(s); control socket {}", subnet, table.current().size(),
                 control.socketPath());
-    }
-
-    /** flannel's FLANNEL-POSTRTG (with -ip-masq) and FLANNEL-FWD (with -iptables-forward-rules), kept in place. */
-    private void startIptables(NetworkConfig config, Subnet subnet) {
-        List<Iptables.OwnedChain> chains = new ArrayList<>();
-        if (settings.ipMasq()) {
-            chains.add(new Iptables.OwnedChain("nat", MasqueradeRules.MASQ_CHAIN, MasqueradeRules.masqJump(),
-                    MasqueradeRules.masqRules(config.network(), subnet, Iptables.supportsRandomFully())));
-        }
-        if (settings.iptablesForwardRules()) {
-            chains.add(new Iptables.OwnedChain("filter", MasqueradeRules.FORWARD_CHAIN, MasqueradeRules.forwardJump(),
-                    MasqueradeRules.forwardRules(config.network())));
-        }
-        if (!chains.isEmpty()) {
-            Iptables iptables = new Iptables(chains);
-            undo.push(iptables);
-            iptables.start(settings.iptablesResync().toSeconds());
-        }
     }
 
     /** Our key in etcd was lost while we ran: taken back (logged), or, if our subnet went to another node, restart. */

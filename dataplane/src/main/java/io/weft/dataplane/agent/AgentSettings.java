@@ -7,6 +7,9 @@ import java.util.List;
 /**
  * Everything {@code weft run} was told, validated, independent of how it was parsed.
  *
+ * @param ifaceCanReach an address whose route names the underlay interface ({@code -iface-can-reach}), or null
+ * @param ipMasqRandomFullyDisable masquerade without random-fully ({@code -ip-masq-fully-random-disable})
+ * @param blackholeRoute keep a blackhole route for our subnet ({@code -ip-blackhole-route})
  * @param offloads     TSO/GSO/GRO where the kernel has them; false forces the per-packet path
  * @param acceptAnyInnerSource take a peer's packets whatever their inner source (else it must be in the peer's subnet)
  * @param publicIpFrom a URL that answers our public address as plain text (like ip.sb), or null
@@ -23,11 +26,14 @@ public record AgentSettings(
         String etcdPassword,
         List<String> iface,
         List<String> ifaceRegex,
+        String ifaceCanReach,
         String publicIp,
         String publicIpFrom,
         Path subnetFile,
         Duration renewMargin,
         boolean ipMasq,
+        boolean ipMasqRandomFullyDisable,
+        boolean blackholeRoute,
         boolean iptablesForwardRules,
         Duration iptablesResync,
         String healthzIp,
@@ -67,6 +73,12 @@ public record AgentSettings(
         if (iptablesResync.isNegative() || iptablesResync.isZero()) {
             throw new IllegalArgumentException("-iptables-resync must be at least 1 second");
         }
+    }
+
+    /** The rules that choose the underlay interface, in flanneld's order. */
+    public ExternalInterface.Rules interfaceRules() {
+        // With --public-ip-from the address is not known yet, and is a NAT's: the default route decides.
+        return new ExternalInterface.Rules(iface, ifaceRegex, ifaceCanReach, publicIp);
     }
 
     private static void checkPort(String flag, int port) {

@@ -1,25 +1,34 @@
 package io.weft.dataplane.agent;
 
+import io.weft.dataplane.os.HostCommand;
+import io.weft.fdb.Subnet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * The underlay interface, chosen as flanneld chooses it: the first {@code -iface} (name or address) that exists,
- * else the first interface whose name or address matches an {@code -iface-regex}, else the interface of the
- * default route. Its first IPv4 address is the address weft sends from; its MTU sizes the TUN.
+ * The underlay interface, chosen in flanneld's order ({@code main.go}, {@code pkg/ipmatch}): each {@code -iface}
+ * (a name, or an address the interface holds), then each {@code -iface-regex} (matched against every interface's
+ * addresses first, then against the names), then {@code -iface-can-reach} (the interface of the route to that
+ * address). A rule that matches nothing is logged and the next one tried; when rules were given and none matched,
+ * start-up fails, as in flanneld. With no rule at all: the interface that holds {@code -public-ip} if it is local,
+ * else the interface of the default route. The address chosen is the one weft sends from; the MTU sizes the TUN.
  */
 public record ExternalInterface(String name, Inet4Address address, int mtu) {
+    private static final Logger log = LoggerFactory.getLogger(ExternalInterface.class);
+    private static final Pattern ROUTE_DEV = Pattern.compile("\\sdev\\s+(\\S+)");
+    private static final Pattern ROUTE_SRC = Pattern.compile("\\ssrc\\s+([0-9.]+)");
 
     /** A choice that cannot be made, with a message for the user. */
     public static final class NotFound extends Exception {
@@ -30,96 +39,188 @@ public record ExternalInterface(String name, Inet4Address address, int mtu) {
         }
     }
 
-    public static ExternalInterface choose(List<String> ifaces, List<String> regexes) throws NotFound {
-        List<NetworkInterface> all = interfaces();
-        if (!ifaces.isEmpty()) {
-            for (String spec : ifaces) {
-                Optional<ExternalInterface> found = byNameOrAddress(all, spec.trim());
-                if (found.isPresent()) {
-                    return found.get();
-                }
-            }
-            throw new NotFound("no interface matches -iface " + String.join(",", ifaces) + " (with an IPv4 address; "
-                    + "interfaces here: " + describe(all) + "); name an existing interface or address");
+    /** What the user asked for: {@code -iface}, {@code -iface-regex}, {@code -iface-can-reach}, {@code -public-ip}. */
+    public record Rules(List<String> ifaces, List<String> regexes, String canReach, String publicIp) {
+        public Rules {
+            ifaces = List.copyOf(ifaces);
+            regexes = List.copyOf(regexes);
+            canReach = blankToNull(canReach);
+            publicIp = blankToNull(publicIp);
         }
-        if (!regexes.isEmpty()) {
-            for (String rx : regexes) {
-                Pattern p = Pattern.compile(rx);
-                for (NetworkInterface ni : all) {
-                    Inet4Address a = firstV4(ni);
-                    if (a != null && (p.matcher(ni.getName()).find() || p.matcher(a.getHostAddress()).find())) {
-                        return of(ni, a);
-                    }
-                }
-            }
-            throw new NotFound("no interface matches -iface-regex " + String.join(",", regexes)
-                    + " (interfaces here: " + describe(all) + ")");
+
+        boolean any() {
+            return !ifaces.isEmpty() || !regexes.isEmpty() || canReach != null;
         }
-        String def = defaultRouteInterface();
-        if (def == null) {
-            throw new NotFound("there is no default route to pick the underlay interface from; name it with -iface"
-                    + " (interfaces here: " + describe(all) + ")");
-        }
-        return byNameOrAddress(all, def).orElseThrow(() -> new NotFound("the default-route interface " + def
-                + " has no IPv4 address; name the underlay interface with -iface"));
     }
 
-    private static Optional<ExternalInterface> byNameOrAddress(List<NetworkInterface> all, String spec) {
-        for (NetworkInterface ni : all) {
-            Inet4Address a = firstV4(ni);
-            if (a == null) {
-                continue;
+    /** Chooses on this host: its interfaces, {@code ip route get} and the main table's default route. */
+    public static ExternalInterface choose(Rules rules) throws NotFound {
+        return choose(rules, HostInterfaces.read(), ExternalInterface::routeGet, defaultRouteInterface());
+    }
+
+    /**
+     * The choice over a given view of the host, for tests.
+     *
+     * @param routeGet     {@code ip -o route get <address>} output for an address, or null if there is no route
+     * @param defaultRoute the default route's interface name, or null
+     */
+    static ExternalInterface choose(Rules rules, HostInterfaces host, Function<String, String> routeGet,
+                                    String defaultRoute) throws NotFound {
+        if (!rules.any()) {
+            return rules.publicIp() != null ? byPublicIp(host, rules.publicIp(), defaultRoute)
+                    : byDefaultRoute(host, defaultRoute);
+        }
+        for (String spec : rules.ifaces()) {
+            Optional<ExternalInterface> found = byNameOrAddress(host, spec.trim());
+            if (found.isPresent()) {
+                return found.get();
             }
-            if (ni.getName().equals(spec)) {
-                return Optional.of(of(ni, a));
+            log.info("no interface matches -iface {} (with a usable IPv4 address); trying the next rule", spec);
+        }
+        for (String rx : rules.regexes()) {
+            Optional<ExternalInterface> found = byRegex(host, rx);
+            if (found.isPresent()) {
+                return found.get();
             }
-            for (InetAddress addr : Collections.list(ni.getInetAddresses())) {
-                if (addr instanceof Inet4Address && addr.getHostAddress().equals(spec)) {
-                    return Optional.of(of(ni, (Inet4Address) addr));
+            log.info("no interface matches -iface-regex {}; trying the next rule", rx);
+        }
+        if (rules.canReach() != null) {
+            Optional<ExternalInterface> found = byRoute(host, rules.canReach(), routeGet);
+            if (found.isPresent()) {
+                return found.get();
+            }
+        }
+        throw new NotFound("no interface matches " + describe(rules) + " (with an IPv4 address; interfaces here: "
+                + host + "); name an existing interface or address");
+    }
+
+    private static Optional<ExternalInterface> byNameOrAddress(HostInterfaces host, String spec) {
+        Inet4Address asAddress = ipv4(spec);
+        if (asAddress != null) {
+            return host.owning(asAddress).map(i -> new ExternalInterface(i.name(), asAddress, i.mtu()));
+        }
+        return host.byName(spec).flatMap(ExternalInterface::withFirstAddress);
+    }
+
+    private static Optional<ExternalInterface> byRegex(HostInterfaces host, String rx) throws NotFound {
+        Pattern p;
+        try {
+            p = Pattern.compile(rx);
+        } catch (PatternSyntaxException e) {
+            throw new NotFound("-iface-regex " + rx + " is not a regular expression: "
+                    + e.getDescription() + " near index " + e.getIndex());
+        }
+        // Addresses of every interface first, then names: flanneld's order (pkg/ipmatch LookupExtIface).
+        for (HostInterfaces.Iface i : host.all()) {
+            for (Inet4Address a : i.addresses()) {
+                if (p.matcher(a.getHostAddress()).find()) {
+                    return Optional.of(new ExternalInterface(i.name(), a, i.mtu()));
                 }
+            }
+        }
+        for (HostInterfaces.Iface i : host.all()) {
+            if (p.matcher(i.name()).find()) {
+                return withFirstAddress(i);
             }
         }
         return Optional.empty();
     }
 
-    private static ExternalInterface of(NetworkInterface ni, Inet4Address a) {
-        try {
-            return new ExternalInterface(ni.getName(), a, ni.getMTU());
-        } catch (SocketException e) {
-            return new ExternalInterface(ni.getName(), a, 1500);
+    private static Optional<ExternalInterface> byRoute(HostInterfaces host, String target, Function<String, String> routeGet)
+            throws NotFound {
+        if (ipv4(target) == null) {
+            throw new NotFound("-iface-can-reach " + target + " is not an IPv4 address");
         }
+        String route = routeGet.apply(target);
+        Matcher dev = route == null ? null : ROUTE_DEV.matcher(" " + route);
+        if (dev == null || !dev.find()) {
+            log.info("no route to -iface-can-reach {}: {}", target, route == null ? "ip route get failed" : route.trim());
+            return Optional.empty();
+        }
+        Optional<HostInterfaces.Iface> i = host.byName(dev.group(1));
+        if (i.isEmpty()) {
+            return Optional.empty();
+        }
+        // flanneld takes the route's preferred source as the interface address when the route has one.
+        Matcher src = ROUTE_SRC.matcher(" " + route);
+        Inet4Address a = src.find() ? ipv4(src.group(1)) : null;
+        ExternalInterface chosen = a != null ? new ExternalInterface(i.get().name(), a, i.get().mtu())
+                : withFirstAddress(i.get()).orElse(null);
+        if (chosen != null) {
+            log.info("-iface-can-reach {}: the route goes out of {} ({})", target, chosen.name(),
+                    chosen.address().getHostAddress());
+        }
+        return Optional.ofNullable(chosen);
     }
 
-    private static Inet4Address firstV4(NetworkInterface ni) {
-        for (InetAddress a : Collections.list(ni.getInetAddresses())) {
-            if (a instanceof Inet4Address) {
-                return (Inet4Address) a;
+    /**
+     * {@code -public-ip} alone: flanneld looks it up as if it were {@code -iface} and fails when it is not local.
+     * weft takes the default-route interface instead, so that a host behind a 1:1 NAT can advertise the NAT's
+     * address with this one flag, and says so.
+     */
+    private static ExternalInterface byPublicIp(HostInterfaces host, String publicIp, String defaultRoute) throws NotFound {
+        Inet4Address a = ipv4(publicIp);
+        if (a != null) {
+            Optional<HostInterfaces.Iface> owner = host.owning(a);
+            if (owner.isPresent()) {
+                return new ExternalInterface(owner.get().name(), a, owner.get().mtu());
             }
         }
-        return null;
+        ExternalInterface def = byDefaultRoute(host, defaultRoute);
+        log.info("-public-ip {} is not an address of this host (a NAT's address?): using the default-route interface"
+                + " {} ({}) and advertising {}", publicIp, def.name(), def.address().getHostAddress(), publicIp);
+        return def;
     }
 
-    private static List<NetworkInterface> interfaces() {
+    private static ExternalInterface byDefaultRoute(HostInterfaces host, String def) throws NotFound {
+        if (def == null) {
+            throw new NotFound("there is no default route to pick the underlay interface from; name it with -iface"
+                    + " (interfaces here: " + host + ")");
+        }
+        return host.byName(def).flatMap(ExternalInterface::withFirstAddress).orElseThrow(() -> new NotFound(
+                "the default-route interface " + def + " has no IPv4 address; name the underlay interface with -iface"));
+    }
+
+    private static Optional<ExternalInterface> withFirstAddress(HostInterfaces.Iface i) {
+        return i.firstAddress().map(a -> new ExternalInterface(i.name(), a, i.mtu()));
+    }
+
+    private static String describe(Rules r) {
+        StringBuilder sb = new StringBuilder();
+        r.ifaces().forEach(i -> sb.append(sb.length() == 0 ? "" : ", ").append("-iface ").append(i));
+        r.regexes().forEach(i -> sb.append(sb.length() == 0 ? "" : ", ").append("-iface-regex ").append(i));
+        if (r.canReach() != null) {
+            sb.append(sb.length() == 0 ? "" : ", ").append("-iface-can-reach ").append(r.canReach());
+        }
+        return sb.toString();
+    }
+
+    private static Inet4Address ipv4(String text) {
+        if (text == null || !text.matches("[0-9.]+")) {
+            return null;
+        }
         try {
-            List<NetworkInterface> out = new ArrayList<>(Collections.list(NetworkInterface.getNetworkInterfaces()));
-            out.sort((x, y) -> Integer.compare(x.getIndex(), y.getIndex()));
-            return out;
-        } catch (SocketException e) {
-            return List.of();
+            InetAddress a = Subnet.parseAddress(text);
+            return a instanceof Inet4Address ? (Inet4Address) a : null;
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 
-    private static String describe(List<NetworkInterface> all) {
-        return all.stream().map(ni -> {
-            Inet4Address a = firstV4(ni);
-            return a == null ? ni.getName() : ni.getName() + " " + a.getHostAddress();
-        }).collect(Collectors.joining(", "));
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
     }
 
-    /** The interface of the IPv4 default route, from /proc/net/route, or null. */
+    /** {@code ip -o route get <address>}, or null when there is no route. */
+    private static String routeGet(String address) {
+        HostCommand.Result r = HostCommand.run(List.of("ip", "-o", "-4", "route", "get", address));
+        return r.ok() ? r.stdout() : null;
+    }
+
+    /** The interface of the IPv4 default route, from /proc/net/route (the main table), or null. */
     static String defaultRouteInterface() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/net/route")).stream().skip(1).collect(Collectors.toList())) {
+            for (String line : Files.readAllLines(Path.of("/proc/net/route")).stream().skip(1).toList()) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length > 7 && f[1].equals("00000000") && f[7].equals("00000000")) {
                     return f[0];

@@ -18,13 +18,15 @@ import java.util.function.BooleanSupplier;
 /**
  * flanneld's {@code /healthz} (always 200 while the process serves) and {@code /readyz} (200 once rules and
  * subnet.env are in place, else 503) on {@code -healthz-ip:-healthz-port}, and Prometheus {@code /metrics} on
- * {@code --metrics-port}. When both ports are the same one server answers all three paths.
+ * {@code --metrics-port}. When both ports are the same one server answers all three paths. Like flanneld's, the
+ * server starts with the process, before the config is fetched, so {@code /healthz} answers while weft waits for etcd
+ * or a valid config; {@code /metrics} answers 503 until {@link #publishMetrics} is called.
  */
 public final class HttpEndpoints implements AutoCloseable {
     private final List<HttpServer> servers = new ArrayList<>();
+    private volatile PrometheusRegistry registry;
 
-    public HttpEndpoints(String ip, int healthzPort, int metricsPort, BooleanSupplier ready, PrometheusRegistry registry)
-            throws IOException {
+    public HttpEndpoints(String ip, int healthzPort, int metricsPort, BooleanSupplier ready) throws IOException {
         HttpServer health = null;
         if (healthzPort > 0) {
             health = open(ip, healthzPort, "-healthz-port");
@@ -38,6 +40,11 @@ public final class HttpEndpoints implements AutoCloseable {
             HttpServer metrics = metricsPort == healthzPort ? health : open(ip, metricsPort, "--metrics-port");
             PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
             metrics.createContext("/metrics", ex -> {
+                PrometheusRegistry registry = this.registry;
+                if (registry == null) {
+                    reply(ex, 503, "weft is starting: no metrics yet\n", "text/plain");
+                    return;
+                }
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 writer.write(out, registry.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
                 reply(ex, 200, out.toString(StandardCharsets.UTF_8), writer.getContentType());
@@ -46,6 +53,11 @@ public final class HttpEndpoints implements AutoCloseable {
         for (HttpServer s : servers) {
             s.start();
         }
+    }
+
+    /** Serves {@code registry} on /metrics from now on. */
+    public void publishMetrics(PrometheusRegistry registry) {
+        this.registry = registry;
     }
 
     private HttpServer open(String ip, int port, String flag) throws IOException {

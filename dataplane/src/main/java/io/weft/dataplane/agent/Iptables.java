@@ -1,14 +1,12 @@
 package io.weft.dataplane.agent;
 
 import io.weft.dataplane.os.HostCommand;
+import io.weft.dataplane.host.Resync;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps a set of iptables chains in place: creates them, checks every rule each resync period and rebuilds a chain
@@ -22,11 +20,7 @@ public final class Iptables implements AutoCloseable {
     }
 
     private final List<OwnedChain> chains;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "weft-iptables");
-        t.setDaemon(true);
-        return t;
-    });
+    private Resync resync;
 
     public Iptables(List<OwnedChain> chains) {
         this.chains = List.copyOf(chains);
@@ -53,13 +47,7 @@ public final class Iptables implements AutoCloseable {
     /** Installs everything now (throwing a readable error if iptables refuses) and re-checks every period. */
     public void start(long resyncSeconds) {
         ensure();
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                ensure();
-            } catch (RuntimeException e) {
-                log.warn("iptables resync failed: {}", e.getMessage());
-            }
-        }, resyncSeconds, resyncSeconds, TimeUnit.SECONDS);
+        resync = new Resync("iptables", resyncSeconds, this::ensure);
     }
 
     /** Makes every chain, rule and jump present; rebuilds a chain whose rules are not all there. */
@@ -94,7 +82,9 @@ public final class Iptables implements AutoCloseable {
     /** Removes the jumps and the chains. */
     @Override
     public synchronized void close() {
-        timer.shutdownNow();
+        if (resync != null) {
+            resync.close();
+        }
         for (OwnedChain c : chains) {
             while (HostCommand.run(iptables(c.jump().deleteArgs())).ok()) {
                 // a jump may have been added twice by hand; remove every copy

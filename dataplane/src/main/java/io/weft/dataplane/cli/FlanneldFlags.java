@@ -5,38 +5,36 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * flanneld's command-line conventions, so that an existing flanneld unit file or environment works unchanged:
  * every flag is accepted with one or two dashes (picocli aliases), and is also read from
  * {@code FLANNELD_<FLAG>} (upper case, '-' → '_'). weft's own flags read {@code WEFT_<FLAG>}.
  *
- * <p>A flanneld flag that weft does not implement is refused with a message that names it, on the command line
- * and in the environment: silently ignoring, say, {@code -kube-subnet-mgr} would start a node that does
- * something else than its operator asked for.
+ * <p>A flanneld flag is refused only when its value asks for something weft cannot do ({@code -kube-subnet-mgr=true},
+ * a {@code -public-ipv6}); at flanneld's default it changes nothing and is accepted, so stock manifests that spell
+ * out defaults start unchanged. Silently ignoring a real request would start a node that does something else than
+ * its operator asked for.
  */
 final class FlanneldFlags {
-    /** flanneld flags (v0.28) that weft does not implement, with why or what to use instead. */
-    static final Map<String, String> UNIMPLEMENTED = Map.ofEntries(
-            Map.entry("kube-subnet-mgr", "weft uses the etcd subnet manager only"),
-            Map.entry("kube-api-url", "weft uses the etcd subnet manager only"),
-            Map.entry("kubeconfig-file", "weft uses the etcd subnet manager only"),
-            Map.entry("kube-annotation-prefix", "weft uses the etcd subnet manager only"),
-            Map.entry("net-config-path", "weft reads the network config from etcd (<etcd-prefix>/config)"),
-            Map.entry("iface-can-reach", "name the interface with -iface or -iface-regex"),
-            Map.entry("public-ipv6", "weft's data plane carries IPv4 underlay traffic only"),
-            Map.entry("ip-blackhole-route", "not implemented"),
-            Map.entry("set-node-network-unavailable", "it applies to the kube subnet manager only"),
-            Map.entry("ip-masq-fully-random-disable", "not implemented; weft uses --random-fully when iptables supports it"),
-            Map.entry("subnet-lease-renew-margin-v6", "not a weft flag"),
-            Map.entry("etcd-srv", "not implemented"));
+    /** A flanneld flag weft cannot honour at a non-default value, with why. */
+    record Unsupported(boolean bool, String why) {
+        /** True when {@code value} is flanneld's default (false, or empty), i.e. asks for nothing. */
+        boolean harmless(String value) {
+            if (bool) {
+                return !Boolean.TRUE.equals(GoBool.parse(value.trim()));
+            }
+            return value.isEmpty();
+        }
+    }
 
-    /** Values under which an unimplemented boolean or string flag changes nothing, so its variable is harmless. */
-    private static final Set<String> HARMLESS_VALUES = Set.of("", "false", "0");
+    static final Map<String, Unsupported> UNSUPPORTED = Map.of(
+            "kube-subnet-mgr", new Unsupported(true, "weft uses the etcd subnet manager only"),
+            "public-ipv6", new Unsupported(false, "weft's data plane carries IPv4 underlay traffic only"));
 
     private FlanneldFlags() {
     }
@@ -47,11 +45,13 @@ final class FlanneldFlags {
     }
 
     /**
-     * Returns the messages for every unimplemented flanneld flag in {@code args} or {@code env} (empty if none).
+     * Returns the messages for every flanneld flag in {@code args} or {@code env} whose value weft cannot honour
+     * (empty if none).
      */
     static List<String> refusals(String[] args, Map<String, String> env) {
         List<String> out = new ArrayList<>();
-        for (String arg : args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             if (arg.equals("--")) {
                 break;
             }
@@ -59,21 +59,31 @@ final class FlanneldFlags {
                 continue;
             }
             String name = arg.replaceFirst("^-+", "");
+            String value = null;
             int eq = name.indexOf('=');
             if (eq >= 0) {
+                value = name.substring(eq + 1);
                 name = name.substring(0, eq);
             }
-            String why = UNIMPLEMENTED.get(name);
-            if (why != null) {
-                out.add("flanneld flag -" + name + " is not supported by weft: " + why + "; remove it");
+            Unsupported u = UNSUPPORTED.get(name);
+            if (u == null) {
+                continue;
+            }
+            if (value == null) {
+                // Go's flag package: a bare boolean is true; any other flag takes the next argument.
+                value = u.bool() ? "true" : (i + 1 < args.length ? args[i + 1] : "");
+            }
+            if (!u.harmless(value)) {
+                out.add("flanneld flag -" + name + " is not supported by weft: " + u.why() + " (given: -" + name
+                        + "=" + value + "); remove it");
             }
         }
-        for (Map.Entry<String, String> e : UNIMPLEMENTED.entrySet()) {
+        for (Map.Entry<String, Unsupported> e : UNSUPPORTED.entrySet()) {
             String var = envName("FLANNELD_", e.getKey());
             String value = env.get(var);
-            if (value != null && !HARMLESS_VALUES.contains(value.trim().toLowerCase(Locale.ROOT))) {
-                out.add("environment variable " + var + " (flanneld flag -" + e.getKey() + ") is not supported by weft: "
-                        + e.getValue() + "; unset it");
+            if (value != null && !e.getValue().harmless(value)) {
+                out.add("environment variable " + var + "=" + value + " (flanneld flag -" + e.getKey()
+                        + ") is not supported by weft: " + e.getValue().why() + "; unset it");
             }
         }
         return out;
@@ -81,10 +91,13 @@ final class FlanneldFlags {
 
     /**
      * Supplies option defaults from the environment: {@code FLANNELD_*} for flags that carry flanneld's name,
-     * {@code WEFT_*} for weft's own (marked by their description key {@code weft}).
+     * {@code WEFT_*} for weft's own (marked by their description key {@code weft}). A value that does not parse is
+     * ignored with one warning naming the variable and the value used instead, as flanneld logs and ignores it
+     * ({@code flagutil.SetFlagsFromEnv}).
      */
     static final class EnvironmentDefaults implements CommandLine.IDefaultValueProvider {
         private final Map<String, String> env;
+        private final Map<String, String> warnings = new LinkedHashMap<>();
 
         EnvironmentDefaults(Map<String, String> env) {
             this.env = env;
@@ -97,11 +110,40 @@ final class FlanneldFlags {
             }
             OptionSpec option = (OptionSpec) argSpec;
             String prefix = "weft".equals(option.descriptionKey()) ? "WEFT_" : "FLANNELD_";
-            String value = env.get(envName(prefix, option.longestName()));
+            String var = envName(prefix, option.longestName());
+            String value = env.get(var);
             if (value == null || value.isEmpty()) {
                 return option.defaultValue();
             }
+            String problem = problem(option.type(), value);
+            if (problem != null) {
+                String used = option.defaultValue() == null ? "(none)" : option.defaultValue();
+                warnings.putIfAbsent(var, "ignoring " + var + "=" + value + ": " + problem + "; using "
+                        + option.shortestName() + " " + used + " instead");
+                return option.defaultValue();
+            }
             return value;
+        }
+
+        /** Why {@code value} cannot be a value of {@code type}, or null if it can. */
+        private static String problem(Class<?> type, String value) {
+            if (type == boolean.class || type == Boolean.class) {
+                return GoBool.parse(value) == null ? "not a boolean (use " + GoBool.ACCEPTED + ")" : null;
+            }
+            if (type == int.class || type == Integer.class) {
+                try {
+                    Integer.parseInt(value.trim());
+                    return null;
+                } catch (NumberFormatException e) {
+                    return "not a whole number";
+                }
+            }
+            return null;
+        }
+
+        /** The warnings for variables that were ignored, one line each, in the order they were met. */
+        List<String> warnings() {
+            return List.copyOf(warnings.values());
         }
     }
 }

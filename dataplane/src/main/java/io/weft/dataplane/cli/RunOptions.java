@@ -1,5 +1,6 @@
 package io.weft.dataplane.cli;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import io.weft.dataplane.agent.AgentSettings;
@@ -45,13 +46,22 @@ public final class RunOptions {
             description = "underlay interface, by name or address; repeatable, the first that exists wins")
     List<String> iface = new ArrayList<>();
 
-    @Option(names = {"-iface-regex", "--iface-regex"}, split = ",", paramLabel = "REGEX",
-            description = "regex matched against interface names and addresses; repeatable")
+    // One regular expression per flag, never split: a comma is part of a regex ({1,2}), as in flanneld.
+    @Option(names = {"-iface-regex", "--iface-regex"}, paramLabel = "REGEX",
+            description = "regex matched against interface addresses, then names; repeatable, tried after -iface")
     List<String> ifaceRegex = new ArrayList<>();
+
+    @Option(names = {"-iface-can-reach", "--iface-can-reach"}, paramLabel = "IP",
+            description = "use the interface of the route to this address ('ip route get IP'); tried after -iface-regex")
+    String ifaceCanReach;
 
     @Option(names = {"-public-ip", "--public-ip"}, paramLabel = "IP",
             description = "address advertised in the lease (e.g. a cloud NAT's public address); packets are still sent from the interface address")
     String publicIp;
+
+    // Refused by FlanneldFlags when non-empty; declared so that an empty value (a template's default) parses.
+    @Option(names = {"-public-ipv6", "--public-ipv6"}, hidden = true, description = "refused when set: the underlay is IPv4")
+    String publicIpv6;
 
     @Option(names = {"--public-ip-from", "-public-ip-from"}, descriptionKey = "weft", paramLabel = "URL",
             description = "fetch the address to advertise from this URL, which answers it as plain text (like 'curl ip.sb');"
@@ -70,6 +80,16 @@ public final class RunOptions {
             description = "install flannel's FLANNEL-POSTRTG masquerade rules")
     boolean ipMasq;
 
+    @Option(names = {"-ip-masq-fully-random-disable", "--ip-masq-fully-random-disable"}, arity = "0..1",
+            fallbackValue = "true", defaultValue = "false",
+            description = "masquerade without --random-fully (nftables: without fully-random)")
+    boolean ipMasqRandomFullyDisable;
+
+    @Option(names = {"-ip-blackhole-route", "--ip-blackhole-route"}, arity = "0..1", fallbackValue = "true",
+            defaultValue = "false", description = "add a blackhole route for this node's subnet, re-checked every"
+            + " -iptables-resync seconds")
+    boolean blackholeRoute;
+
     @Option(names = {"-iptables-forward-rules", "--iptables-forward-rules"}, arity = "0..1", fallbackValue = "true",
             defaultValue = "true", description = "install flannel's FLANNEL-FWD accept rules (default: ${DEFAULT-VALUE})")
     boolean iptablesForwardRules;
@@ -86,9 +106,11 @@ public final class RunOptions {
             description = "port of the /healthz and /readyz endpoint, 0 = off (default: ${DEFAULT-VALUE})")
     int healthzPort;
 
-    @Option(names = {"-v", "--v"}, defaultValue = "0", paramLabel = "LEVEL",
-            description = "log verbosity as flanneld's -v: 0 info, 1+ debug")
-    int verbosity;
+    @Mixin
+    KlogOptions logging = new KlogOptions();
+
+    @Mixin
+    KubeModeOptions kubeMode = new KubeModeOptions();
 
     @Option(names = {"--run-dir", "-run-dir"}, descriptionKey = "weft", defaultValue = "/run/weft",
             description = "control socket and state (default: ${DEFAULT-VALUE})")
@@ -125,9 +147,10 @@ public final class RunOptions {
     /** The validated settings; throws IllegalArgumentException with a message naming the flag. */
     public AgentSettings toSettings() {
         return new AgentSettings(EtcdOptions.parseEndpoints(etcdEndpoints), etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
-                etcdPassword, iface, ifaceRegex, publicIp, publicIpFrom, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
-                ipMasq, iptablesForwardRules, Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort,
-                verbosity, runDir, device, workers, metricsPort, acceptUnknownVteps, acceptAnyInnerSource,
+                etcdPassword, iface, ifaceRegex, ifaceCanReach, publicIp, publicIpFrom, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
+                ipMasq, ipMasqRandomFullyDisable, blackholeRoute, iptablesForwardRules,
+                Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort, logging.verbosity, runDir,
+                device, workers, metricsPort, acceptUnknownVteps, acceptAnyInnerSource,
                 offloads);
     }
 }

@@ -53,6 +53,9 @@ public final class WeftMain implements Runnable {
     public static CommandLine commandLine(Map<String, String> env) {
         CommandLine cli = new CommandLine(new WeftMain());
         cli.setDefaultValueProvider(new FlanneldFlags.EnvironmentDefaults(env));
+        // Booleans as Go reads them (flanneld): -ip-masq=1, FLANNELD_IP_MASQ=T.
+        cli.registerConverter(Boolean.class, new GoBool());
+        cli.registerConverter(boolean.class, new GoBool());
         // A flag given twice keeps its last value, as Go's flag package (flanneld) does.
         cli.setOverwrittenOptionsAllowed(true);
         VersionProvider.acceptFlanneldSpelling(cli);

@@ -47,7 +47,7 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
 
         ExternalInterface ext = null;
         try {
-            ext = ExternalInterface.choose(settings.iface(), settings.ifaceRegex());
+            ext = ExternalInterface.choose(settings.interfaceRules());
         } catch (ExternalInterface.NotFound e) {
             findings.add(Finding.fail("underlay", e.getMessage(), "pass -iface with the interface that reaches the other nodes"));
         }

@@ -105,11 +105,16 @@ class AgentStartupErrorsIT {
     }
 
     @Test
-    void anInvalidConfigFailsFastNamingTheFieldAndTheRule() throws Exception {
+    void anInvalidConfigIsWaitedOutNamingTheFieldAndTheRuleAsFlanneldRetriesIt() throws Exception {
         lab.putConfig("{\"Network\":\"10.244.0.0/16\",\"SubnetLen\":31,\"Backend\":{\"Type\":\"vxlan\"}}");
         AgentProcess p = run("invalid.log");
-        assertThat(p.awaitExit(60)).isEqualTo(1);
-        assertOneReadableLine(p, "SubnetLen 31", "at most 30");
+        p.awaitOutput("(field SubnetLen)", 60);
+        String line = p.output().lines().filter(l -> l.contains("(field SubnetLen)")).findFirst().orElseThrow();
+        assertThat(line).contains("/coreos.com/network/config").contains("SubnetLen 31").contains("at most 30");
+        assertThat(p.process.isAlive()).as("still waiting for a valid config").isTrue();
+        lab.putConfig(GOOD_CONFIG);
+        p.awaitOutput("weft is up", 60);
+        assertThat(p.stop(30)).isIn(0, 143);
     }
 
     @Test

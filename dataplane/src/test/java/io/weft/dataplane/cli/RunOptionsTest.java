@@ -107,9 +107,64 @@ class RunOptionsTest {
         assertThat(r.err).contains("flanneld flag -kube-subnet-mgr is not supported by weft")
                 .contains("etcd subnet manager");
 
-        Result r2 = execute(Map.of(), "run", "--iface-can-reach=10.0.0.1");
+        Result r2 = execute(Map.of(), "run", "--public-ipv6=fd00::1");
         assertThat(r2.code).isEqualTo(2);
-        assertThat(r2.err).contains("-iface-can-reach");
+        assertThat(r2.err).contains("-public-ipv6");
+    }
+
+    @Test
+    void booleansAreReadAsGoReadsThem() {
+        for (String t : List.of("1", "t", "T", "TRUE", "true", "True")) {
+            assertThat(parse(Map.of(), "run", "-ip-masq=" + t).ipMasq()).as(t).isTrue();
+            assertThat(parse(Map.of("FLANNELD_IP_MASQ", t), "run").ipMasq()).as(t).isTrue();
+        }
+        for (String f : List.of("0", "f", "F", "FALSE", "false", "False")) {
+            assertThat(parse(Map.of(), "run", "-iptables-forward-rules=" + f).iptablesForwardRules()).as(f).isFalse();
+            assertThat(parse(Map.of("FLANNELD_IPTABLES_FORWARD_RULES", f), "run").iptablesForwardRules()).as(f).isFalse();
+        }
+        assertThat(parse(Map.of(), "run", "-ip-masq").ipMasq()).isTrue();
+        assertThat(parse(Map.of(), "run", "--ip-masq", "-iface", "eth0").iface()).containsExactly("eth0");
+        assertThatThrownBy(() -> parse(Map.of(), "run", "-ip-masq=yes")).hasMessageContaining("'yes' is not a boolean");
+    }
+
+    @Test
+    void aBadFlanneldVariableIsIgnoredWithOneWarningNamingTheValueUsed() {
+        Result r = execute(Map.of("FLANNELD_IP_MASQ", "yes", "FLANNELD_HEALTHZ_PORT", "80a"), "run",
+                // an invalid margin stops weft right after the warnings, before it starts anything
+                "-subnet-lease-renew-margin", "0");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err).contains("ignoring FLANNELD_IP_MASQ=yes: not a boolean")
+                .contains("using -ip-masq false instead")
+                .contains("ignoring FLANNELD_HEALTHZ_PORT=80a: not a whole number");
+        assertThat(r.err.split("FLANNELD_IP_MASQ=yes", -1)).as("one warning:\n" + r.err).hasSize(2);
+        AgentSettings s = parse(Map.of("FLANNELD_IP_MASQ", "yes"), "run");
+        assertThat(s.ipMasq()).isFalse();
+    }
+
+    @Test
+    void ifaceRegexIsOneExpressionPerFlagAndNeverSplitAtCommas() {
+        AgentSettings s = parse(Map.of(), "run", "-iface-regex", "^eth[0-9]{1,2}$", "--iface-regex=^en(o|p)[0-9]+,?$");
+        assertThat(s.ifaceRegex()).containsExactly("^eth[0-9]{1,2}$", "^en(o|p)[0-9]+,?$");
+        assertThat(parse(Map.of("FLANNELD_IFACE_REGEX", "^eth[0-9]{1,2}$"), "run").ifaceRegex())
+                .containsExactly("^eth[0-9]{1,2}$");
+    }
+
+    @Test
+    void flanneldFlagsAtTheirDefaultsAndKlogFlagsAreAccepted() {
+        AgentSettings s = parse(Map.of(), "run", "-ip-masq-fully-random-disable=false", "-set-node-network-unavailable=true",
+                "-kube-subnet-mgr=false", "-kube-annotation-prefix", "flannel.alpha.coreos.com", "-public-ipv6=",
+                "-net-config-path", "/etc/kube-flannel/net-conf.json", "-v=2", "-vmodule", "main=3",
+                "-log_backtrace_at", "main.go:1", "-logtostderr", "-alsologtostderr=false", "-stderrthreshold", "INFO",
+                "-iface-can-reach", "10.0.0.1", "-ip-blackhole-route");
+        assertThat(s.ipMasqRandomFullyDisable()).isFalse();
+        assertThat(s.blackholeRoute()).isTrue();
+        assertThat(s.ifaceCanReach()).isEqualTo("10.0.0.1");
+        assertThat(s.verbosity()).isEqualTo(2);
+        assertThat(parse(Map.of(), "run", "-ip-masq-fully-random-disable").ipMasqRandomFullyDisable()).isTrue();
+        assertThat(execute(Map.of(), "run", "-kube-subnet-mgr=1").code).isEqualTo(2);
+        assertThat(execute(Map.of("FLANNELD_KUBE_SUBNET_MGR", "T"), "run", "--help").code).isEqualTo(2);
+        assertThat(execute(Map.of("FLANNELD_KUBE_SUBNET_MGR", "0", "FLANNELD_SET_NODE_NETWORK_UNAVAILABLE", "true"),
+                "run", "--help").code).isZero();
     }
 
     @Test

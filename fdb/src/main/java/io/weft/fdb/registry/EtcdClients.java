@@ -58,13 +58,13 @@ public final class EtcdClients {
             readable(o.caFile(), "--etcd-cafile");
             ssl.trustManager(o.caFile().toFile());
         }
+        ssl.keyManager(PemKeys.privateKey(o.keyFile(), "--etcd-keyfile"),
+                PemKeys.certificates(o.certFile(), "--etcd-certfile"));
         try {
-            ssl.keyManager(o.certFile().toFile(), o.keyFile().toFile());
             return ssl.build();
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot use etcd client certificate " + o.certFile() + " with key "
-                    + o.keyFile() + ": " + e.getMessage() + ". The key must be PEM; an RSA key in PKCS#1 form "
-                    + "(BEGIN RSA PRIVATE KEY) can be converted with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pk8.pem", e);
+                    + o.keyFile() + ": " + e.getMessage(), e);
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.List;
  * @param prefix    key prefix, no trailing slash
  * @param caFile    CA bundle to verify etcd's certificate, or null (used only with TLS, as flanneld does)
  * @param certFile  client certificate (PEM), or null
- * @param keyFile   client key (PKCS#8 PEM), or null
+ * @param keyFile   client key (PEM: PKCS#1, SEC1 or PKCS#8), or null
  * @param username  etcd user, or null
  * @param password  etcd password, or null
  */

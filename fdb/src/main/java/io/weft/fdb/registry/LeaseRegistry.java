@@ -17,12 +17,14 @@ import java.util.concurrent.TimeUnit;
  * flannel's etcd subnet manager for one host, as the agent drives it:
  * <pre>
  * try (LeaseRegistry registry = LeaseRegistry.connect(etcdOptions, RegistrySettings.defaults())) {
- *     NetworkConfig config = registry.awaitConfig();
- *     AcquiredLease mine = registry.acquire(new AcquireRequest(publicIp, null, backendData, null, previous, null));
+ *     NetworkConfig config = registry.awaitValidConfig();
+ *     HeldLease mine = registry.acquire(config, new AcquireRequest(publicIp, null, backendData, null, previous, null));
+ *     registry.startWatching(mine.lease().subnet(), feederOrOtherLeaseEvents);
  *     registry.startKeeping(mine, leaseListener);
- *     registry.startWatching(feeder-or-other LeaseEvents);
  * }
  * </pre>
+ * Each stage takes the result of the one before (the config, then the held lease), so they cannot be called out
+ * of order; watching needs only our subnet and may start before or after keeping.
  * Background work runs on two threads of its own: one keeps our lease (renewal, own-key watch), one follows the
  * other leases. {@link #close()} stops both and closes the etcd client; it does not delete our lease (like flanneld,
  * a restarted weft reuses it by PublicIP).
@@ -38,8 +40,6 @@ public final class LeaseRegistry implements AutoCloseable {
     private final ScheduledExecutorService leaseThread;
     private final ScheduledExecutorService watchThread;
     private final LogLimiter unreachable;
-    private volatile NetworkConfig config;
-    private volatile AcquireRequest lastRequest;
     private volatile LeaseKeeper keeper;
     private volatile SubnetWatcher watcher;
 
@@ -75,24 +75,33 @@ public final class LeaseRegistry implements AutoCloseable {
     /**
      * Waits for {@code <prefix>/config}, retrying while it is missing or etcd is unreachable.
      *
-     * @throws ConfigException when the config is there but invalid (fatal at start-up)
+     * @throws ConfigException when the config is there but invalid: for tools and tests that report it at once
      */
     public NetworkConfig awaitConfig() throws ConfigException, InterruptedException {
-        config = new ConfigLoader(store, settings.configRetry(), settings.reportEvery()).await();
-        return config;
+        return loader().await();
     }
 
     /**
-     * Takes our subnet lease as flanneld does; retries while etcd is unreachable.
+     * Waits for a valid {@code <prefix>/config}, as flanneld waits (it retries every second): while it is missing or
+     * invalid, or etcd is unreachable, it retries, saying what is wrong (the key and the field) every 30 s.
+     */
+    public NetworkConfig awaitValidConfig() throws InterruptedException {
+        return loader().awaitValid();
+    }
+
+    private ConfigLoader loader() {
+        return new ConfigLoader(store, settings.configRetry(), settings.reportEvery());
+    }
+
+    /**
+     * Takes our subnet lease under {@code config} as flanneld does; retries while etcd is unreachable.
      *
      * @throws SubnetsExhaustedException when every subnet in the range is held (the message names the range)
      */
-    public AcquiredLease acquire(AcquireRequest request) throws SubnetsExhaustedException, InterruptedException {
-        NetworkConfig cfg = requireConfig();
-        lastRequest = request;
+    public HeldLease acquire(NetworkConfig config, AcquireRequest request) throws SubnetsExhaustedException, InterruptedException {
         while (true) {
             try {
-                return acquirer.acquire(cfg, request);
+                return new HeldLease(acquirer.acquire(config, request), config, request);
             } catch (EtcdUnavailableException e) {
                 if (unreachable.allow("acquire")) {
                     LOG.warn("cannot acquire a subnet lease, etcd at {} is unreachable; still trying: {}",
@@ -103,12 +112,8 @@ public final class LeaseRegistry implements AutoCloseable {
         }
     }
 
-    /** Renews {@code lease} before it expires and re-acquires it if it is lost, reporting to {@code listener}. */
-    public synchronized void startKeeping(AcquiredLease lease, LeaseListener listener) {
-        AcquireRequest request = lastRequest;
-        if (request == null) {
-            throw new IllegalStateException("call acquire() before startKeeping()");
-        }
+    /** Renews {@code held} before it expires and re-acquires it if it is lost, reporting to {@code listener}. */
+    public synchronized void startKeeping(HeldLease held, LeaseListener listener) {
         if (keeper != null) {
             keeper.close();
         }
@@ -132,7 +137,8 @@ public final class LeaseRegistry implements AutoCloseable {
                 listener.subnetChanged(before, after);
             }
         };
-        keeper = new LeaseKeeper(store, acquirer, requireConfig(), request, lease, chained, leaseThread, settings);
+        keeper = new LeaseKeeper(store, acquirer, held.config(), held.request(), held.acquired(), chained, leaseThread,
+                settings);
         keeper.start();
     }
 
@@ -192,14 +198,6 @@ public final class LeaseRegistry implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         client.close();
-    }
-
-    private NetworkConfig requireConfig() {
-        NetworkConfig c = config;
-        if (c == null) {
-            throw new IllegalStateException("call awaitConfig() first");
-        }
-        return c;
     }
 
     private static ScheduledExecutorService singleThread(String name) {

@@ -60,8 +60,8 @@ class LeaseRegistryEtcdTest {
         String prefix = freshPrefix("own");
         etcd.etcdctl("put", prefix + "/config", "{\"Network\":\"10.244.0.0/16\",\"SubnetMin\":\"10.244.3.0\",\"SubnetMax\":\"10.244.3.0\",\"Backend\":{\"Type\":\"vxlan\"}}");
         try (LeaseRegistry r = registry(etcd, prefix, RegistrySettings.defaults())) {
-            r.awaitConfig();
-            AcquiredLease mine = r.acquire(request("192.168.64.3", "C6:D2:32:6F:8F:44"));
+            NetworkConfig config = r.awaitConfig();
+            HeldLease mine = r.acquire(config, request("192.168.64.3", "C6:D2:32:6F:8F:44"));
             assertThat(mine.key()).isEqualTo(prefix + "/subnets/10.244.3.0-24");
             assertThat(etcd.etcdctl("get", "--print-value-only", prefix + "/subnets/10.244.3.0-24")).isEqualTo(
                     "{\"PublicIP\":\"192.168.64.3\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","
@@ -85,7 +85,7 @@ class LeaseRegistryEtcdTest {
         try (EtcdTestSupport.StderrCapture log = new EtcdTestSupport.StderrCapture();
              LeaseRegistry r = registry(etcd, prefix, FAST)) {
             NetworkConfig config = r.awaitConfig();
-            AcquiredLease mine = r.acquire(request("192.168.64.3", "02:00:00:00:00:03"));
+            HeldLease mine = r.acquire(config, request("192.168.64.3", "02:00:00:00:00:03"));
             LeaseTableFeeder feeder = new LeaseTableFeeder(table, new SubnetKey(mine.lease().subnet(), null),
                     config.backend().effectivePort());
             r.startWatching(mine.lease().subnet(), feeder);
@@ -124,14 +124,14 @@ class LeaseRegistryEtcdTest {
              LeaseRegistry us = registry(etcd, prefix, FAST)) {
             NetworkConfig config = us.awaitConfig();
             realNode.awaitConfig();
-            AcquiredLease real = realNode.acquire(withPrevious(request("192.168.64.18", "02:00:00:00:00:18"),
+            HeldLease real = realNode.acquire(config, withPrevious(request("192.168.64.18", "02:00:00:00:00:18"),
                     Subnet.parse("10.244.18.0/24")));
             assertThat(real.lease().subnet()).isEqualTo(Subnet.parse("10.244.18.0/24"));
             // Then written by hand or by a broken tool (weft's and flannel's allocators never would): covers
             // 10.244.16.0 - 10.244.19.255, and a lease outside the Network.
             etcd.etcdctl("put", prefix + "/subnets/10.244.16.0-22", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.16"));
             etcd.etcdctl("put", prefix + "/subnets/10.245.1.0-24", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.245"));
-            AcquiredLease mine = us.acquire(withPrevious(request("192.168.64.3", "02:00:00:00:00:03"),
+            HeldLease mine = us.acquire(config, withPrevious(request("192.168.64.3", "02:00:00:00:00:03"),
                     Subnet.parse("10.244.1.0/24")));
             us.startWatching(mine.lease().subnet(), new LeaseTableFeeder(table, config,
                     new SubnetKey(mine.lease().subnet(), null)));
@@ -155,24 +155,24 @@ class LeaseRegistryEtcdTest {
             etcd.etcdctl("put", prefix + "/config", "{\"Network\":\"10.5.0.0/16\",\"SubnetMin\":\"10.5.1.0\",\"SubnetMax\":\"10.5.2.0\",\"Backend\":{\"Type\":\"vxlan\"}}");
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try (LeaseRegistry a = registry(etcd, prefix, FAST); LeaseRegistry b = registry(etcd, prefix, FAST)) {
-                a.awaitConfig();
-                b.awaitConfig();
+                NetworkConfig configA = a.awaitConfig();
+                NetworkConfig configB = b.awaitConfig();
                 // Both remember the same previous subnet, so both go for 10.5.1.0/24 first.
                 Subnet prev = Subnet.parse("10.5.1.0/24");
                 CountDownLatch go = new CountDownLatch(1);
-                Callable<AcquiredLease> ta = () -> {
+                Callable<HeldLease> ta = () -> {
                     go.await();
-                    return a.acquire(withPrevious(request("10.0.0.1", "02:00:00:00:00:01"), prev));
+                    return a.acquire(configA, withPrevious(request("10.0.0.1", "02:00:00:00:00:01"), prev));
                 };
-                Callable<AcquiredLease> tb = () -> {
+                Callable<HeldLease> tb = () -> {
                     go.await();
-                    return b.acquire(withPrevious(request("10.0.0.2", "02:00:00:00:00:02"), prev));
+                    return b.acquire(configB, withPrevious(request("10.0.0.2", "02:00:00:00:00:02"), prev));
                 };
-                Future<AcquiredLease> fa = pool.submit(ta);
-                Future<AcquiredLease> fb = pool.submit(tb);
+                Future<HeldLease> fa = pool.submit(ta);
+                Future<HeldLease> fb = pool.submit(tb);
                 go.countDown();
-                AcquiredLease la = fa.get(20, TimeUnit.SECONDS);
-                AcquiredLease lb = fb.get(20, TimeUnit.SECONDS);
+                HeldLease la = fa.get(20, TimeUnit.SECONDS);
+                HeldLease lb = fb.get(20, TimeUnit.SECONDS);
                 assertThat(la.lease().subnet()).isNotEqualTo(lb.lease().subnet());
                 assertThat(etcd.etcdctl("get", "--keys-only", "--prefix", prefix + "/subnets").lines().filter(l -> !l.isBlank()))
                         .containsExactlyInAnyOrder(prefix + "/subnets/10.5.1.0-24", prefix + "/subnets/10.5.2.0-24");
@@ -188,8 +188,8 @@ class LeaseRegistryEtcdTest {
         etcd.etcdctl("put", prefix + "/config", CONFIG);
         List<AcquiredLease> renewals = new CopyOnWriteArrayList<>();
         try (LeaseRegistry r = registry(etcd, prefix, FAST.withLease(Duration.ofSeconds(6), Duration.ofSeconds(3)))) {
-            r.awaitConfig();
-            AcquiredLease first = r.acquire(request("10.1.1.1", "02:00:00:00:00:11"));
+            NetworkConfig config = r.awaitConfig();
+            HeldLease first = r.acquire(config, request("10.1.1.1", "02:00:00:00:00:11"));
             r.startKeeping(first, new LeaseListener() {
                 @Override
                 public void renewed(AcquiredLease lease) {
@@ -213,8 +213,8 @@ class LeaseRegistryEtcdTest {
         List<AcquiredLease> reacquired = new CopyOnWriteArrayList<>();
         try (EtcdTestSupport.StderrCapture log = new EtcdTestSupport.StderrCapture();
              LeaseRegistry r = registry(etcd, prefix, FAST)) {
-            r.awaitConfig();
-            AcquiredLease first = r.acquire(request("10.1.1.2", "02:00:00:00:00:12"));
+            NetworkConfig config = r.awaitConfig();
+            HeldLease first = r.acquire(config, request("10.1.1.2", "02:00:00:00:00:12"));
             r.startKeeping(first, new LeaseListener() {
                 @Override
                 public void reacquired(AcquiredLease lease) {
@@ -235,8 +235,8 @@ class LeaseRegistryEtcdTest {
         etcd.etcdctl("put", prefix + "/config", CONFIG);
         List<AcquiredLease[]> changes = new CopyOnWriteArrayList<>();
         try (LeaseRegistry r = registry(etcd, prefix, FAST)) {
-            r.awaitConfig();
-            AcquiredLease first = r.acquire(request("10.1.1.3", "02:00:00:00:00:13"));
+            NetworkConfig config = r.awaitConfig();
+            HeldLease first = r.acquire(config, request("10.1.1.3", "02:00:00:00:00:13"));
             r.startKeeping(first, new LeaseListener() {
                 @Override
                 public void subnetChanged(AcquiredLease before, AcquiredLease after) {
@@ -260,8 +260,8 @@ class LeaseRegistryEtcdTest {
         String grant = etcd.etcdctl("lease", "grant", "600").split("\\s+")[1];
         etcd.etcdctl("put", "--lease=" + grant, prefix + "/subnets/10.244.42.0-24", FLANNELD_VALUE);
         try (LeaseRegistry r = registry(etcd, prefix, FAST)) {
-            r.awaitConfig();
-            AcquiredLease mine = r.acquire(request("192.168.64.7", "02:00:00:00:00:42"));
+            NetworkConfig config = r.awaitConfig();
+            HeldLease mine = r.acquire(config, request("192.168.64.7", "02:00:00:00:00:42"));
             assertThat(mine.key()).isEqualTo(prefix + "/subnets/10.244.42.0-24");
             assertThat(etcd.etcdctl("get", "--print-value-only", mine.key())).contains("02:00:00:00:00:42");
             assertThat(etcd.leaseIds()).doesNotContain(Long.parseLong(grant, 16));
@@ -275,8 +275,8 @@ class LeaseRegistryEtcdTest {
         // A lease with our PublicIP outside the network (an old config) is deleted, as flanneld does.
         etcd.etcdctl("put", prefix + "/subnets/10.99.1.0-24", FLANNELD_VALUE.replace("192.168.64.7", "10.1.1.4"));
         try (LeaseRegistry r = registry(etcd, prefix, FAST)) {
-            r.awaitConfig();
-            AcquiredLease mine = r.acquire(withPrevious(request("10.1.1.4", "02:00:00:00:00:14"), Subnet.parse("10.244.77.0/24")));
+            NetworkConfig config = r.awaitConfig();
+            HeldLease mine = r.acquire(config, withPrevious(request("10.1.1.4", "02:00:00:00:00:14"), Subnet.parse("10.244.77.0/24")));
             assertThat(mine.key()).isEqualTo(prefix + "/subnets/10.244.77.0-24");
             assertThat(etcd.etcdctl("get", "--keys-only", prefix + "/subnets/10.99.1.0-24")).isBlank();
         }
@@ -289,11 +289,11 @@ class LeaseRegistryEtcdTest {
                 + "\"IPv6Network\":\"fd00:42::/56\",\"SubnetMin\":\"10.244.5.0\",\"SubnetMax\":\"10.244.5.0\","
                 + "\"IPv6SubnetMin\":\"fd00:42:0:7::\",\"IPv6SubnetMax\":\"fd00:42:0:7::\",\"Backend\":{\"Type\":\"vxlan\"}}");
         try (LeaseRegistry r = registry(etcd, prefix, FAST)) {
-            r.awaitConfig();
+            NetworkConfig config = r.awaitConfig();
             AcquireRequest req = new AcquireRequest((Inet4Address) Subnet.parseAddress("192.168.64.3"),
                     (Inet6Address) Subnet.parseAddress("fd00::3"), new BackendData(1, MacAddress.parse("02:00:00:00:00:03")),
                     new BackendData(1, MacAddress.parse("02:00:00:00:00:63")), null, null);
-            AcquiredLease mine = r.acquire(req);
+            HeldLease mine = r.acquire(config, req);
             assertThat(mine.key()).isEqualTo(prefix + "/subnets/10.244.5.0-24&fd00:42:0:7::-64");
             assertThat(etcd.etcdctl("get", "--print-value-only", mine.key())).isEqualTo(
                     "{\"PublicIP\":\"192.168.64.3\",\"PublicIPv6\":\"fd00::3\",\"BackendType\":\"vxlan\","
@@ -309,10 +309,31 @@ class LeaseRegistryEtcdTest {
         etcd.etcdctl("put", prefix + "/subnets/10.6.1.0-24", FLANNELD_VALUE);
         etcd.etcdctl("put", prefix + "/subnets/10.6.2.0-24", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.8"));
         try (LeaseRegistry r = registry(etcd, prefix, FAST)) {
-            r.awaitConfig();
-            assertThatThrownBy(() -> r.acquire(request("192.168.64.9", "02:00:00:00:00:09")))
+            NetworkConfig config = r.awaitConfig();
+            assertThatThrownBy(() -> r.acquire(config, request("192.168.64.9", "02:00:00:00:00:09")))
                     .isInstanceOf(SubnetsExhaustedException.class)
                     .hasMessageStartingWith("no free subnet in [SubnetMin 10.6.1.0/24, SubnetMax 10.6.2.0/24] of Network 10.6.0.0/16");
+        }
+    }
+
+    @Test
+    void anInvalidConfigIsWaitedOutWithALineNamingTheKeyAndTheField() throws Exception {
+        String prefix = freshPrefix("waitbad");
+        etcd.etcdctl("put", prefix + "/config", "{\"Network\":\"10.244.0.0/16\",\"SubnetLen\":31,\"Backend\":{\"Type\":\"vxlan\"}}");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (EtcdTestSupport.StderrCapture log = new EtcdTestSupport.StderrCapture();
+             LeaseRegistry r = registry(etcd, prefix, FAST)) {
+            Future<NetworkConfig> config = pool.submit(r::awaitValidConfig);
+            await("the invalid-config line", Duration.ofSeconds(20), () -> log.text().contains(prefix + "/config is invalid"
+                    + " (field SubnetLen): invalid network config: SubnetLen 31"));
+            Thread.sleep(2500);
+            assertThat(config.isDone()).as("still waiting").isFalse();
+            assertThat(log.text().split("is invalid", -1)).as("one line per 30 s, not one per retry:\n" + log.text())
+                    .hasSize(2);
+            etcd.etcdctl("put", prefix + "/config", CONFIG);
+            assertThat(config.get(20, TimeUnit.SECONDS).network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -439,8 +460,9 @@ class LeaseRegistryEtcdTest {
                     .withTls(tls.certs().ca(), tls.certs().clientCert(), tls.certs().clientKey());
             assertThat(options.tls()).isTrue();
             try (LeaseRegistry r = LeaseRegistry.connect(options, FAST)) {
-                assertThat(r.awaitConfig().network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
-                AcquiredLease mine = r.acquire(request("192.168.64.3", "02:00:00:00:00:03"));
+                NetworkConfig config = r.awaitConfig();
+                assertThat(config.network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
+                HeldLease mine = r.acquire(config, request("192.168.64.3", "02:00:00:00:00:03"));
                 assertThat(tls.etcdctl("get", "--print-value-only", mine.key())).isEqualTo(mine.value() + "\n");
             }
         }
@@ -457,8 +479,9 @@ class LeaseRegistryEtcdTest {
                     .withCredentials("root", "s3cret");
             assertThat(options.toString()).doesNotContain("s3cret");
             try (LeaseRegistry r = LeaseRegistry.connect(options, FAST)) {
-                assertThat(r.awaitConfig().network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
-                AcquiredLease mine = r.acquire(request("192.168.64.3", "02:00:00:00:00:04"));
+                NetworkConfig config = r.awaitConfig();
+                assertThat(config.network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
+                HeldLease mine = r.acquire(config, request("192.168.64.3", "02:00:00:00:00:04"));
                 assertThat(auth.etcdctl("--user", "root:s3cret", "get", "--print-value-only", mine.key()))
                         .isEqualTo(mine.value() + "\n");
             }
