@@ -23,31 +23,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentStartupErrorsIT {
     private static final String GOOD_CONFIG = "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
+    private OneHostLab one;
     private AgentLab lab;
     private Netns host;
     private Path dir;
-    private final List<AgentProcess> started = new ArrayList<>();
 
     @BeforeAll
     void startLab() throws Exception {
-        lab = new AgentLab("wdp-ae-");
-        lab.startEtcd();
-        host = lab.addHost("h1", 1);
-        dir = lab.hostDir("h1");
+        one = new OneHostLab("wdp-ae-");
+        lab = one.lab;
+        host = one.host;
+        dir = one.dir;
     }
 
     @AfterAll
     void stopLab() {
-        started.forEach(AgentProcess::close);
-        if (lab != null) {
-            lab.close();
+        if (one != null) {
+            one.close();
         }
     }
 
     @AfterEach
     void stopAgents() {
-        started.forEach(AgentProcess::close);
-        started.clear();
+        one.stopAgents();
     }
 
     @BeforeEach
@@ -76,9 +74,7 @@ class AgentStartupErrorsIT {
             args.add(k);
             args.add(v);
         });
-        AgentProcess p = AgentProcess.start(host, dir.resolve(logName), Map.of(), prefix, args.toArray(new String[0]));
-        started.add(p);
-        return p;
+        return one.start(logName, Map.of(), prefix, args);
     }
 
     /** The last line is the failure, readable and without a stack trace. */

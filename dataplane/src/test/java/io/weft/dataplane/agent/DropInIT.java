@@ -28,33 +28,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DropInIT {
     private static final String CONFIG = "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
     private static final String NFT_CONFIG = "{\"Network\":\"10.244.0.0/16\",\"EnableNFTables\":true,\"Backend\":{\"Type\":\"vxlan\"}}";
+    private OneHostLab one;
     private AgentLab lab;
     private Netns host;
     private Path dir;
-    private final List<AgentProcess> started = new ArrayList<>();
 
     @BeforeAll
     void startLab() throws Exception {
-        lab = new AgentLab("wdp-di-");
-        lab.startEtcd();
-        host = lab.addHost("h1", 1);
+        one = new OneHostLab("wdp-di-");
+        lab = one.lab;
+        host = one.host;
+        dir = one.dir;
         // a default route through the switch, as a real host has one (the lab's etcd address stands in for the router)
         host.ip("route", "add", "default", "via", AgentLab.ETCD_IP);
-        dir = lab.hostDir("h1");
     }
 
     @AfterAll
     void stopLab() {
-        started.forEach(AgentProcess::close);
-        if (lab != null) {
-            lab.close();
+        if (one != null) {
+            one.close();
         }
     }
 
     @AfterEach
     void stopAgents() {
-        started.forEach(AgentProcess::close);
-        started.clear();
+        one.stopAgents();
     }
 
     @BeforeEach
@@ -76,9 +74,7 @@ class DropInIT {
                 "-subnet-file", dir.resolve("subnet.env").toString(), "--run-dir", dir.resolve("run").toString(),
                 "--workers", "1"));
         args.addAll(List.of(flanneldArgs));
-        AgentProcess p = AgentProcess.start(host, dir.resolve(logName), env, List.of(), args.toArray(new String[0]));
-        started.add(p);
-        return p;
+        return one.start(logName, env, List.of(), args);
     }
 
     private AgentProcess runUp(String logName, Map<String, String> env, String... flanneldArgs) throws Exception {

@@ -3,9 +3,7 @@ package io.weft.dataplane.worker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.unix.FileDescriptor;
 import io.weft.dataplane.tun.TunPacketHandler;
-import io.weft.dataplane.tun.TunQueue;
 import io.weft.vtep.VxlanEncap;
 
 import java.util.ArrayDeque;
@@ -14,7 +12,7 @@ import java.util.List;
 import java.util.Queue;
 
 /** A TUN queue in memory, as wireguard-go's channel TUN: packets to be read are queued, packets written are kept. */
-final class FakeTunQueue implements TunQueue {
+final class FakeTunQueue extends WriteOnlyTunQueue {
     private final Queue<byte[]> toRead = new ArrayDeque<>();
     final List<byte[]> written = new ArrayList<>();
     int flushes;
@@ -24,16 +22,6 @@ final class FakeTunQueue implements TunQueue {
     /** The kernel routes {@code packet} into the TUN: the next read returns it. */
     void arrive(byte[] packet) {
         toRead.add(packet);
-    }
-
-    @Override
-    public FileDescriptor fd() {
-        throw new UnsupportedOperationException("no descriptor: nothing registers this queue on a loop");
-    }
-
-    @Override
-    public int maxPacketLength() {
-        return 1450;
     }
 
     @Override
@@ -60,9 +48,5 @@ final class FakeTunQueue implements TunQueue {
     @Override
     public void flush() {
         flushes++;
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -4,7 +4,10 @@ import io.netty.channel.unix.FileDescriptor;
 import io.weft.dataplane.tun.TunPacketHandler;
 import io.weft.dataplane.tun.TunQueue;
 
-/** A TUN queue that only takes writes (a test's receive side): nothing to read, no descriptor, nothing to free. */
+/**
+ * A TUN queue with no device behind it, for tests: by default it has nothing to read and only takes writes (a test's
+ * receive side); {@link FakeTunQueue} adds packets to read. No descriptor, nothing to free.
+ */
 abstract class WriteOnlyTunQueue implements TunQueue {
     @Override
     public void flush() {
