@@ -1,14 +1,12 @@
 package io.weft.dataplane.agent;
 
-import io.weft.labkit.netns.Netns;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,24 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentStartupErrorsIT {
     private static final String GOOD_CONFIG = "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
+    @AutoClose
     private OneHostLab one;
-    private AgentLab lab;
-    private Netns host;
-    private Path dir;
 
     @BeforeAll
     void startLab() throws Exception {
         one = new OneHostLab("wdp-ae-");
-        lab = one.lab;
-        host = one.host;
-        dir = one.dir;
-    }
-
-    @AfterAll
-    void stopLab() {
-        if (one != null) {
-            one.close();
-        }
     }
 
     @AfterEach
@@ -50,8 +36,8 @@ class AgentStartupErrorsIT {
 
     @BeforeEach
     void resetConfig() {
-        lab.etcdctl("del", "--prefix", "/coreos.com/network").requireOk();
-        host.exec(10, "ip", "link", "del", "flannel.1");
+        one.lab.etcdctl("del", "--prefix", "/coreos.com/network").requireOk();
+        one.host.exec(10, "ip", "link", "del", "flannel.1");
     }
 
     private AgentProcess run(String logName, String... extra) throws Exception {
@@ -63,8 +49,8 @@ class AgentStartupErrorsIT {
         Map<String, String> flags = new LinkedHashMap<>();
         flags.put("-etcd-endpoints", AgentLab.ETCD_URL);
         flags.put("-iface", "eth0");
-        flags.put("-subnet-file", dir.resolve("subnet.env").toString());
-        flags.put("--run-dir", dir.resolve("run").toString());
+        flags.put("-subnet-file", one.dir.resolve("subnet.env").toString());
+        flags.put("--run-dir", one.dir.resolve("run").toString());
         flags.put("--workers", "1");
         for (int i = 0; i + 1 < overrides.length; i += 2) {
             flags.put(overrides[i], overrides[i + 1]);
@@ -95,27 +81,27 @@ class AgentStartupErrorsIT {
         p.awaitOutput("no network config at /coreos.com/network/config", 60);
         assertThat(p.output()).contains("etcdctl put").contains("etcd v3 API");
         assertThat(p.process.isAlive()).as("still waiting for the config").isTrue();
-        lab.putConfig(GOOD_CONFIG);
+        one.lab.putConfig(GOOD_CONFIG);
         p.awaitOutput("weft is up", 60);
         assertThat(p.stop(30)).isIn(0, 143);
     }
 
     @Test
     void anInvalidConfigIsWaitedOutNamingTheFieldAndTheRuleAsFlanneldRetriesIt() throws Exception {
-        lab.putConfig("{\"Network\":\"10.244.0.0/16\",\"SubnetLen\":31,\"Backend\":{\"Type\":\"vxlan\"}}");
+        one.lab.putConfig("{\"Network\":\"10.244.0.0/16\",\"SubnetLen\":31,\"Backend\":{\"Type\":\"vxlan\"}}");
         AgentProcess p = run("invalid.log");
         p.awaitOutput("(field SubnetLen)", 60);
         String line = p.output().lines().filter(l -> l.contains("(field SubnetLen)")).findFirst().orElseThrow();
         assertThat(line).contains("/coreos.com/network/config").contains("SubnetLen 31").contains("at most 30");
         assertThat(p.process.isAlive()).as("still waiting for a valid config").isTrue();
-        lab.putConfig(GOOD_CONFIG);
+        one.lab.putConfig(GOOD_CONFIG);
         p.awaitOutput("weft is up", 60);
         assertThat(p.stop(30)).isIn(0, 143);
     }
 
     @Test
     void aGbpNetworkIsRefusedBecauseItsFramesWouldBeDropped() throws Exception {
-        lab.putConfig("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"GBP\":true}}");
+        one.lab.putConfig("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"GBP\":true}}");
         AgentProcess p = run("gbp.log");
         assertThat(p.awaitExit(60)).isEqualTo(1);
         assertOneReadableLine(p, "Backend.GBP", "Remove");
@@ -138,19 +124,19 @@ class AgentStartupErrorsIT {
 
     @Test
     void aPortHeldByALeftoverFlannelDeviceIsNamedWithTheSettingThatChangesIt() throws Exception {
-        lab.putConfig(GOOD_CONFIG);
-        host.ip("link", "add", "flannel.1", "type", "vxlan", "id", "1", "dev", "eth0", "dstport", "8472", "nolearning");
-        host.ip("link", "set", "flannel.1", "up");
+        one.lab.putConfig(GOOD_CONFIG);
+        one.host.ip("link", "add", "flannel.1", "type", "vxlan", "id", "1", "dev", "eth0", "dstport", "8472", "nolearning");
+        one.host.ip("link", "set", "flannel.1", "up");
         AgentProcess p = run("port.log");
         assertThat(p.awaitExit(60)).isEqualTo(1);
         assertOneReadableLine(p, "8472", "flannel.1", "Backend");
-        assertThat(lab.etcdctl("get", "--prefix", "/coreos.com/network/subnets", "--keys-only").output().trim())
+        assertThat(one.lab.etcdctl("get", "--prefix", "/coreos.com/network/subnets", "--keys-only").output().trim())
                 .as("no lease is taken by a host that cannot forward").isEmpty();
     }
 
     @Test
     void noInterfaceMatchingIfaceIsNamed() throws Exception {
-        lab.putConfig(GOOD_CONFIG);
+        one.lab.putConfig(GOOD_CONFIG);
         AgentProcess p = run("iface.log", "-iface", "eth9");
         assertThat(p.awaitExit(60)).isEqualTo(1);
         assertOneReadableLine(p, "no interface matches -iface eth9", "eth0 10.98.0.1");
@@ -158,7 +144,7 @@ class AgentStartupErrorsIT {
 
     @Test
     void aMissingTunDeviceSaysHowToGetIt() throws Exception {
-        lab.putConfig(GOOD_CONFIG);
+        one.lab.putConfig(GOOD_CONFIG);
         // A private mount namespace where /dev/net is an empty tmpfs: the host has no /dev/net/tun.
         AgentProcess p = run("tun.log", List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
                 "mount -t tmpfs tmpfs /dev/net && exec \"$@\"", "sh"));
@@ -168,7 +154,7 @@ class AgentStartupErrorsIT {
 
     @Test
     void notRootIsRefusedWithWhatToDo() throws Exception {
-        lab.putConfig(GOOD_CONFIG);
+        one.lab.putConfig(GOOD_CONFIG);
         AgentProcess p = run("root.log", List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all"));
         assertThat(p.awaitExit(60)).isEqualTo(1);

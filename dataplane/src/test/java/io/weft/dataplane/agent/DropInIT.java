@@ -1,10 +1,9 @@
 package io.weft.dataplane.agent;
 
 import io.weft.labkit.process.Cmd;
-import io.weft.labkit.netns.Netns;
 import io.weft.fdb.Subnet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,26 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DropInIT {
     private static final String CONFIG = "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
     private static final String NFT_CONFIG = "{\"Network\":\"10.244.0.0/16\",\"EnableNFTables\":true,\"Backend\":{\"Type\":\"vxlan\"}}";
+    @AutoClose
     private OneHostLab one;
-    private AgentLab lab;
-    private Netns host;
-    private Path dir;
 
     @BeforeAll
     void startLab() throws Exception {
         one = new OneHostLab("wdp-di-");
-        lab = one.lab;
-        host = one.host;
-        dir = one.dir;
         // a default route through the switch, as a real host has one (the lab's etcd address stands in for the router)
-        host.ip("route", "add", "default", "via", AgentLab.ETCD_IP);
-    }
-
-    @AfterAll
-    void stopLab() {
-        if (one != null) {
-            one.close();
-        }
+        one.host.ip("route", "add", "default", "via", AgentLab.ETCD_IP);
     }
 
     @AfterEach
@@ -57,21 +44,21 @@ class DropInIT {
 
     @BeforeEach
     void reset() {
-        lab.etcdctl("del", "--prefix", "/coreos.com/network").requireOk();
-        lab.putConfig(CONFIG);
-        host.exec(10, "nft", "delete", "table", "ip", "flannel-ipv4");
-        host.exec(10, "ip", "route", "flush", "type", "blackhole");
+        one.lab.etcdctl("del", "--prefix", "/coreos.com/network").requireOk();
+        one.lab.putConfig(CONFIG);
+        one.host.exec(10, "nft", "delete", "table", "ip", "flannel-ipv4");
+        one.host.exec(10, "ip", "route", "flush", "type", "blackhole");
         // an agent killed by the previous test leaves its rules, as a SIGKILLed flanneld does
         for (String table : List.of("nat", "filter")) {
-            host.exec(10, "iptables", "-t", table, "-F").requireOk();
-            host.exec(10, "iptables", "-t", table, "-X").requireOk();
+            one.host.exec(10, "iptables", "-t", table, "-F").requireOk();
+            one.host.exec(10, "iptables", "-t", table, "-X").requireOk();
         }
     }
 
     /** {@code weft run} with only the lab's etcd and files; everything else as the flanneld spelling gives it. */
     private AgentProcess run(String logName, Map<String, String> env, String... flanneldArgs) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "-etcd-endpoints", AgentLab.ETCD_URL,
-                "-subnet-file", dir.resolve("subnet.env").toString(), "--run-dir", dir.resolve("run").toString(),
+                "-subnet-file", one.dir.resolve("subnet.env").toString(), "--run-dir", one.dir.resolve("run").toString(),
                 "--workers", "1"));
         args.addAll(List.of(flanneldArgs));
         return one.start(logName, env, List.of(), args);
@@ -84,17 +71,17 @@ class DropInIT {
     }
 
     private String iptables(String table) {
-        return host.exec(10, "iptables-save", "-t", table).output();
+        return one.host.exec(10, "iptables-save", "-t", table).output();
     }
 
     private String nftTable() {
-        Cmd.Result r = host.exec(10, "nft", "list", "table", "ip", "flannel-ipv4");
+        Cmd.Result r = one.host.exec(10, "nft", "list", "table", "ip", "flannel-ipv4");
         return r.ok() ? r.output() : "";
     }
 
     /** Our lease's subnet, e.g. 10.244.98.0/24 (subnet.env's FLANNEL_SUBNET holds the gateway form 10.244.98.1/24). */
     private String subnet() throws Exception {
-        return Subnet.parseLenient(AgentLab.subnetEnvValue(dir.resolve("subnet.env"), "FLANNEL_SUBNET")).toString();
+        return Subnet.parseLenient(AgentLab.subnetEnvValue(one.dir.resolve("subnet.env"), "FLANNEL_SUBNET")).toString();
     }
 
     @Test
@@ -107,7 +94,7 @@ class DropInIT {
         assertThat(iptables("nat")).contains("-A POSTROUTING -m comment --comment \"flanneld masq\" -j FLANNEL-POSTRTG")
                 .contains("-j MASQUERADE --random-fully");
         assertThat(iptables("filter")).contains("-A FORWARD -m comment --comment \"flanneld forward\" -j FLANNEL-FWD");
-        assertThat(AgentLab.subnetEnvValue(dir.resolve("subnet.env"), "FLANNEL_IPMASQ")).isEqualTo("true");
+        assertThat(AgentLab.subnetEnvValue(one.dir.resolve("subnet.env"), "FLANNEL_IPMASQ")).isEqualTo("true");
         assertThat(p.output()).as("-v=2 is debug").contains("DEBUG");
     }
 
@@ -136,7 +123,7 @@ class DropInIT {
         AgentProcess p = runUp("publicip.log", Map.of(), "-public-ip", "203.0.113.9");
         assertThat(p.output()).contains("-public-ip 203.0.113.9 is not an address of this host")
                 .contains("underlay interface eth0 (10.98.0.1");
-        String lease = lab.etcdctl("get", "--prefix", "--print-value-only", "/coreos.com/network/subnets").output();
+        String lease = one.lab.etcdctl("get", "--prefix", "--print-value-only", "/coreos.com/network/subnets").output();
         assertThat(lease).contains("\"PublicIP\":\"203.0.113.9\"");
     }
 
@@ -144,36 +131,36 @@ class DropInIT {
     void theBlackholeRouteIsKeptForOurSubnet() throws Exception {
         runUp("blackhole.log", Map.of(), "-iface", "eth0", "-ip-blackhole-route");
         String subnet = subnet();
-        assertThat(host.exec(10, "ip", "route", "show", "type", "blackhole").output()).contains("blackhole " + subnet);
-        host.ip("route", "del", "blackhole", subnet);
+        assertThat(one.host.exec(10, "ip", "route", "show", "type", "blackhole").output()).contains("blackhole " + subnet);
+        one.host.ip("route", "del", "blackhole", subnet);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!host.exec(10, "ip", "route", "show", "type", "blackhole").output().contains(subnet)
+        while (!one.host.exec(10, "ip", "route", "show", "type", "blackhole").output().contains(subnet)
                 && System.nanoTime() < deadline) {
             Thread.sleep(300);
         }
-        assertThat(host.exec(10, "ip", "route", "show", "type", "blackhole").output()).as("put back at the next resync")
+        assertThat(one.host.exec(10, "ip", "route", "show", "type", "blackhole").output()).as("put back at the next resync")
                 .contains("blackhole " + subnet);
     }
 
     @Test
     void healthzAnswersWhileAConfigWithoutBackendIsWaitedOut() throws Exception {
-        lab.putConfig("{\"Network\":\"10.244.0.0/16\"}");
+        one.lab.putConfig("{\"Network\":\"10.244.0.0/16\"}");
         AgentProcess p = run("nobackend.log", Map.of(), "-iface", "eth0", "-healthz-port", "8471",
                 "-healthz-ip", "127.0.0.1");
         p.awaitOutput("(field Backend)", 60);
         assertThat(p.output()).contains("udp backend, which weft does not implement")
                 .contains("set \"Backend\": {\"Type\": \"vxlan\"}");
-        assertThat(host.exec(10, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:8471/healthz").output())
+        assertThat(one.host.exec(10, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:8471/healthz").output())
                 .isEqualTo("200");
-        assertThat(host.exec(10, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:8471/readyz").output())
+        assertThat(one.host.exec(10, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:8471/readyz").output())
                 .isEqualTo("503");
-        Cmd.Result doctor = host.exec(60, Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        Cmd.Result doctor = one.host.exec(60, Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 AgentLab.JAR.toString(), "doctor", "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0", "--run-dir",
-                dir.resolve("run").toString(), "--probe-wait", "1");
+                one.dir.resolve("run").toString(), "--probe-wait", "1");
         assertThat(doctor.output()).contains("/coreos.com/network/config is invalid").contains("Backend");
-        lab.putConfig(CONFIG);
+        one.lab.putConfig(CONFIG);
         p.awaitOutput("weft is up", 60);
-        assertThat(host.exec(10, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:8471/readyz").output())
+        assertThat(one.host.exec(10, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:8471/readyz").output())
                 .isEqualTo("200");
     }
 
@@ -207,10 +194,10 @@ class DropInIT {
     @Test
     void nftablesModeWritesFlanneldsTableRemovesIptablesLeftoversAndIptablesModeRemovesTheTable() throws Exception {
         // leftovers of flanneld's iptables mode
-        host.exec(10, "iptables", "-t", "nat", "-N", "FLANNEL-POSTRTG").requireOk();
-        host.exec(10, "iptables", "-t", "nat", "-A", "POSTROUTING", "-m", "comment", "--comment", "flanneld masq",
+        one.host.exec(10, "iptables", "-t", "nat", "-N", "FLANNEL-POSTRTG").requireOk();
+        one.host.exec(10, "iptables", "-t", "nat", "-A", "POSTROUTING", "-m", "comment", "--comment", "flanneld masq",
                 "-j", "FLANNEL-POSTRTG").requireOk();
-        lab.putConfig(NFT_CONFIG);
+        one.lab.putConfig(NFT_CONFIG);
         AgentProcess p = runUp("nft.log", Map.of(), "-iface", "eth0", "-ip-masq");
         String subnet = subnet();
         assertThat(nftTable()).isEqualTo(flanneldRuleSet(subnet, "masquerade fully-random"));
@@ -218,7 +205,7 @@ class DropInIT {
         assertThat(iptables("filter")).doesNotContain("FLANNEL-FWD");
 
         // flushed by someone else: written again at the next resync
-        host.exec(10, "nft", "flush", "chain", "ip", "flannel-ipv4", "postrtg").requireOk();
+        one.host.exec(10, "nft", "flush", "chain", "ip", "flannel-ipv4", "postrtg").requireOk();
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         while (!nftTable().contains("masquerade fully-random") && System.nanoTime() < deadline) {
             Thread.sleep(300);
@@ -233,13 +220,13 @@ class DropInIT {
         assertThat(q.stop(30)).isIn(0, 143);
 
         // iptables mode deletes a leftover flannel-ipv4 table, as flanneld does
-        Path script = dir.resolve("leftover.nft");
+        Path script = one.dir.resolve("leftover.nft");
         Files.writeString(script, "add table ip flannel-ipv4\nadd table ip6 flannel-ipv6\n");
-        host.exec(10, "nft", "-f", script.toString()).requireOk();
-        lab.putConfig(CONFIG);
+        one.host.exec(10, "nft", "-f", script.toString()).requireOk();
+        one.lab.putConfig(CONFIG);
         AgentProcess r = runUp("ipt.log", Map.of(), "-iface", "eth0", "-ip-masq");
         assertThat(nftTable()).isEmpty();
-        assertThat(host.exec(10, "nft", "list", "table", "ip6", "flannel-ipv6").ok()).isFalse();
+        assertThat(one.host.exec(10, "nft", "list", "table", "ip6", "flannel-ipv6").ok()).isFalse();
         assertThat(iptables("nat")).contains("FLANNEL-POSTRTG");
         assertThat(r.stop(30)).isIn(0, 143);
     }
@@ -247,14 +234,14 @@ class DropInIT {
     @Test
     void nftablesModeRunsOnAHostWithoutIptables() throws Exception {
         // A PATH with what weft runs (ip, nft, ss) and no iptables, as on Debian 13 or Rocky 10 without the iptables package.
-        Path bin = dir.resolve("bin-no-iptables");
+        Path bin = one.dir.resolve("bin-no-iptables");
         Files.createDirectories(bin);
         for (String tool : List.of("ip", "nft", "ss")) {
             Path target = Path.of(Cmd.run(10, "sh", "-c", "command -v " + tool).output().trim());
             Files.deleteIfExists(bin.resolve(tool));
             Files.createSymbolicLink(bin.resolve(tool), target);
         }
-        lab.putConfig(NFT_CONFIG);
+        one.lab.putConfig(NFT_CONFIG);
         AgentProcess p = runUp("noipt.log", Map.of("PATH", bin.toString()), "-iface", "eth0", "-ip-masq");
         assertThat(p.output()).contains("no iptables on this host").doesNotContain("iptables could not be run");
         assertThat(nftTable()).isEqualTo(flanneldRuleSet(subnet(), "masquerade fully-random"));
