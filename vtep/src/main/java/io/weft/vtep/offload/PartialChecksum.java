@@ -100,6 +100,9 @@ public final class PartialChecksum {
      * from the IP header (a TUN has no link header). -1 for a packet {@link #classify} would call UNCHECKED.
      */
     public static int csumStart(ByteBuf buf, int ip, int length) {
+        if (length < Ipv4.MIN_HEADER_LENGTH) {
+            return -1; // not even the version byte is the packet's own
+        }
         int version = Ip.version(buf, ip);
         int start;
         int protocol;
