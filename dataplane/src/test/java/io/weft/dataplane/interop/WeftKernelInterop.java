@@ -135,7 +135,12 @@ abstract class WeftKernelInterop {
         assertThat(weft.counter("drop_bad_checksum")).isZero();
         if (weftOffloads()) {
             assertThat(weft.counter("tx_super_packets")).as("TSO super-packets split on the way out").isGreaterThan(split);
-            assertThat(weft.counter("rx_merged_packets")).as("segments merged on the way in").isGreaterThan(merged);
+            if (!peerSendsPartialChecksums()) {
+                // A peer whose veth completes checksums segments in software, so its segments arrive MTU-sized and
+                // weft merges them. Over the veth's defaults the peer's GSO super-packets cross the veth whole and
+                // reach weft's socket as one datagram each: nothing to merge (see issue 20's follow-up in the README).
+                assertThat(weft.counter("rx_merged_packets")).as("segments merged on the way in").isGreaterThan(merged);
+            }
         } else {
             assertThat(weft.counter("tx_super_packets")).isZero();
             assertThat(weft.counter("rx_merged_packets")).isZero();
