@@ -114,12 +114,14 @@ WLAB_MAIN=io.weft.dataplane.lab.StaticDataPlaneMain
 WDP_A=(10.98.0.1 10.244.1.0 0e:2a:00:00:00:01)
 WDP_B=(10.98.0.2 10.244.2.0 0e:2a:00:00:00:02)
 
-# wdp_pair <name> <tx offload on|off>: namespaces <P><name>a / <P><name>b, veth 10.98.0.1 / 10.98.0.2, GRO on
+# wdp_pair <name> [tx offload on|off]: namespaces <P><name>a / <P><name>b, veth 10.98.0.1 / 10.98.0.2, GRO on.
+# The veths keep their default offloads (TX checksum offload on, so a kernel vxlan sender leaves inner checksums
+# partial, as in any container lab) unless "off" asks for the case where every checksum is final on the wire.
 wdp_pair() {
   wlab_pair "$P${1}a" "${P}${1}va" 10.98.0.1/24 "$P${1}b" "${P}${1}vb" 10.98.0.2/24
   ip netns exec "$P${1}a" ethtool -K "${P}${1}va" gro on >/dev/null
   ip netns exec "$P${1}b" ethtool -K "${P}${1}vb" gro on >/dev/null
-  if [ "$2" = off ]; then
+  if [ "${2:-on}" = off ]; then
     ip netns exec "$P${1}a" ethtool -K "${P}${1}va" tx off >/dev/null
     ip netns exec "$P${1}b" ethtool -K "${P}${1}vb" tx off >/dev/null
   fi

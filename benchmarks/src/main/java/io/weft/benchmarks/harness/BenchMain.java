@@ -104,8 +104,9 @@ public final class BenchMain {
         }
         List<BenchPath> paths = new ArrayList<>();
         for (BenchPath p : options.paths()) {
-            if (p == BenchPath.KERNEL_OFFLOAD && options.vethTxOffload()) {
-                log.printf("bench: %s skipped: with --veth-tx-offload it is the same as %s%n", p.label, BenchPath.KERNEL.label);
+            if (p == BenchPath.KERNEL_OFFLOAD && !options.wire()) {
+                log.printf("bench: %s skipped: without --wire the veth keeps its offloads anyway, so it is the same as %s%n",
+                        p.label, BenchPath.KERNEL.label);
                 continue;
             }
             if (p.tunnel.program != null && !onPath(p.tunnel.program)) {
@@ -127,7 +128,7 @@ public final class BenchMain {
         Netns.deleteLeftovers(Rig.PREFIX);
         TunnelSettings settings = new TunnelSettings(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 weftJarSnapshot(results.paths()), options.weftJavaOptions(), options.weftWorkers());
-        try (Rig rig = Rig.create(options.vethTxOffload())) {
+        try (Rig rig = Rig.create(!options.wire())) {
             PathMeasurement measurement = new PathMeasurement(rig, results, options.seconds(), log);
             for (int run = 1; run <= options.runs(); run++) {
                 for (TunnelKind kind : tunnelsOf(results.paths())) {
@@ -239,7 +240,9 @@ public final class BenchMain {
     private String header(Environment env) {
         return "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel() + " ("
                 + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + options.runs() + " run(s) x " + options.seconds()
-                + " s per test; veth MTU 1500 (TX checksum offload " + (options.vethTxOffload() ? "on" : "off")
+                + " s per test; veth MTU 1500 (" + (options.wire()
+                        ? "--wire: TX checksum offload off, every checksum final as a NIC sends it"
+                        : "the veth's default offloads: a kernel sender leaves inner checksums partial")
                 + ", GRO on), tunnel MTU 1450; warm-up " + PathMeasurement.WARMUP_SECONDS
                 + " s each way per path; load average at start " + env.loadAverage() + "\n\n";
     }
@@ -250,7 +253,8 @@ public final class BenchMain {
         s.put("duration_s", options.seconds());
         s.put("veth_mtu", Rig.MTU);
         s.put("tunnel_mtu", Overlay.MTU);
-        s.put("veth_tx_offload", options.vethTxOffload());
+        s.put("wire", options.wire());
+        s.put("veth_tx_offload", !options.wire());
         s.put("veth_gro", true);
         s.put("warmup_s", PathMeasurement.WARMUP_SECONDS);
         s.put("weft_java_options", options.weftJavaOptions());

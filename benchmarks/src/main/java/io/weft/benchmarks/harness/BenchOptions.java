@@ -22,10 +22,12 @@ import java.util.Set;
  * @param resultsRoot      where {@code <date>-<host>/} goes
  * @param weftJavaOptions  JVM options for weft (default: WEFT_JAVA_OPTS of src/systemd/weft.env)
  * @param weftWorkers      weft's worker count, 0 for its own default
- * @param vethTxOffload    keep TX checksum offload on the veth (see {@link Rig})
+ * @param wire             turn the veths' TX checksum offload off, so every checksum is final on the wire as a real
+ *                         NIC sends it (default: the veth's defaults, as container labs and VM pairs have them; see
+ *                         {@link Rig})
  */
 record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, List<String> jmhArgs, Path repo, Path weftJar,
-        Path resultsRoot, List<String> weftJavaOptions, int weftWorkers, boolean vethTxOffload) {
+        Path resultsRoot, List<String> weftJavaOptions, int weftWorkers, boolean wire) {
 
     static final List<String> DEFAULT_JMH_ARGS = List.of("-prof", "gc", "-f", "1", "-wi", "2", "-i", "3", "-w", "2s", "-r", "2s");
     /** The systemd unit's JVM options, used if src/systemd/weft.env cannot be read. */
@@ -45,8 +47,9 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
               --jmh-args "ARGS"     JMH arguments instead of: -prof gc -f 1 -wi 2 -i 3 -w 2s -r 2s
               --weft-java-opts "O"  JVM options for weft (default: WEFT_JAVA_OPTS from src/systemd/weft.env)
               --weft-workers N      weft worker loops (default: weft's own, min(cores, 8))
-              --veth-tx-offload     keep TX checksum offload on the veth for every path (default: off but for
-                                    kernel-vxlan-offload; kernel->weft TCP then fails, see README)
+              --wire                TX checksum offload off on the veth for every path but kernel-vxlan-offload,
+                                    so every checksum is final as a real NIC sends it (default: the veth's own
+                                    defaults, offload on, as in container labs; recorded in the report header)
               --weft-jar PATH       default dataplane/target/weft.jar
               --results DIR         default benchmarks/results (git ignores it)
               --repo DIR            the weft checkout (default: the current directory)
@@ -66,13 +69,13 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
         Path results = null;
         String javaOpts = null;
         int workers = 0;
-        boolean txOffload = false;
+        boolean wire = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--quick" -> quick = true;
                 case "--jmh" -> jmh = true;
-                case "--veth-tx-offload" -> txOffload = true;
+                case "--wire" -> wire = true;
                 case "--runs" -> runs = intValue(a, value(args, ++i, a), 1, MAX_RUNS);
                 case "--duration" -> seconds = intValue(a, value(args, ++i, a), 1, MAX_SECONDS);
                 case "--jmh-args" -> {
@@ -102,7 +105,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
                 new ArrayList<>(paths), jmh, jmhArgs, repo,
                 weftJar != null ? weftJar : repo.resolve("dataplane/target/weft.jar"),
                 results != null ? results : repo.resolve("benchmarks/results"),
-                words(javaOpts != null ? javaOpts : systemdJavaOptions(repo)), workers, txOffload);
+                words(javaOpts != null ? javaOpts : systemdJavaOptions(repo)), workers, wire);
     }
 
     static boolean wantsHelp(String[] args) {

@@ -8,10 +8,11 @@ import io.weft.labkit.netns.Underlay;
  * with MTU 1500 on 10.77.0.0/24 (the lab kit's {@link Underlay}). Every tunnel is built on top of this same pair,
  * one at a time.
  *
- * <p>By default TX checksum offload is off on both veth ends. A veth never computes checksums (a packet stays
- * CHECKSUM_PARTIAL end to end), so a kernel VXLAN sender would hand weft's UDP socket inner TCP segments that
- * carry only the pseudo-header sum; a real NIC, or the kernel when the NIC lacks the offload, fills them in
- * before the wire. Turning it off makes the kernel do that here too. {@code --veth-tx-offload on} keeps it.
+ * <p>By default the veths keep their own offloads, as in container labs and between VMs: TX checksum offload on. A
+ * veth never computes checksums (a packet stays CHECKSUM_PARTIAL end to end), so a kernel VXLAN sender hands weft's
+ * UDP socket inner TCP/UDP packets that carry only the pseudo-header sum, which weft takes as the kernel does.
+ * {@code --wire} turns the offload off for every path but kernel-vxlan-offload: the kernel then fills in every
+ * checksum before the veth, as a real NIC (or the kernel when the NIC lacks the offload) does before the wire.
  *
  * <p>GRO is on at both veth ends, for every path: a real NIC has it on by default, a veth only when asked. It lets
  * the receiving kernel coalesce a burst of VXLAN datagrams, into one TCP super-packet for a kernel vxlan device or
@@ -28,7 +29,7 @@ final class Rig implements AutoCloseable {
 
     final Netns a;
     final Netns b;
-    /** The TX checksum offload setting every tunnel but the offload reference runs with. */
+    /** The TX checksum offload setting every tunnel but the offload reference runs with (off only with --wire). */
     final boolean txOffload;
     private final Underlay underlay;
 

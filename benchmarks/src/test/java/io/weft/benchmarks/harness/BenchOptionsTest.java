@@ -20,7 +20,8 @@ class BenchOptionsTest {
         assertThat(o.seconds()).isEqualTo(5);
         assertThat(o.paths()).containsExactly(BenchPath.values());
         assertThat(o.jmh()).isFalse();
-        assertThat(o.vethTxOffload()).isFalse();
+        assertThat(o.wire()).as("the veth's own offloads unless --wire").isFalse();
+        assertThat(BenchOptions.parse(new String[] {"--wire"}).wire()).isTrue();
         assertThat(o.weftJar()).isEqualTo(o.repo().resolve("dataplane/target/weft.jar"));
         assertThat(o.resultsRoot()).isEqualTo(o.repo().resolve("benchmarks/results"));
     }

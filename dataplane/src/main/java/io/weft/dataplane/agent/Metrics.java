@@ -93,6 +93,11 @@ final class Metrics {
                     cb.call(st.counters().getOrDefault("tx_packets", 0L), "tx");
                     cb.call(st.counters().getOrDefault("rx_packets", 0L), "rx");
                 }).register(registry);
+        CounterWithCallback.builder().name("weft_rx_partial_checksums")
+                .help("Received packets whose TCP/UDP checksum held only the pseudo-header sum, as a sender with checksum"
+                        + " offload leaves it (delivered, not dropped)")
+                .callback(cb -> cb.call(s.dataPlane().stats().counters().getOrDefault("rx_partial_csum", 0L)))
+                .register(registry);
         GaugeWithCallback.builder().name("weft_lease_expiry_timestamp_seconds")
                 .help("When our subnet lease expires unless renewed (Unix time)")
                 .callback(cb -> {

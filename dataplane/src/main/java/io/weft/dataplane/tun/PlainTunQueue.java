@@ -6,13 +6,16 @@ import io.netty.channel.unix.FileDescriptor;
 import io.weft.dataplane.worker.Counter;
 import io.weft.dataplane.worker.WorkerCounters;
 import io.weft.vtep.VxlanEncap;
+import io.weft.vtep.offload.InnerChecksum;
+import io.weft.vtep.offload.PartialChecksum;
 
 import java.io.IOException;
 
 /**
  * A TUN queue without IFF_VNET_HDR: one bare IP packet per read and per write. A packet is read at
  * {@link VxlanEncap#HEADROOM} into a pooled buffer of its own, so the encapsulator writes its headers in front of it
- * and sends that very buffer; a received inner packet is written from where it lies in the receive buffer.
+ * and sends that very buffer; a received inner packet is written from where it lies in the receive buffer (a partial
+ * checksum completed in place first).
  */
 final class PlainTunQueue implements TunQueue {
     private final FileDescriptor fd;
@@ -69,7 +72,11 @@ final class PlainTunQueue implements TunQueue {
     }
 
     @Override
-    public void write(ByteBuf buf, int ip, int length) {
+    public void write(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
+        if (checksum == InnerChecksum.PARTIAL) {
+            // No virtio_net_hdr to say NEEDS_CSUM with: finish it here, as the kernel would before a real wire.
+            PartialChecksum.complete(buf, ip, length);
+        }
         int written;
         try {
             written = fd.writeAddress(buf.memoryAddress(), ip, ip + length);

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.unix.FileDescriptor;
 import io.weft.dataplane.worker.WorkerCounters;
+import io.weft.vtep.offload.InnerChecksum;
+import io.weft.vtep.offload.PartialChecksum;
 
 /**
  * One queue of a TUN device as its worker sees it: plain IP packets in both directions, whatever the device was
@@ -35,8 +37,11 @@ public interface TunQueue {
     /**
      * Writes the inner IP packet {@code [ip, ip + length)} of {@code buf} (with at least 10 free bytes before it), or,
      * on a queue that merges, takes it into the merge, which keeps pointing into {@code buf} until {@link #flush()}.
+     * {@code checksum} is what {@link PartialChecksum#classify} found in its TCP/UDP checksum (never
+     * {@link InnerChecksum#BAD}: the decapsulator drops those). A {@link InnerChecksum#PARTIAL} one goes to a queue
+     * with virtio_net_hdr as NEEDS_CSUM, the kernel's own meaning of it; a plain queue completes it first.
      */
-    void write(ByteBuf buf, int ip, int length);
+    void write(ByteBuf buf, int ip, int length, InnerChecksum checksum);
 
     /** Writes whatever the merge holds: after each receive batch, before its buffers are reused. */
     void flush();

@@ -9,6 +9,7 @@ import io.weft.dataplane.worker.WorkerCounters;
 import io.weft.vtep.VxlanEncap;
 import io.weft.vtep.offload.GroBatch;
 import io.weft.vtep.offload.GroSink;
+import io.weft.vtep.offload.InnerChecksum;
 import io.weft.vtep.offload.TsoSplit;
 import io.weft.vtep.offload.VirtioNetHdr;
 
@@ -23,7 +24,8 @@ import java.io.IOException;
  * VXLAN + Ethernet header. The read buffer is always free again for the next read.
  *
  * <p>Write: {@link GroBatch} merges adjacent TCP segments of a flow within one receive batch into one GSO packet,
- * gather-written to the TUN with its header; anything else goes out alone behind a zero header.
+ * gather-written to the TUN with its header; anything else goes out alone behind a zero header, or behind a NEEDS_CSUM
+ * one if its checksum is partial (as a kernel peer whose device offloads checksums sends it).
  */
 final class VirtioTunQueue implements TunQueue {
     /** The largest IP packet a TUN with TSO hands out. */
@@ -115,8 +117,8 @@ final class VirtioTunQueue implements TunQueue {
     }
 
     @Override
-    public void write(ByteBuf buf, int ip, int length) {
-        gro.offer(buf, ip, length);
+    public void write(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
+        gro.offer(buf, ip, length, checksum);
     }
 
     @Override

@@ -21,6 +21,12 @@ public enum Counter {
     RX_MERGED_PACKETS,
     /** times a worker turned UDP GSO off after the kernel refused a GSO send (EIO) */
     GSO_FALLBACKS,
+    /**
+     * received inner TCP/UDP packets whose checksum held only the pseudo-header sum, as a Linux sender whose device
+     * offloads checksums (a veth with its defaults, virtio-net) leaves it; delivered (NEEDS_CSUM, or completed), not
+     * a drop (each also counts in rx_packets)
+     */
+    RX_PARTIAL_CSUM,
     /** UDP payload shorter than VXLAN + inner Ethernet headers */
     DROP_SHORT(DecapDrop.TOO_SHORT),
     /** VXLAN flags byte not exactly 0x08 */
@@ -49,6 +55,8 @@ public enum Counter {
     DROP_ARP_IGNORED,
     /** inner destination IP is neither in the local subnet nor our VTEP address */
     DROP_NOT_LOCAL,
+    /** inner TCP/UDP checksum neither right nor partial: the packet was damaged */
+    DROP_BAD_CHECKSUM,
     /** a TUN packet whose destination no peer's subnet holds */
     DROP_NO_ROUTE,
     /** a TUN packet that is not IPv4 or IPv6 */

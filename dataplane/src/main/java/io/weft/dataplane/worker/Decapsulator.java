@@ -14,13 +14,16 @@ import io.weft.vtep.Ip;
 import io.weft.vtep.Ipv4;
 import io.weft.vtep.Vxlan;
 import io.weft.vtep.VxlanDecap;
+import io.weft.vtep.offload.InnerChecksum;
+import io.weft.vtep.offload.PartialChecksum;
 
 /**
  * The receive decisions for one VXLAN datagram, in order: a known sender (before anything is parsed), the wire checks
  * of {@link VxlanDecap#check} (each failure counted by {@link Counter#forDrop}), the capture tap, ARP, an inner source
- * in the sender's subnet, an inner destination in our subnet, the answers to our own probes, and finally the inner
- * packet to the {@link TunQueue}. Pure logic over a buffer, the table and the counters: a test drives it with frames
- * built by the vtep codecs and a fake TUN queue.
+ * in the sender's subnet, an inner destination in our subnet, the answers to our own probes, the inner TCP/UDP
+ * checksum (right, or partial as a kernel peer whose device offloads checksums leaves it; anything else is dropped),
+ * and finally the inner packet to the {@link TunQueue}. Pure logic over a buffer, the table and the counters: a test
+ * drives it with frames built by the vtep codecs and a fake TUN queue.
  */
 public final class Decapsulator implements DatagramSink {
     private final PublishedTable table;
@@ -96,10 +99,18 @@ public final class Decapsulator implements DatagramSink {
                 return; // the answer to one of our probes: the prober counts it; the kernel never sees it
             }
         }
+        InnerChecksum checksum = PartialChecksum.classify(c, ip, ipLength);
+        if (checksum == InnerChecksum.BAD) {
+            counters.increment(Counter.DROP_BAD_CHECKSUM);
+            return;
+        }
+        if (checksum == InnerChecksum.PARTIAL) {
+            counters.increment(Counter.RX_PARTIAL_CSUM);
+        }
         if (peer != null) {
             counters.peers().count(sender, PeerCounters.RX_PACKETS, ipLength);
         }
-        tun.write(c, ip, ipLength);
+        tun.write(c, ip, ipLength, checksum);
     }
 
     /**

@@ -22,7 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Host A runs weft's data plane, host B a kernel vxlan device programmed as flanneld programs flannel.1; both
- * directions must work as between two flanneld hosts. Subclasses fix the UDP port (8472, 8475).
+ * directions must work as between two flanneld hosts. Subclasses fix the UDP port (8472, 8475), weft's path
+ * (offloads or per packet) and the underlay: the veth's defaults, with which the kernel peer sends inner TCP/UDP
+ * checksums partial (issue 20), or TX checksum offload off, with which it sends them final.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class WeftKernelInterop {
@@ -46,6 +48,19 @@ abstract class WeftKernelInterop {
         return true;
     }
 
+    /** The underlay veth pair's settings: the veth's defaults unless the subclass is about another case. */
+    Underlay.Links underlay() {
+        return Underlay.Links.DEFAULT;
+    }
+
+    /**
+     * True if the kernel peer sends partial inner checksums: a veth with its default TX checksum offload never
+     * completes them. False where the subclass turned that offload off.
+     */
+    boolean peerSendsPartialChecksums() {
+        return underlay().txOffload();
+    }
+
     /** Changes to the kernel peer after it is set up (e.g. its offloads turned off). */
     void configurePeer(KernelVxlan vx) {
     }
@@ -57,7 +72,7 @@ abstract class WeftKernelInterop {
                 {"socat", "socat"}, {"iperf3", "iperf3"}, {"ethtool", "ethtool"}}) {
             SystemTests.requireBinary(bin[0], bin[1]);
         }
-        net = new Underlay(prefix(), hostA.underlayIp(), hostB.underlayIp());
+        net = new Underlay(prefix(), hostA.underlayIp(), hostB.underlayIp(), underlay());
         try {
             KernelVxlan vx = KernelVxlan.create(net.b, prefix() + "vx", VNI, port(), hostB, net.vethB, MTU);
             vx.addPeer(hostA);
@@ -109,11 +124,23 @@ abstract class WeftKernelInterop {
         byte[] data = Traffic.randomBytes(4 << 20, port());
         byte[] atKernel = Traffic.tcpTransfer(net.a, net.b, hostB.vtepIp(), 7001, data);
         assertThat(Traffic.sha256(atKernel)).as("weft -> kernel").isEqualTo(Traffic.sha256(data));
+        long partial = weft.counter("rx_partial_csum");
         byte[] atWeft = Traffic.tcpTransfer(net.b, net.a, hostA.vtepIp(), 7002, data);
         assertThat(Traffic.sha256(atWeft)).as("kernel -> weft").isEqualTo(Traffic.sha256(data));
+        if (peerSendsPartialChecksums()) {
+            assertThat(weft.counter("rx_partial_csum")).as("the kernel peer's partial checksums, taken").isGreaterThan(partial);
+        } else {
+            assertThat(weft.counter("rx_partial_csum")).as("the peer completes its checksums").isEqualTo(partial);
+        }
+        assertThat(weft.counter("drop_bad_checksum")).isZero();
         if (weftOffloads()) {
             assertThat(weft.counter("tx_super_packets")).as("TSO super-packets split on the way out").isGreaterThan(split);
-            assertThat(weft.counter("rx_merged_packets")).as("segments merged on the way in").isGreaterThan(merged);
+            if (!peerSendsPartialChecksums()) {
+                // A peer whose veth completes checksums segments in software, so its segments arrive MTU-sized and
+                // weft merges them. Over the veth's defaults the peer's GSO super-packets cross the veth whole and
+                // reach weft's socket as one datagram each: nothing to merge (see issue 20's follow-up in the README).
+                assertThat(weft.counter("rx_merged_packets")).as("segments merged on the way in").isGreaterThan(merged);
+            }
         } else {
             assertThat(weft.counter("tx_super_packets")).isZero();
             assertThat(weft.counter("rx_merged_packets")).isZero();

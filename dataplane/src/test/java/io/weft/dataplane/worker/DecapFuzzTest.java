@@ -171,7 +171,7 @@ class DecapFuzzTest {
         String violation;
 
         @Override
-        public void write(ByteBuf buf, int ip, int length) {
+        public void write(ByteBuf buf, int ip, int length, io.weft.vtep.offload.InnerChecksum checksum) {
             delivered++;
             ForwardingTable t = TABLE.current();
             int eth = ip - Ethernet.HEADER_LENGTH;

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.weft.dataplane.tun.TunPacketHandler;
 import io.weft.vtep.VxlanEncap;
+import io.weft.vtep.offload.InnerChecksum;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ final class FakeTunQueue extends WriteOnlyTunQueue {
     }
 
     @Override
-    public void write(ByteBuf buf, int ip, int length) {
+    public void write(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
         written.add(ByteBufUtil.getBytes(buf, ip, length));
     }
 

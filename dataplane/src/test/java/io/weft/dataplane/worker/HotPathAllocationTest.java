@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.weft.dataplane.socket.OuterSender;
 import io.weft.fdb.Peer;
 import io.weft.vtep.VxlanEncap;
+import io.weft.vtep.offload.InnerChecksum;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
@@ -31,7 +32,7 @@ class HotPathAllocationTest {
         long bytes;
 
         @Override
-        public void write(ByteBuf buf, int ip, int length) {
+        public void write(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
             bytes += length;
         }
 

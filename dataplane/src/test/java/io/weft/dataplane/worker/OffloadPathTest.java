@@ -13,6 +13,7 @@ import io.weft.vtep.Ipv4;
 import io.weft.vtep.Tcp;
 import io.weft.vtep.Vxlan;
 import io.weft.vtep.VxlanEncap;
+import io.weft.vtep.offload.PartialChecksum;
 import io.weft.vtep.offload.VirtioNetHdr;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +24,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.weft.dataplane.worker.TwoHosts.MAC_A;
+import static io.weft.dataplane.worker.TwoHosts.MAC_B;
 import static io.weft.dataplane.worker.TwoHosts.POD_A;
 import static io.weft.dataplane.worker.TwoHosts.POD_B;
 import static io.weft.dataplane.worker.TwoHosts.PUBLIC_A;
@@ -180,5 +183,104 @@ class OffloadPathTest {
         assertThat(a.sender.sent).isEmpty();
         assertThat(a.count(Counter.DROP_BAD_OFFLOAD)).isEqualTo(1);
         read.release();
+    }
+
+    // ------------------------------------------------------------------ partial checksums from a kernel peer
+
+    /** Host A's VXLAN frames for {@code packets}, each made partial as a kernel sender with checksum offload leaves it. */
+    private static byte[][] partialFrames(ByteBuf... packets) {
+        byte[][] frames = new byte[packets.length][];
+        for (int i = 0; i < packets.length; i++) {
+            ByteBuf p = packets[i];
+            assertThat(PartialChecksum.makePartial(p, 0, p.readableBytes())).isTrue();
+            frames[i] = TwoHosts.vxlanFrame(VNI, MAC_B, MAC_A, ByteBufUtil.getBytes(p, 0, p.readableBytes()));
+        }
+        return frames;
+    }
+
+    @Test
+    void partialSegmentsFromAKernelPeerArriveMergedWithNeedsCsum() throws IOException {
+        ByteBuf[] segments = new ByteBuf[SEGMENTS];
+        for (int i = 0; i < SEGMENTS; i++) {
+            segments[i] = tcp(MSS, SEQ + (long) i * MSS, Tcp.FLAG_ACK);
+        }
+
+        b.receive(PUBLIC_A, partialFrames(segments));
+
+        ByteBuf written = Unpooled.directBuffer(128 * 1024);
+        int n = outOfB.readAddress(written.memoryAddress(), 0, written.capacity());
+        assertThat(n).isEqualTo(VirtioNetHdr.LENGTH + HEADERS + SEGMENTS * MSS);
+        assertThat(VirtioNetHdr.flags(written, 0)).isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
+        assertThat(VirtioNetHdr.gsoType(written, 0)).isEqualTo(VirtioNetHdr.GSO_TCPV4);
+        assertThat(VirtioNetHdr.csumStart(written, 0)).isEqualTo(Ipv4.MIN_HEADER_LENGTH);
+        assertThat(VirtioNetHdr.csumOffset(written, 0)).isEqualTo(Tcp.CHECKSUM_OFFSET);
+        ByteBuf merged = written.slice(VirtioNetHdr.LENGTH, n - VirtioNetHdr.LENGTH);
+        assertThat(PartialChecksum.isPartial(merged, 0, n - VirtioNetHdr.LENGTH)).as("the merged packet's field").isTrue();
+        assertThat(b.count(Counter.RX_PARTIAL_CSUM)).isEqualTo(SEGMENTS);
+        assertThat(b.count(Counter.RX_PACKETS)).isEqualTo(SEGMENTS);
+        assertThat(b.count(Counter.RX_MERGED_PACKETS)).isEqualTo(1);
+        assertThat(b.count(Counter.DROP_BAD_CHECKSUM)).isZero();
+        written.release();
+    }
+
+    @Test
+    void aLonePartialPacketArrivesWithNeedsCsumAndItsChecksumFieldAsItCame() throws IOException {
+        ByteBuf syn = tcp(0, SEQ, Tcp.FLAG_SYN);
+        byte[][] frame = partialFrames(syn);
+
+        b.receive(PUBLIC_A, frame);
+
+        ByteBuf written = Unpooled.directBuffer(2048);
+        int n = outOfB.readAddress(written.memoryAddress(), 0, written.capacity());
+        assertThat(n).isEqualTo(VirtioNetHdr.LENGTH + HEADERS);
+        assertThat(VirtioNetHdr.flags(written, 0)).isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
+        assertThat(VirtioNetHdr.gsoType(written, 0)).isEqualTo(VirtioNetHdr.GSO_NONE);
+        assertThat(VirtioNetHdr.csumStart(written, 0)).isEqualTo(Ipv4.MIN_HEADER_LENGTH);
+        assertThat(VirtioNetHdr.csumOffset(written, 0)).isEqualTo(Tcp.CHECKSUM_OFFSET);
+        assertThat(ByteBufUtil.getBytes(written, VirtioNetHdr.LENGTH, HEADERS))
+                .isEqualTo(java.util.Arrays.copyOfRange(frame[0], VxlanEncap.OVERHEAD, frame[0].length));
+        assertThat(b.count(Counter.RX_PARTIAL_CSUM)).isEqualTo(1);
+        written.release();
+    }
+
+    @Test
+    void onThePerPacketPathAPartialChecksumIsCompletedBeforeTheTun() throws IOException {
+        FileDescriptor[] toPlain = pipe();
+        TwoHosts.Host<TunQueue> plain = TwoHosts.hostB(c -> TunQueue.open(toPlain[1], false, 1450,
+                PooledByteBufAllocator.DEFAULT, c));
+        try {
+            ByteBuf packet = tcp(300, SEQ, Tcp.FLAG_ACK | Tcp.FLAG_PSH);
+            byte[] complete = ByteBufUtil.getBytes(packet, 0, packet.readableBytes());
+
+            plain.receive(PUBLIC_A, partialFrames(packet));
+
+            ByteBuf written = Unpooled.directBuffer(2048);
+            int n = toPlain[0].readAddress(written.memoryAddress(), 0, written.capacity());
+            assertThat(ByteBufUtil.getBytes(written, 0, n)).as("the packet with its checksum finished").isEqualTo(complete);
+            assertThat(plain.count(Counter.RX_PARTIAL_CSUM)).isEqualTo(1);
+            assertThat(plain.count(Counter.RX_PACKETS)).isEqualTo(1);
+            written.release();
+        } finally {
+            plain.worker.close();
+        }
+    }
+
+    @Test
+    void aPacketWhoseChecksumIsNeitherRightNorPartialIsDroppedAndCounted() {
+        ByteBuf damaged = tcp(200, SEQ, Tcp.FLAG_ACK);
+        damaged.setByte(HEADERS + 5, damaged.getByte(HEADERS + 5) ^ 0x10);
+        ByteBuf udp = Unpooled.buffer(40).writeZero(40);
+        Ipv4.write(udp, 0, 0, 40, 1, 0, 64, Ip.PROTO_UDP, POD_A, POD_B);
+        udp.setShort(20, 5000).setShort(22, 53).setShort(24, 20).setShort(26, 0x1234); // a wrong UDP checksum
+        byte[][] frames = {
+            TwoHosts.vxlanFrame(VNI, MAC_B, MAC_A, ByteBufUtil.getBytes(damaged, 0, damaged.readableBytes())),
+            TwoHosts.vxlanFrame(VNI, MAC_B, MAC_A, ByteBufUtil.getBytes(udp, 0, 40)),
+        };
+
+        b.receive(PUBLIC_A, frames);
+
+        assertThat(b.count(Counter.DROP_BAD_CHECKSUM)).isEqualTo(2);
+        assertThat(b.count(Counter.RX_PACKETS)).as("nothing reached the TUN").isZero();
+        assertThat(b.count(Counter.RX_PARTIAL_CSUM)).isZero();
     }
 }

@@ -50,9 +50,9 @@ public final class Switch implements AutoCloseable {
 
     /**
      * Cables {@code host} to the bridge: a veth {@code <port>i}/{@code <port>o} whose host end becomes {@code eth0}
-     * with {@code ip}/24. TX checksum offload is off on eth0 (a veth never fills in checksums; a real NIC does,
-     * and without it a kernel vxlan sender would hand weft inner TCP segments holding only the pseudo-header sum),
-     * and the host forwards, as a node does for its pods.
+     * with {@code ip}/24, keeping the veth's default offloads (so a kernel vxlan sender hands weft inner TCP/UDP
+     * packets holding only the pseudo-header sum, as in any container lab), and the host forwards, as a node does
+     * for its pods.
      */
     public void attach(Netns host, String port, String ip) {
         Cmd.run(20, "ip", "link", "add", port + "i", "netns", host.name(), "type", "veth", "peer", "name", port + "o",
@@ -62,7 +62,6 @@ public final class Switch implements AutoCloseable {
         host.ip("link", "set", "eth0", "up");
         ns.ip("link", "set", port + "o", "master", "br0");
         ns.ip("link", "set", port + "o", "up");
-        host.exec(20, "ethtool", "-K", "eth0", "tx", "off").requireOk();
         host.exec(20, "sysctl", "-qw", "net.ipv4.ip_forward=1").requireOk();
     }
 

@@ -9,10 +9,11 @@ import java.util.List;
  * The "physical" network between two hosts: namespaces {@code <prefix>a} and {@code <prefix>b} joined by the veth
  * pair {@code <prefix>va}/{@code <prefix>vb}, each end with an address in one /24.
  *
- * <p>By default TX checksum offload is turned off on both veth ends. A veth never computes a checksum (the packet
- * stays CHECKSUM_PARTIAL end to end), so a kernel vxlan peer would deliver inner TCP segments with only the
- * pseudo-header sum in them; a real NIC (or the kernel in software, when it has no NIC offload) fills them in
- * before the wire. With offload off the kernel does it, as a real underlay would.
+ * <p>By default the veths keep their own defaults, TX checksum offload on, as every container lab and VM pair has
+ * them: a veth never computes a checksum (the packet stays CHECKSUM_PARTIAL end to end), so a kernel vxlan peer
+ * delivers inner TCP/UDP packets holding only the pseudo-header sum, which weft must accept as the kernel does.
+ * {@link Links#TX_CHECKSUM_OFF} is the other case, what a real NIC (or the kernel in software) would have sent: for
+ * the tests that are about it, and say so.
  */
 public final class Underlay implements AutoCloseable {
     public final Netns a;
@@ -29,11 +30,13 @@ public final class Underlay implements AutoCloseable {
      * @param groOn     true to turn GRO on at both ends (a real NIC has it on; a veth only when asked)
      */
     public record Links(int mtu, boolean ipv6, boolean txOffload, boolean groOn) {
-        /** The tests' underlay: veth defaults, but TX checksum offload off. */
-        public static final Links DEFAULT = new Links(0, true, false, false);
+        /** The tests' underlay: the veth's defaults. */
+        public static final Links DEFAULT = new Links(0, true, true, false);
+        /** The veth's defaults but TX checksum offload off: every checksum final before the wire. */
+        public static final Links TX_CHECKSUM_OFF = new Links(0, true, false, false);
     }
 
-    /** The tests' underlay: {@code ipA/24} and {@code ipB/24}, TX checksum offload off. Leftovers of {@code prefix} go first. */
+    /** The tests' underlay: {@code ipA/24} and {@code ipB/24}, the veth's defaults. Leftovers of {@code prefix} go first. */
     public Underlay(String prefix, String ipA, String ipB) {
         this(prefix, ipA, ipB, Links.DEFAULT);
     }

@@ -15,10 +15,13 @@ import io.weft.vtep.Tcp;
  * <p>Rules (Linux's tcp_gro_receive and wireguard-go's tcpGRO): a segment joins a run when it has the same
  * addresses, ports and acknowledgement number, the same IP header fields (TOS/TTL/DF; traffic class, flow label and
  * hop limit), the same TCP header length, options and window, flags ACK or ACK|PSH, carries data, its sequence
- * number follows the run's last byte exactly, it is not longer than the run's first segment, and both its IPv4 header
- * checksum and its TCP checksum verify (a NEEDS_CSUM packet is not verified again by the kernel). Nothing joins
- * after a PSH or a segment shorter than the first. Anything else is handed on alone, with a zero virtio_net_hdr,
- * after the runs of its own TCP connection (so no connection sees its packets reordered).
+ * number follows the run's last byte exactly, it is not longer than the run's first segment, its IPv4 header
+ * checksum verifies and its TCP checksum is {@link InnerChecksum#VALID} or {@link InnerChecksum#PARTIAL} (a NEEDS_CSUM
+ * packet is not verified again by the kernel; a partial one, as a sender with checksum offload leaves it, was not
+ * going to be verified anyway: NEEDS_CSUM is the kernel's own meaning of it). Nothing joins after a PSH or a segment
+ * shorter than the first. Anything else is handed on alone after the runs of its own TCP connection (so no
+ * connection sees its packets reordered): with a zero virtio_net_hdr, or, if its TCP or UDP checksum is partial,
+ * with NEEDS_CSUM at its csum_start/csum_offset and the field left as it came.
  *
  * <p>Nothing is copied: the packets stay where they were received, the run's first packet gets the new headers in
  * place (its virtio_net_hdr goes into the 10 bytes before its IP header, which must be free), and the sink gets the
@@ -44,6 +47,8 @@ public final class GroBatch {
     private final long[] nextSeq = new long[MAX_FLOWS];
     private final boolean[] closed = new boolean[MAX_FLOWS];
     private final boolean[] push = new boolean[MAX_FLOWS];
+    /** The run's first segment came with a partial checksum (it matters only if nothing joins it). */
+    private final boolean[] headPartial = new boolean[MAX_FLOWS];
     private final ByteBuf[][] pieceBuf = new ByteBuf[MAX_FLOWS][MAX_SEGMENTS];
     private final int[][] pieceIndex = new int[MAX_FLOWS][MAX_SEGMENTS];
     private final int[][] pieceLength = new int[MAX_FLOWS][MAX_SEGMENTS];
@@ -63,12 +68,21 @@ public final class GroBatch {
      * either added to a run or, if it cannot be merged, written (after its connection's runs) at once.
      */
     public void offer(ByteBuf buf, int ip, int length) {
-        int payload = mergeablePayload(buf, ip, length);
+        offer(buf, ip, length, PartialChecksum.classify(buf, ip, length));
+    }
+
+    /**
+     * {@link #offer(ByteBuf, int, int)} for a packet whose L4 checksum the caller has already classified with
+     * {@link PartialChecksum#classify} (so that it is summed once).
+     */
+    public void offer(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
+        boolean partial = checksum == InnerChecksum.PARTIAL;
+        int payload = mergeablePayload(buf, ip, length, checksum);
         if (payload <= 0) {
             if (payload == NOT_MERGEABLE_TCP) {
                 flushConnection(buf, ip);
             }
-            writeSingle(buf, ip, length);
+            writeSingle(buf, ip, length, partial);
             return;
         }
         int ipHeader = Ip.l4Index(buf, ip) - ip;
@@ -80,14 +94,14 @@ public final class GroBatch {
                     return;
                 }
                 flushRun(r);
-                start(buf, ip, header, payload);
+                start(buf, ip, header, payload, partial);
                 return;
             }
         }
         if (active == MAX_FLOWS) {
             flushRun(0);
         }
-        start(buf, ip, header, payload);
+        start(buf, ip, header, payload, partial);
     }
 
     /** Writes every open run, oldest first. Call at the end of each receive batch. */
@@ -116,7 +130,7 @@ public final class GroBatch {
      * The TCP payload length if the packet may join or start a run; {@link #NOT_MERGEABLE_TCP} for a TCP packet
      * that must go alone, {@link #NOT_MERGEABLE} for anything else.
      */
-    static int mergeablePayload(ByteBuf buf, int ip, int length) {
+    static int mergeablePayload(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
         if (length < Ipv4.MIN_HEADER_LENGTH) {
             // Too short for any IP header: not even the version byte is the packet's own (found by OffloadFuzzTest).
             return NOT_MERGEABLE;
@@ -153,12 +167,7 @@ public final class GroBatch {
                 || (flags != Tcp.FLAG_ACK && flags != FLAGS_ACK_PSH)) {
             return NOT_MERGEABLE_TCP;
         }
-        int l4Length = length - ipHeader;
-        long pseudo = version == 4
-                ? Checksum.pseudoHeaderV4(Ipv4.src(buf, ip), Ipv4.dst(buf, ip), Ip.PROTO_TCP, l4Length)
-                : Checksum.pseudoHeaderV6(Ipv6.srcHi(buf, ip), Ipv6.srcLo(buf, ip), Ipv6.dstHi(buf, ip),
-                        Ipv6.dstLo(buf, ip), Ip.PROTO_TCP, l4Length);
-        if (OnesSum.fold(pseudo + OnesSum.sum(buf, tcp, l4Length)) != 0xFFFF) {
+        if (checksum != InnerChecksum.VALID && checksum != InnerChecksum.PARTIAL) {
             return NOT_MERGEABLE_TCP;
         }
         return length - ipHeader - tcpHeader;
@@ -241,9 +250,10 @@ public final class GroBatch {
 
     // ------------------------------------------------------------------ runs
 
-    private void start(ByteBuf buf, int ip, int header, int payload) {
+    private void start(ByteBuf buf, int ip, int header, int payload, boolean partial) {
         int r = active++;
         head[r] = buf;
+        headPartial[r] = partial;
         headIp[r] = ip;
         headerLength[r] = header;
         gsoSize[r] = payload;
@@ -286,7 +296,7 @@ public final class GroBatch {
         int ip = headIp[r];
         int n = segments[r];
         if (n == 1) {
-            VirtioNetHdr.writeNone(h, ip - VirtioNetHdr.LENGTH);
+            writeSingleHeader(h, ip, ipLength[r], headPartial[r]);
         } else {
             finishHead(r, h, ip);
             mergedPackets++;
@@ -337,6 +347,7 @@ public final class GroBatch {
             nextSeq[i] = nextSeq[i + 1];
             closed[i] = closed[i + 1];
             push[i] = push[i + 1];
+            headPartial[i] = headPartial[i + 1];
             // Swap the piece arrays rather than copying their contents.
             ByteBuf[] b = pieceBuf[i];
             pieceBuf[i] = pieceBuf[i + 1];
@@ -352,12 +363,19 @@ public final class GroBatch {
         active = last;
     }
 
-    private void writeSingle(ByteBuf buf, int ip, int length) {
-        VirtioNetHdr.writeNone(buf, ip - VirtioNetHdr.LENGTH);
+    private void writeSingle(ByteBuf buf, int ip, int length, boolean partial) {
+        writeSingleHeader(buf, ip, length, partial);
         singleBuf[0] = buf;
         singleIndex[0] = ip - VirtioNetHdr.LENGTH;
         singleLength[0] = VirtioNetHdr.LENGTH + length;
         sink.write(singleBuf, singleIndex, singleLength, 1);
         singleBuf[0] = null;
+    }
+
+    /** The virtio_net_hdr of a packet that goes out as it came: none, or NEEDS_CSUM for a partial checksum. */
+    private static void writeSingleHeader(ByteBuf buf, int ip, int length, boolean partial) {
+        if (!partial || !PartialChecksum.writeNeedsCsumHeader(buf, ip - VirtioNetHdr.LENGTH, ip, length)) {
+            VirtioNetHdr.writeNone(buf, ip - VirtioNetHdr.LENGTH);
+        }
     }
 }

@@ -188,9 +188,84 @@ class GroBatchTest {
     @Test
     void nonTcpPacketsPassAloneWithAZeroHeader() {
         ByteBuf udp = SuperPackets.udp(100, 22);
+        // SuperPackets leaves the checksum partial, as a TUN hands it out; complete it, as a NIC would have.
+        assertThat(PartialChecksum.complete(udp, PREFIX, udp.writerIndex() - PREFIX)).isTrue();
         gro.offer(udp, PREFIX, udp.writerIndex() - PREFIX);
         assertThat(written).hasSize(1);
         ByteBuf expected = Unpooled.buffer().writeZero(VirtioNetHdr.LENGTH).writeBytes(udp, PREFIX, udp.writerIndex() - PREFIX);
         assertThat(written.get(0)).isEqualTo(expected);
+    }
+
+    // ------------------------------------------------------------------ partial checksums (issue 20)
+
+    /** Segments as a kernel sender with checksum offload leaves them: only the pseudo-header sum in the field. */
+    private static void makeEveryPartial(Segments s) {
+        for (int i = 0; i < s.count; i++) {
+            assertThat(PartialChecksum.makePartial(s.out, s.ip(i), s.length(i))).isTrue();
+        }
+    }
+
+    @Test
+    void partialSegmentsMergeAsCompleteOnesDo() {
+        for (boolean v6 : new boolean[] {false, true}) {
+            written.clear();
+            ByteBuf in = SuperPackets.tcp(v6, 6 * 1000, 12, 0x10, 77, 5, v6 ? 31 : 30);
+            Segments s = split(in, 1000);
+            makeEveryPartial(s);
+            for (int i = 0; i < s.count; i++) {
+                gro.offer(s.out, s.ip(i), s.length(i));
+            }
+            gro.flush();
+            assertThat(written).as("v6 %s", v6).containsExactly(expectedMerge(in, 1000));
+        }
+    }
+
+    @Test
+    void aLonePartialPacketGoesOutWithNeedsCsumAndItsChecksumFieldAsItCame() {
+        ByteBuf ack = SuperPackets.tcp(false, 0, 12, 0x10, 1, 2, 32); // a pure ACK: never merged
+        ByteBuf udp = SuperPackets.udp(333, 33);
+        ByteBuf udp6 = SuperPackets.tcp(true, 100, 0, 0x10, 1, 0, 34);
+        udp6.setByte(PREFIX + 6, 17); // the same bytes as UDP over IPv6: ports, then length and checksum
+        udp6.setShort(PREFIX + 40 + 4, udp6.writerIndex() - PREFIX - 40);
+        PartialChecksum.makePartial(udp6, PREFIX, udp6.writerIndex() - PREFIX);
+        ByteBuf[] packets = {ack, udp, udp6};
+        int[] csumStarts = {20, 20, 40};
+        int[] csumOffsets = {16, 6, 6};
+        for (int k = 0; k < packets.length; k++) {
+            ByteBuf p = packets[k];
+            int length = p.writerIndex() - PREFIX;
+            assertThat(PartialChecksum.isPartial(p, PREFIX, length)).isTrue();
+            byte[] asItCame = io.netty.buffer.ByteBufUtil.getBytes(p, PREFIX, length);
+            gro.offer(p, PREFIX, length);
+            gro.flush();
+
+            ByteBuf w = written.get(k);
+            assertThat(VirtioNetHdr.flags(w, 0)).as("packet %d", k).isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
+            assertThat(VirtioNetHdr.gsoType(w, 0)).isEqualTo(VirtioNetHdr.GSO_NONE);
+            assertThat(VirtioNetHdr.csumStart(w, 0)).isEqualTo(csumStarts[k]);
+            assertThat(VirtioNetHdr.csumOffset(w, 0)).isEqualTo(csumOffsets[k]);
+            assertThat(io.netty.buffer.ByteBufUtil.getBytes(w, VirtioNetHdr.LENGTH, length)).isEqualTo(asItCame);
+            // What the kernel does with NEEDS_CSUM when it must: the result verifies.
+            assertThat(VirtioNetHdr.completeChecksum(w, VirtioNetHdr.LENGTH, length, csumStarts[k], csumOffsets[k])).isTrue();
+            assertThat(SuperPackets.l4ChecksumOk(w, VirtioNetHdr.LENGTH, length)).isTrue();
+        }
+        assertThat(segmentCounts).containsExactly(1, 1, 1);
+    }
+
+    @Test
+    void aSegmentWhoseChecksumIsNeitherRightNorPartialIsNotMergedAndGoesOutWithAZeroHeader() {
+        ByteBuf in = SuperPackets.tcp(false, 3 * 1000, 0, 0x10, 1000, 1, 35);
+        Segments s = split(in, 1000);
+        makeEveryPartial(s);
+        int field = s.ip(1) + 20 + 16;
+        s.out.setShort(field, s.out.getUnsignedShort(field) ^ 0x0100);
+        for (int i = 0; i < s.count; i++) {
+            gro.offer(s.out, s.ip(i), s.length(i));
+        }
+        gro.flush();
+        assertThat(segmentCounts).containsExactly(1, 1, 1);
+        assertThat(VirtioNetHdr.flags(written.get(0), 0)).as("a partial run of one").isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
+        assertThat(VirtioNetHdr.flags(written.get(1), 0)).as("the damaged one: the kernel checks it").isZero();
+        assertThat(VirtioNetHdr.flags(written.get(2), 0)).isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
     }
 }
