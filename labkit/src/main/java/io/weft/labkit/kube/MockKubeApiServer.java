@@ -83,6 +83,17 @@ public final class MockKubeApiServer implements AutoCloseable {
 
     public void allowAll() {
         dispatcher.forbidden.clear();
+        dispatcher.allowedOnly = null;
+    }
+
+    /** From now on, answers 403 to everything but these {@code "verb resource"} pairs (a ClusterRole's rules). */
+    public void allowOnly(Set<String> verbAndResource) {
+        dispatcher.allowedOnly = Set.copyOf(verbAndResource);
+    }
+
+    /** The {@code "verb resource"} pairs requested so far, e.g. {@code "patch nodes/status"}. */
+    public Set<String> requested() {
+        return Set.copyOf(dispatcher.requested);
     }
 
     /** Stops serving (connections are refused) but keeps every object, as an API server that goes away. */
@@ -154,6 +165,8 @@ public final class MockKubeApiServer implements AutoCloseable {
     /** The CRUD dispatcher plus strategic-merge patches and RBAC refusals. */
     private static final class Dispatcher extends KubernetesCrudDispatcher {
         private final Set<String> forbidden = ConcurrentHashMap.newKeySet();
+        private final Set<String> requested = ConcurrentHashMap.newKeySet();
+        private volatile Set<String> allowedOnly;
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
@@ -161,7 +174,9 @@ public final class MockKubeApiServer implements AutoCloseable {
             String resourcePath = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
             String verb = verb(request.getMethod(), path, resourcePath);
             String resource = resource(resourcePath);
-            if (forbidden.contains(verb + " " + resource)) {
+            requested.add(verb + " " + resource);
+            Set<String> only = allowedOnly;
+            if (forbidden.contains(verb + " " + resource) || (only != null && !only.contains(verb + " " + resource))) {
                 return forbiddenResponse(verb, resource);
             }
             String type = request.getHeader("Content-Type");
