@@ -210,6 +210,14 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
         return "the Kubernetes API server at " + api.url() + " (node " + nodeName + ")";
     }
 
+    /**
+     * Tells {@code listener} every peer node's InternalIP and public IP, now and after every change (for
+     * {@code --node-ip-dnat}); called from the watcher's thread.
+     */
+    public void onNodeAddresses(java.util.function.Consumer<java.util.List<NodeAddress>> listener) {
+        requireWatcher().onNodeAddresses(listener);
+    }
+
     /** True while the node informer's watch is open (false while the API server is away); for status and metrics. */
     public boolean watching() {
         NodeWatcher w = watcher;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.weft.fdb.Lease;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.registry.LeaseJson;
@@ -115,6 +116,25 @@ public final class NodeLeases {
             String detail = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
             throw bad(node, names.backendData(), data, detail.replace("BackendData.", "").replace("BackendData ", ""));
         }
+    }
+
+    /** The node's first IPv4 {@code InternalIP} in {@code status.addresses}, or null. */
+    public static Inet4Address internalIp(Node node) {
+        if (node.getStatus() == null || node.getStatus().getAddresses() == null) {
+            return null;
+        }
+        for (NodeAddress a : node.getStatus().getAddresses()) {
+            if ("InternalIP".equals(a.getType()) && a.getAddress() != null) {
+                try {
+                    if (Subnet.parseAddress(a.getAddress()) instanceof Inet4Address v4) {
+                        return v4;
+                    }
+                } catch (IllegalArgumentException e) {
+                    // not an address: try the next one
+                }
+            }
+        }
+        return null;
     }
 
     private Inet4Address publicIp(Node node, String text) throws MalformedNodeException {

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,13 +48,16 @@ final class NodeWatcher implements AutoCloseable {
     private final ThreadPoolExecutor thread;
     private final ScheduledExecutorService monitor;
     private final Map<String, Lease> reported = new HashMap<>();
+    private final Map<String, NodeAddress> addresses = new HashMap<>();
     private final AtomicLong skipped = new AtomicLong();
     private volatile Consumer<Node> ownNodeListener = n -> { };
+    private volatile Consumer<List<NodeAddress>> addressListener;
     private volatile SharedIndexInformer<Node> informer;
     private LeaseEvents sink;
     private boolean watchUp;
     private boolean everWatched;
     private boolean dirty;
+    private boolean addressesChanged;
 
     NodeWatcher(KubernetesClient client, String ownName, NodeLeases leases, KubeSettings settings) {
         this.client = client;
@@ -148,6 +152,14 @@ final class NodeWatcher implements AutoCloseable {
         ownNodeListener = listener;
     }
 
+    /** Called on the watcher's thread with every peer's addresses whenever one changes (and once now). */
+    void onNodeAddresses(Consumer<List<NodeAddress>> listener) {
+        thread.execute(() -> {
+            addressListener = listener;
+            listener.accept(List.copyOf(addresses.values()));
+        });
+    }
+
     /** From now on reports to {@code events}, starting with every lease known now as added. */
     void attach(LeaseEvents events) {
         thread.execute(() -> {
@@ -184,6 +196,10 @@ final class NodeWatcher implements AutoCloseable {
                 }
             }
             Lease before = next == null ? reported.remove(name) : reported.put(name, next);
+            NodeAddress address = next == null ? null : new NodeAddress(name, NodeLeases.internalIp(node), next.publicIp());
+            if (!java.util.Objects.equals(address == null ? addresses.remove(name) : addresses.put(name, address), address)) {
+                addressesChanged = true;
+            }
             if (sink != null) {
                 if (before == null && next != null) {
                     sink.added(next);
@@ -204,9 +220,17 @@ final class NodeWatcher implements AutoCloseable {
     }
 
     private void flushIfIdle() {
-        if (dirty && sink != null && thread.getQueue().isEmpty()) {
+        if (!thread.getQueue().isEmpty()) {
+            return;
+        }
+        if (dirty && sink != null) {
             dirty = false;
             sink.batchDone();
+        }
+        Consumer<List<NodeAddress>> l = addressListener;
+        if (addressesChanged && l != null) {
+            addressesChanged = false;
+            l.accept(List.copyOf(addresses.values()));
         }
     }
 

@@ -195,6 +195,29 @@ class KubeSubnetRegistryTest {
     }
 
     @Test
+    void peersInternalAndPublicAddressesAreReportedForNodeIpDnat() throws Exception {
+        createNode("node-a", "10.244.1.0/24", Map.of());
+        Node b = node("node-b", "10.244.2.0/24", flannelAnnotations("203.0.113.3", "aa:bb:cc:00:00:02"));
+        b.getStatus().getAddresses().add(new io.fabric8.kubernetes.api.model.NodeAddress("10.0.0.3", "InternalIP"));
+        admin.nodes().resource(b).create();
+        registry = registry("node-a", false);
+        registry.awaitConfig();
+        registry.acquire(request("192.168.50.2"));
+        List<List<NodeAddress>> seen = new CopyOnWriteArrayList<>();
+        registry.onNodeAddresses(seen::add);
+        eventually(() -> !seen.isEmpty() && seen.get(seen.size() - 1).size() == 1, "node-b's addresses");
+        NodeAddress nb = seen.get(seen.size() - 1).get(0);
+        assertThat(nb.node()).isEqualTo("node-b");
+        assertThat(nb.internalIp().getHostAddress()).isEqualTo("10.0.0.3");
+        assertThat(nb.publicIp().getHostAddress()).isEqualTo("203.0.113.3");
+
+        annotate("node-b", P + "public-ip", "203.0.113.33");
+        eventually(() -> seen.get(seen.size() - 1).get(0).publicIp().getHostAddress().equals("203.0.113.33"), "the new one");
+        admin.nodes().withName("node-b").delete();
+        eventually(() -> seen.get(seen.size() - 1).isEmpty(), "node-b gone");
+    }
+
+    @Test
     void aNodeWhoseAnnotationDoesNotParseIsSkippedWithItsMessage() throws Exception {
         createNode("node-a", "10.244.1.0/24", Map.of());
         Map<String, String> bad = new java.util.HashMap<>(flannelAnnotations("192.168.50.5", "aa:bb:cc:00:00:05"));
