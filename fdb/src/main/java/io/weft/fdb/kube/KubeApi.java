@@ -40,10 +40,6 @@ public final class KubeApi {
         return String.valueOf(client.getMasterUrl());
     }
 
-    public Node node(String name) throws KubeApiException {
-        return call("get", "nodes", "read node " + name, () -> client.nodes().withName(name).get());
-    }
-
     /** The node a pod is scheduled on, or null when the pod has none (yet). */
     public String podNode(String namespace, String pod) throws KubeApiException {
         Pod p = call("get", "pods", "read pod " + namespace + "/" + pod,

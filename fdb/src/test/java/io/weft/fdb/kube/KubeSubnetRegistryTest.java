@@ -25,7 +25,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -166,11 +165,7 @@ class KubeSubnetRegistryTest {
         Map<String, String> unmanaged = new java.util.HashMap<>(flannelAnnotations("192.168.50.4", "aa:bb:cc:00:00:03"));
         unmanaged.remove(P + "kube-subnet-manager");
         createNode("node-c", "10.244.3.0/24", unmanaged);
-        registry = registry("node-a", false);
-        registry.awaitConfig();
-        AcquiredLease lease = registry.acquire(request("192.168.50.2"));
-        Recorder peers = new Recorder();
-        registry.startWatching(lease.lease().subnet(), peers);
+        Recorder peers = watchAsNodeA();
 
         eventually(() -> peers.current().containsKey("10.244.2.0-24"), "node-b");
         assertThat(peers.current()).containsOnlyKeys("10.244.2.0-24");
@@ -225,11 +220,7 @@ class KubeSubnetRegistryTest {
         createNode("node-d", "10.244.4.0/24", bad);
         createNode("node-b", "10.244.2.0/24", flannelAnnotations("192.168.50.3", "aa:bb:cc:00:00:02"));
         try (LogCapture log = new LogCapture()) {
-            registry = registry("node-a", false);
-            registry.awaitConfig();
-            AcquiredLease lease = registry.acquire(request("192.168.50.2"));
-            Recorder peers = new Recorder();
-            registry.startWatching(lease.lease().subnet(), peers);
+            Recorder peers = watchAsNodeA();
             eventually(() -> peers.current().containsKey("10.244.2.0-24"), "node-b");
             String line = "node node-d: annotation flannel.alpha.coreos.com/backend-data"
                     + " '{\"VNI\":1,\"VtepMAC\":\"not-a-mac\"}' does not parse: VtepMAC \"not-a-mac\" is not a MAC address;"
@@ -317,11 +308,7 @@ class KubeSubnetRegistryTest {
     void anApiServerThatGoesAwayLeavesThePeersAndIsFollowedAgainWhenBack() throws Exception {
         createNode("node-a", "10.244.1.0/24", Map.of());
         createNode("node-b", "10.244.2.0/24", flannelAnnotations("192.168.50.3", "aa:bb:cc:00:00:02"));
-        registry = registry("node-a", false);
-        registry.awaitConfig();
-        AcquiredLease lease = registry.acquire(request("192.168.50.2"));
-        Recorder peers = new Recorder();
-        registry.startWatching(lease.lease().subnet(), peers);
+        Recorder peers = watchAsNodeA();
         eventually(() -> peers.current().containsKey("10.244.2.0-24"), "node-b");
 
         eventually(registry::watching, "the node watch open");
@@ -365,6 +352,16 @@ class KubeSubnetRegistryTest {
     }
 
     // ---- helpers ----
+
+    /** Runs the registry as node-a (public IP 192.168.50.2) through to watching its peers. */
+    private Recorder watchAsNodeA() throws Exception {
+        registry = registry("node-a", false);
+        registry.awaitConfig();
+        AcquiredLease lease = registry.acquire(request("192.168.50.2"));
+        Recorder peers = new Recorder();
+        registry.startWatching(lease.lease().subnet(), peers);
+        return peers;
+    }
 
     private KubeSubnetRegistry registry(String nodeName, boolean setNetworkUnavailable) {
         return KubeSubnetRegistry.withClient(options(setNetworkUnavailable), FAST, Map.of("NODE_NAME", nodeName),
@@ -449,7 +446,6 @@ class KubeSubnetRegistryTest {
     /** LeaseEvents as the table feeder receives them. */
     private static final class Recorder implements LeaseEvents {
         private final Map<String, Lease> leases = new ConcurrentHashMap<>();
-        private final List<String> log = new ArrayList<>();
         volatile int batches;
         volatile int removals;
 
