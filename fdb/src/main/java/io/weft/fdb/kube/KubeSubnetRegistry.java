@@ -7,6 +7,7 @@ import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.registry.AcquireRequest;
 import io.weft.fdb.registry.AcquiredLease;
+import io.weft.fdb.registry.HeldLease;
 import io.weft.fdb.registry.LeaseEvents;
 import io.weft.fdb.registry.LeaseListener;
 import io.weft.fdb.registry.LogLimiter;
@@ -24,9 +25,9 @@ import java.util.Map;
  * flanneld's Kubernetes subnet manager ({@code --kube-subnet-mgr}, {@code pkg/subnet/kube}) for one node:
  * <pre>
  * try (KubeSubnetRegistry registry = KubeSubnetRegistry.connect(options, KubeSettings.defaults(), System.getenv())) {
- *     NetworkConfig config = registry.awaitConfig();      // net-conf.json, then our node from the API server
+ *     NetworkConfig config = registry.awaitValidConfig(); // net-conf.json, then our node from the API server
  *     MacAddress mac = registry.storedVtepMac();          // keep the VtepMAC of our last run, if any
- *     AcquiredLease mine = registry.acquire(request);     // spec.podCIDR, annotations written as flanneld does
+ *     HeldLease mine = registry.acquire(config, request); // spec.podCIDR, annotations written as flanneld does
  *     registry.startKeeping(mine, listener);              // NetworkUnavailable=False; follow public-ip-overwrite
  *     registry.startWatching(mine.lease().subnet(), feeder);
  * }
@@ -49,7 +50,6 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     private volatile String nodeName;
     private volatile NodeWatcher watcher;
     private volatile OwnNodeKeeper keeper;
-    private volatile NetworkConfig config;
 
     private KubeSubnetRegistry(KubeOptions options, KubeSettings settings, Map<String, String> env,
                                KubernetesClient client, String nodeName) {
@@ -84,13 +84,38 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     }
 
     /**
-     * Reads {@code -net-config-path} (flanneld reads it once; a missing or invalid file is fatal), then waits until the
-     * API server lists our node.
+     * Reads {@code -net-config-path}, then waits until the API server lists our node.
      *
-     * @throws ConfigException naming the file and what is wrong with it
+     * @throws ConfigException naming the file and what is wrong with it (for tools and tests that report it at once)
+     */
+    public NetworkConfig awaitConfig() throws ConfigException, InterruptedException {
+        NetworkConfig parsed = readNetConfig();
+        LOG.info("network config from {}: {}", options.netConfigPath(), parsed);
+        awaitOwnNode();
+        return parsed;
+    }
+
+    /**
+     * As {@link #awaitConfig}, but a missing or invalid net-conf.json is waited out (re-read every second, reported
+     * every {@link KubeSettings#reportEvery}), as flanneld waits for its config: a fixed ConfigMap goes on.
      */
     @Override
-    public NetworkConfig awaitConfig() throws ConfigException, InterruptedException {
+    public NetworkConfig awaitValidConfig() throws InterruptedException {
+        while (true) {
+            try {
+                NetworkConfig parsed = awaitConfig();
+                waiting.reset("config");
+                return parsed;
+            } catch (ConfigException e) {
+                if (waiting.allow("config")) {
+                    LOG.warn("{}; waiting for it to be fixed", e.getMessage());
+                }
+                Thread.sleep(settings.retryMin().toMillis());
+            }
+        }
+    }
+
+    private NetworkConfig readNetConfig() throws ConfigException {
         String text;
         try {
             text = Files.readString(options.netConfigPath());
@@ -100,17 +125,12 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
         } catch (IOException e) {
             throw new ConfigException("", "cannot read " + options.netConfigPath() + ": " + e.getMessage());
         }
-        NetworkConfig parsed;
         try {
-            parsed = NetworkConfig.parse(text);
+            return NetworkConfig.parse(text);
         } catch (ConfigException e) {
             throw new ConfigException(e.field(), e.getMessage().substring("invalid network config: ".length())
                     + " (in " + options.netConfigPath() + ")");
         }
-        LOG.info("network config from {}: {}", options.netConfigPath(), parsed);
-        config = parsed;
-        awaitOwnNode();
-        return parsed;
     }
 
     /** The VtepMAC in our node's own {@code backend-data} (flanneld keeps it across restarts), or null. */
@@ -125,6 +145,11 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
         return n == null ? null : own.nodePublicIp(n);
     }
 
+    /** The name of the {@code node-public-ip} annotation under our prefix, for messages. */
+    public String nodePublicIpAnnotation() {
+        return leases.names().nodePublicIp();
+    }
+
     /** The node this registry runs for (known after {@link #awaitConfig}). */
     public String nodeName() {
         return nodeName;
@@ -135,8 +160,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
      * none or it lies outside {@code Network}, then writes our annotations.
      */
     @Override
-    public AcquiredLease acquire(AcquireRequest request) throws InterruptedException {
-        NetworkConfig cfg = requireConfig();
+    public HeldLease acquire(NetworkConfig cfg, AcquireRequest request) throws InterruptedException {
         NodeWatcher w = requireWatcher();
         OwnNodeKeeper k = new OwnNodeKeeper(api, nodeName, own, request.publicIp(), request.backendData(), settings);
         while (true) {
@@ -171,7 +195,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
                 w.onOwnNode(k::nodeChanged);
                 LOG.info("node {}: subnet {} (spec.podCIDR), advertising public-ip {}", nodeName, subnet,
                         lease.lease().publicIp().getHostAddress());
-                return lease;
+                return new HeldLease(lease, cfg, request);
             }
             if (waiting.allow("acquire")) {
                 LOG.warn(problem);
@@ -182,12 +206,9 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
 
     /** Sets {@code NetworkUnavailable=False} (unless disabled) and follows our node's annotations from now on. */
     @Override
-    public void startKeeping(AcquiredLease lease, LeaseListener listener) {
+    public void startKeeping(HeldLease held, LeaseListener listener) {
         OwnNodeKeeper k = keeper;
-        if (k == null) {
-            throw new IllegalStateException("call acquire() before startKeeping()");
-        }
-        k.start(lease, listener, options.setNodeNetworkUnavailable());
+        k.start(held.acquired(), listener, options.setNodeNetworkUnavailable());
         Node n = requireWatcher().ownNode();
         if (n != null) {
             k.nodeChanged(n);
@@ -278,13 +299,5 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
             throw new IllegalStateException("call awaitConfig() first");
         }
         return w;
-    }
-
-    private NetworkConfig requireConfig() {
-        NetworkConfig c = config;
-        if (c == null) {
-            throw new IllegalStateException("call awaitConfig() first");
-        }
-        return c;
     }
 }

@@ -11,6 +11,7 @@ import io.weft.fdb.BackendData;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.registry.AcquireRequest;
 import io.weft.fdb.registry.AcquiredLease;
+import io.weft.fdb.registry.HeldLease;
 import io.weft.fdb.registry.LeaseEvents;
 import io.weft.fdb.registry.LeaseListener;
 import io.weft.fdb.Lease;
@@ -85,7 +86,7 @@ class KubeManifestTest {
             try (KubeSubnetRegistry registry = KubeSubnetRegistry.withClient(options, fast,
                     Map.of("POD_NAME", "kube-weft-ds-x", "POD_NAMESPACE", "kube-flannel"), server.client())) {
                 registry.awaitConfig();
-                AcquiredLease lease = registry.acquire(new AcquireRequest((Inet4Address) InetAddress.getByName("192.168.50.2"),
+                HeldLease lease = registry.acquire(NetworkConfig.parse(netConf()), new AcquireRequest((Inet4Address) InetAddress.getByName("192.168.50.2"),
                         null, new BackendData(1, MacAddress.parse("12:c6:65:89:b4:e3")), null, null, null));
                 registry.startKeeping(lease, new LeaseListener() { });
                 registry.startWatching(lease.lease().subnet(), new LeaseEvents() {

@@ -7,9 +7,11 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.weft.fdb.BackendData;
 import io.weft.fdb.Lease;
+import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.registry.AcquireRequest;
 import io.weft.fdb.registry.AcquiredLease;
+import io.weft.fdb.registry.HeldLease;
 import io.weft.fdb.registry.LeaseEvents;
 import io.weft.fdb.registry.LeaseListener;
 import io.weft.labkit.LogCapture;
@@ -75,7 +77,7 @@ class KubeSubnetRegistryTest {
         createNode("node-a", "10.244.1.0/24", Map.of());
         registry = registry("node-a", true);
         registry.awaitConfig();
-        AcquiredLease lease = registry.acquire(request("192.168.50.2"));
+        HeldLease lease = registry.acquire(netConfig(), request("192.168.50.2"));
 
         assertThat(lease.lease().subnet()).isEqualTo(Subnet.parse("10.244.1.0/24"));
         assertThat(lease.lease().publicIp().getHostAddress()).isEqualTo("192.168.50.2");
@@ -115,7 +117,7 @@ class KubeSubnetRegistryTest {
                 Map.of("POD_NAME", "weft-x", "POD_NAMESPACE", "kube-flannel"), server.client());
         registry.awaitConfig();
         assertThat(registry.nodeName()).isEqualTo("node-p");
-        assertThat(registry.acquire(request("192.168.50.2")).lease().subnet()).isEqualTo(Subnet.parse("10.244.7.0/24"));
+        assertThat(registry.acquire(netConfig(), request("192.168.50.2")).lease().subnet()).isEqualTo(Subnet.parse("10.244.7.0/24"));
     }
 
     @Test
@@ -130,7 +132,7 @@ class KubeSubnetRegistryTest {
         createNode("node-a", "10.244.1.0/24", Map.of(P + "public-ip-overwrite", "203.0.113.7"));
         registry = registry("node-a", false);
         registry.awaitConfig();
-        AcquiredLease lease = registry.acquire(request("192.168.50.2"));
+        HeldLease lease = registry.acquire(netConfig(), request("192.168.50.2"));
         assertThat(lease.lease().publicIp().getHostAddress()).isEqualTo("203.0.113.7");
         assertThat(annotations("node-a")).containsEntry(P + "public-ip", "203.0.113.7");
 
@@ -197,7 +199,7 @@ class KubeSubnetRegistryTest {
         admin.nodes().resource(b).create();
         registry = registry("node-a", false);
         registry.awaitConfig();
-        registry.acquire(request("192.168.50.2"));
+        registry.acquire(netConfig(), request("192.168.50.2"));
         List<List<NodeAddress>> seen = new CopyOnWriteArrayList<>();
         registry.onNodeAddresses(seen::add);
         eventually(() -> !seen.isEmpty() && seen.get(seen.size() - 1).size() == 1, "node-b's addresses");
@@ -247,7 +249,7 @@ class KubeSubnetRegistryTest {
         registry = registry("node-a", false);
         registry.awaitConfig();
         try (LogCapture log = new LogCapture()) {
-            Future<AcquiredLease> acquired = background.submit(() -> registry.acquire(request("192.168.50.2")));
+            Future<HeldLease> acquired = background.submit(() -> registry.acquire(netConfig(), request("192.168.50.2")));
             String line = "node node-a's podCIDR 10.99.0.0/24 is not inside Network 10.244.0.0/16 of "
                     + dir.resolve("net-conf.json") + "; make net-conf.json's Network the cluster's --cluster-cidr."
                     + " Waiting for the podCIDR to change";
@@ -267,7 +269,7 @@ class KubeSubnetRegistryTest {
         registry = registry("node-a", false);
         registry.awaitConfig();
         try (LogCapture log = new LogCapture()) {
-            Future<AcquiredLease> acquired = background.submit(() -> registry.acquire(request("192.168.50.2")));
+            Future<HeldLease> acquired = background.submit(() -> registry.acquire(netConfig(), request("192.168.50.2")));
             eventually(() -> log.count("node node-a has no spec.podCIDR yet; waiting for the controller-manager") >= 1,
                     "the line");
             admin.nodes().withName("node-a").edit(n -> new NodeBuilder(n).editSpec().withPodCIDR("10.244.5.0/24").endSpec()
@@ -283,7 +285,7 @@ class KubeSubnetRegistryTest {
         registry = registry("node-a", false);
         registry.awaitConfig();
         try (LogCapture log = new LogCapture()) {
-            Future<AcquiredLease> acquired = background.submit(() -> registry.acquire(request("192.168.50.2")));
+            Future<HeldLease> acquired = background.submit(() -> registry.acquire(netConfig(), request("192.168.50.2")));
             eventually(() -> log.count("the API server refused to patch nodes/status (403 Forbidden): the ClusterRole"
                     + " bound to weft's ServiceAccount must allow verb \"patch\" on resource \"nodes/status\"") >= 1, "403 line");
             server.allowAll();
@@ -342,6 +344,22 @@ class KubeSubnetRegistryTest {
     }
 
     @Test
+    void aMissingNetConfIsWaitedOutWithItsMessageAsFlanneldWaitsForItsConfig() throws Exception {
+        createNode("node-a", "10.244.1.0/24", Map.of());
+        Path conf = dir.resolve("later.json");
+        registry = KubeSubnetRegistry.withClient(options(false).withNetConfigPath(conf), FAST, Map.of("NODE_NAME", "node-a"),
+                server.client());
+        try (LogCapture log = new LogCapture()) {
+            Future<NetworkConfig> config = background.submit(() -> registry.awaitValidConfig());
+            eventually(() -> log.count(conf + " does not exist: mount the kube-flannel-cfg ConfigMap's net-conf.json there,"
+                    + " or pass -net-config-path; waiting for it to be fixed") >= 1, "the line");
+            assertThat(config.isDone()).isFalse();
+            Files.writeString(conf, "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+            assertThat(config.get(10, TimeUnit.SECONDS).network()).isEqualTo(Subnet.parse("10.244.0.0/16"));
+        }
+    }
+
+    @Test
     void annotationPrefixFollowsFlannelsRules() {
         assertThat(AnnotationNames.forPrefix("example.com").publicIp()).isEqualTo("example.com/public-ip");
         assertThat(AnnotationNames.forPrefix("example.com/net").publicIp()).isEqualTo("example.com/net-public-ip");
@@ -357,10 +375,14 @@ class KubeSubnetRegistryTest {
     private Recorder watchAsNodeA() throws Exception {
         registry = registry("node-a", false);
         registry.awaitConfig();
-        AcquiredLease lease = registry.acquire(request("192.168.50.2"));
+        HeldLease lease = registry.acquire(netConfig(), request("192.168.50.2"));
         Recorder peers = new Recorder();
         registry.startWatching(lease.lease().subnet(), peers);
         return peers;
+    }
+
+    private NetworkConfig netConfig() throws Exception {
+        return NetworkConfig.parse(Files.readString(dir.resolve("net-conf.json")));
     }
 
     private KubeSubnetRegistry registry(String nodeName, boolean setNetworkUnavailable) {
