@@ -2,7 +2,10 @@ package io.weft.dataplane.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.weft.labkit.SystemTests;
+import io.weft.labkit.kube.MockKubeApiServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +116,31 @@ class ImageIT {
         assertThat(iptables.output).contains("nf_tables");
         Result ip = inRootfs(rootfs, "/usr/sbin/ip -V");
         assertThat(ip.output).contains("iproute2");
+    }
+
+    /**
+     * The image's runtime has only jdeps' modules and weft.jar only the model jars the client loads: the Kubernetes
+     * subnet manager's client (fabric8, the JDK HTTP client, Jackson 3) still lists and watches nodes with them. The
+     * agent then stops at the TUN check, as the chroot has no /dev/net/tun, before it changes anything on the host.
+     */
+    @Test
+    void theImagesRuntimeRunsTheKubernetesClient() throws Exception {
+        Path bundle = out.resolve("bundle-kube");
+        assertThat(run(out, 300, "umoci", "unpack", "--image", layout + ":localhost/weft:it", bundle.toString()).code).isZero();
+        Path rootfs = bundle.resolve("rootfs");
+        Files.writeString(rootfs.resolve("etc/kube-flannel/net-conf.json"),
+                "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+        try (MockKubeApiServer api = MockKubeApiServer.startOnLoopback(); KubernetesClient admin = api.client()) {
+            admin.nodes().resource(new NodeBuilder().withNewMetadata().withName("img-node").endMetadata()
+                    .withNewSpec().withPodCIDR("10.244.3.0/24").endSpec().build()).create();
+            Result r = run(out, 120, "unshare", "--mount", "--fork", "sh", "-c", "mount -t proc proc '"
+                    + rootfs.resolve("proc") + "' && exec env NODE_NAME=img-node chroot '" + rootfs + "' /opt/weft/jre/bin/java"
+                    + " -XX:-UsePerfData -jar /opt/weft/weft.jar run -kube-subnet-mgr -kube-api-url " + api.url());
+            assertThat(r.output).as(r.output).contains("network config from /etc/kube-flannel/net-conf.json")
+                    .contains("/dev/net/tun does not exist");
+            assertThat(r.code).isNotZero();
+            assertThat(api.requested()).contains("list nodes", "watch nodes");
+        }
     }
 
     // ---- helpers ----
