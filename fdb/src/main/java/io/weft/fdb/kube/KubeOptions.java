@@ -27,15 +27,7 @@ public record KubeOptions(String apiUrl, String kubeconfigFile, String annotatio
         return new KubeOptions("", "", DEFAULT_PREFIX, DEFAULT_NET_CONFIG, true);
     }
 
-    public KubeOptions withApiUrl(String url) {
-        return new KubeOptions(url, kubeconfigFile, annotationPrefix, netConfigPath, setNodeNetworkUnavailable);
-    }
-
     public KubeOptions withNetConfigPath(Path path) {
         return new KubeOptions(apiUrl, kubeconfigFile, annotationPrefix, path, setNodeNetworkUnavailable);
-    }
-
-    public KubeOptions withSetNodeNetworkUnavailable(boolean set) {
-        return new KubeOptions(apiUrl, kubeconfigFile, annotationPrefix, netConfigPath, set);
     }
 }
