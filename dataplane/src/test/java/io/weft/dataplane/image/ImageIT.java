@@ -133,8 +133,11 @@ class ImageIT {
         try (MockKubeApiServer api = MockKubeApiServer.startOnLoopback(); KubernetesClient admin = api.client()) {
             admin.nodes().resource(new NodeBuilder().withNewMetadata().withName("img-node").endMetadata()
                     .withNewSpec().withPodCIDR("10.244.3.0/24").endSpec().build()).create();
+            // a container runtime gives the container /dev/null (the host commands' stdin); the chroot gets the host's
+            Files.createFile(rootfs.resolve("dev/null"));
             Result r = run(out, 120, "unshare", "--mount", "--fork", "sh", "-c", "mount -t proc proc '"
-                    + rootfs.resolve("proc") + "' && exec env NODE_NAME=img-node chroot '" + rootfs + "' /opt/weft/jre/bin/java"
+                    + rootfs.resolve("proc") + "' && mount --bind /dev/null '" + rootfs.resolve("dev/null")
+                    + "' && exec env NODE_NAME=img-node chroot '" + rootfs + "' /opt/weft/jre/bin/java"
                     + " -XX:-UsePerfData -jar /opt/weft/weft.jar run -kube-subnet-mgr -kube-api-url " + api.url());
             assertThat(r.output).as(r.output).contains("network config from /etc/kube-flannel/net-conf.json")
                     .contains("/dev/net/tun does not exist");
