@@ -22,6 +22,8 @@ import io.weft.fdb.registry.LeaseTableFeeder;
 import io.weft.fdb.registry.RegistrySettings;
 import io.weft.fdb.registry.SubnetEnv;
 import io.weft.fdb.registry.SubnetKey;
+import io.weft.fdb.registry.SubnetRegistry;
+import io.weft.fdb.kube.KubeSubnetRegistry;
 import io.weft.fdb.registry.SubnetsExhaustedException;
 import io.weft.vtep.MacAddress;
 import org.slf4j.Logger;
@@ -93,23 +95,38 @@ public final class Agent {
         HttpEndpoints http = new HttpEndpoints(settings.healthzIp(), settings.healthzPort(), settings.metricsPort(),
                 () -> ready);
         undo.push(http);
+        // Kube mode meets the API server first: our node's node-public-ip annotation is flanneld's -public-ip.
+        KubeSubnetRegistry kube = settings.kube() == null ? null : KubeMode.connect(settings);
+        SubnetRegistry registry = kube;
+        NetworkConfig config = null;
+        String nodePublicIp = null;
+        if (kube != null) {
+            undo.push(kube);
+            config = kube.awaitValidConfig();
+            nodePublicIp = kube.storedPublicIp();
+        }
         ExternalInterface ext;
         try {
-            ext = ExternalInterface.choose(settings.interfaceRules());
+            ext = ExternalInterface.choose(nodePublicIp == null ? settings.interfaceRules()
+                    : new ExternalInterface.Rules(settings.iface(), settings.ifaceRegex(), settings.ifaceCanReach(), nodePublicIp));
         } catch (ExternalInterface.NotFound e) {
-            throw new AgentException(e.getMessage());
+            throw new AgentException(nodePublicIp != null ? "annotation " + kube.nodePublicIpAnnotation() + " "
+                    + nodePublicIp + " is not an address of this host: " + e.getMessage() : e.getMessage());
         }
-        Inet4Address publicIp = publicIp(ext);
+        Inet4Address publicIp = nodePublicIp != null ? KubeMode.parsePublicIp(kube, nodePublicIp) : publicIp(ext);
         log.info("underlay interface {} ({}, MTU {}); advertising PublicIP {}", ext.name(),
                 ext.address().getHostAddress(), ext.mtu(), publicIp.getHostAddress());
 
-        LeaseRegistry registry = LeaseRegistry.connect(etcdOptions(),
-                RegistrySettings.defaults().withRenewMargin(settings.renewMargin())
-                        // an unreachable etcd is then reported every few seconds, not every ten
-                        .withRequestTimeout(java.time.Duration.ofSeconds(4)));
-        undo.push(registry);
-        // As flanneld: a missing or invalid config is waited for (and reported), not fatal; fixing the key goes on.
-        NetworkConfig config = registry.awaitValidConfig();
+        if (registry == null) {
+            LeaseRegistry etcd = LeaseRegistry.connect(etcdOptions(),
+                    RegistrySettings.defaults().withRenewMargin(settings.renewMargin())
+                            // an unreachable etcd is then reported every few seconds, not every ten
+                            .withRequestTimeout(java.time.Duration.ofSeconds(4)));
+            undo.push(etcd);
+            registry = etcd;
+            // As flanneld: a missing or invalid config is waited for (and reported), not fatal; fixing the key goes on.
+            config = etcd.awaitValidConfig();
+        }
         if (!config.enableIpv4() || config.enableIpv6()) {
             throw new AgentException("the network config enables IPv6; weft's data plane carries IPv4 overlays only."
                     + " Set \"EnableIPv6\": false (or use flanneld on this host)");
@@ -119,7 +136,9 @@ public final class Agent {
         int port = config.backend().effectivePort();
         checkDataPlaneCanStart(port);
 
-        MacAddress mac = VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, publicIp.getHostAddress());
+        // flanneld keeps its VtepMAC across restarts in kube mode from its own backend-data annotation
+        MacAddress stored = kube == null ? null : kube.storedVtepMac();
+        MacAddress mac = stored != null ? stored : VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, publicIp.getHostAddress());
         SubnetEnv previous = SubnetEnv.read(settings.subnetFile());
         HeldLease lease;
         try {
@@ -129,7 +148,8 @@ public final class Agent {
             throw new AgentException(e.getMessage());
         }
         Subnet subnet = lease.lease().subnet();
-        log.info("lease {} for subnet {} (VtepMAC {}, VNI {}, port {})", lease.key(), subnet, mac, vni, port);
+        log.info("lease {} for subnet {} (VtepMAC {}, VNI {}, port {}) from {}", lease.key(), subnet, mac, vni, port,
+                registry.describe());
 
         String device = settings.device() != null ? settings.device() : "weft." + vni;
         int underlayMtu = config.backend().mtu() > 0 ? config.backend().mtu() : ext.mtu();
@@ -149,6 +169,11 @@ public final class Agent {
         LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, new SubnetKey(subnet, null));
         registry.startWatching(subnet, feeder);
         registry.startKeeping(lease, new LeaseLossHandler());
+        NodeIpDnat nodeIpDnat = null;
+        if (settings.nodeIpDnat()) {
+            nodeIpDnat = NodeIpDnat.start(kube, settings.iptablesResync());
+            undo.push(nodeIpDnat);
+        }
 
         TrafficRules.start(settings, config, subnet, undo);
 
@@ -156,7 +181,7 @@ public final class Agent {
         log.info("wrote {}", settings.subnetFile());
 
         state = new AgentState(dataPlane, table, registry, config, subnet, mac, dataPlane.deviceName(), link.vtepAddress(),
-                port, publicIp, ext);
+                port, publicIp, ext, nodeIpDnat);
         PeerActivity activity = new PeerActivity(dataPlane);
         undo.push(activity);
         Reachability reachability = new Reachability(state, dataPlane.hooks());

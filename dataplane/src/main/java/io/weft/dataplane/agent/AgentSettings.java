@@ -1,5 +1,7 @@
 package io.weft.dataplane.agent;
 
+import io.weft.fdb.kube.KubeOptions;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +17,8 @@ import java.util.List;
  * @param publicIpFrom a URL that answers our public address as plain text (like ip.sb), or null
  * @param device  the TUN name, or null for {@code weft.<VNI>}
  * @param workers data-plane workers, or 0 for min(cores, 8)
+ * @param kube    the Kubernetes subnet manager's options ({@code -kube-subnet-mgr}), or null for etcd
+ * @param nodeIpDnat keep DNAT rules from peers' InternalIPs to their public IPs ({@code --node-ip-dnat}, kube only)
  */
 public record AgentSettings(
         List<String> etcdEndpoints,
@@ -45,7 +49,9 @@ public record AgentSettings(
         int metricsPort,
         boolean acceptUnknownVteps,
         boolean acceptAnyInnerSource,
-        boolean offloads) {
+        boolean offloads,
+        KubeOptions kube,
+        boolean nodeIpDnat) {
 
     public AgentSettings {
         etcdEndpoints = List.copyOf(etcdEndpoints);

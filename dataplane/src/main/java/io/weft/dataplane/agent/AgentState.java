@@ -4,16 +4,20 @@ import io.weft.dataplane.DataPlane;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
-import io.weft.fdb.registry.LeaseRegistry;
+import io.weft.fdb.registry.SubnetRegistry;
 import io.weft.vtep.MacAddress;
 
 import java.net.Inet4Address;
 
-/** What the running agent is, for the read-only views (control socket, metrics). */
+/**
+ * What the running agent is, for the read-only views (control socket, metrics).
+ *
+ * @param nodeIpDnat the {@code --node-ip-dnat} rules, or null when it is off
+ */
 record AgentState(
         DataPlane dataPlane,
         PublishedTable table,
-        LeaseRegistry registry,
+        SubnetRegistry registry,
         NetworkConfig config,
         Subnet subnet,
         MacAddress vtepMac,
@@ -21,5 +25,6 @@ record AgentState(
         String vtepAddress,
         int port,
         Inet4Address publicIp,
-        ExternalInterface underlay) {
+        ExternalInterface underlay,
+        NodeIpDnat nodeIpDnat) {
 }

@@ -78,7 +78,26 @@ final class StatusViews {
             m.put("kind", "weft");
             routes.add(m);
         }
-        return Map.of("device", s.device(), "routes", routes);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("device", s.device());
+        out.put("routes", routes);
+        if (s.nodeIpDnat() != null) {
+            out.put("nodeIpDnat", nodeIpDnat(s.nodeIpDnat().plan()));
+        }
+        return out;
+    }
+
+    /** {@code --node-ip-dnat}: each peer InternalIP mapped to its public IP, and the InternalIPs refused. */
+    static Map<String, Object> nodeIpDnat(io.weft.fdb.kube.NodeIpMappings plan) {
+        List<Map<String, Object>> mappings = new ArrayList<>();
+        plan.mappings().forEach((internal, pub) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("internalIp", internal.getHostAddress());
+            m.put("publicIp", pub.getHostAddress());
+            m.put("node", plan.nodes().get(internal));
+            mappings.add(m);
+        });
+        return Map.of("mappings", mappings, "conflicts", plan.conflicts());
     }
 
     static Map<String, Object> peers(AgentState s, PeerActivity activity) {

@@ -15,8 +15,7 @@ import java.util.Map;
  * every flag is accepted with one or two dashes (picocli aliases), and is also read from
  * {@code FLANNELD_<FLAG>} (upper case, '-' → '_'). weft's own flags read {@code WEFT_<FLAG>}.
  *
- * <p>A flanneld flag is refused only when its value asks for something weft cannot do ({@code -kube-subnet-mgr=true},
- * a {@code -public-ipv6}); at flanneld's default it changes nothing and is accepted, so stock manifests that spell
+ * <p>A flanneld flag is refused only when its value asks for something weft cannot do (a {@code -public-ipv6}); at flanneld's default it changes nothing and is accepted, so stock manifests that spell
  * out defaults start unchanged. Silently ignoring a real request would start a node that does something else than
  * its operator asked for.
  */
@@ -33,7 +32,6 @@ final class FlanneldFlags {
     }
 
     static final Map<String, Unsupported> UNSUPPORTED = Map.of(
-            "kube-subnet-mgr", new Unsupported(true, "weft uses the etcd subnet manager only"),
             "public-ipv6", new Unsupported(false, "weft's data plane carries IPv4 underlay traffic only"));
 
     private FlanneldFlags() {

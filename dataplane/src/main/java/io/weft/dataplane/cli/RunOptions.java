@@ -151,6 +151,6 @@ public final class RunOptions {
                 ipMasq, ipMasqRandomFullyDisable, blackholeRoute, iptablesForwardRules,
                 Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort, logging.verbosity, runDir,
                 device, workers, metricsPort, acceptUnknownVteps, acceptAnyInnerSource,
-                offloads);
+                offloads, kubeMode.toOptions(), kubeMode.nodeIpDnat);
     }
 }

@@ -126,6 +126,14 @@ final class ShowCommands {
                 }
                 out.append("  (").append(e.path("kind").asText()).append(")\n");
             }
+            JsonNode dnat = r.path("nodeIpDnat");
+            for (JsonNode m : dnat.path("mappings")) {
+                out.append(m.path("internalIp").asText()).append(" -> ").append(m.path("publicIp").asText())
+                        .append("  (node-ip-dnat, node ").append(m.path("node").asText()).append(")\n");
+            }
+            for (JsonNode c : dnat.path("conflicts")) {
+                out.append("not mapped: ").append(c.asText()).append('\n');
+            }
         }
     }
 

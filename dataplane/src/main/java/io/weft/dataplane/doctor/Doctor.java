@@ -53,13 +53,22 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
         }
         String publicIp = publicIp(agent, ext, findings);
 
-        EtcdChecks.Result etcd = EtcdChecks.check(etcdOptions(), publicIp, agent != null);
-        findings.addAll(etcd.findings());
-        NetworkConfig config = etcd.config();
-        if (config != null) {
-            Subnet ourSubnet = agent != null && agent.hasNonNull("subnet") ? Subnet.parse(agent.get("subnet").asText())
-                    : etcd.ourSubnet();
-            findings.addAll(LeaseChecks.check(config, etcd.leases(), ourSubnet));
+        NetworkConfig config = null;
+        if (settings.kube() == null) {
+            EtcdChecks.Result etcd = EtcdChecks.check(etcdOptions(), publicIp, agent != null);
+            findings.addAll(etcd.findings());
+            config = etcd.config();
+            if (config != null) {
+                Subnet ourSubnet = agent != null && agent.hasNonNull("subnet") ? Subnet.parse(agent.get("subnet").asText())
+                        : etcd.ourSubnet();
+                findings.addAll(LeaseChecks.check(config, etcd.leases(), ourSubnet));
+            }
+        } else {
+            findings.add(Finding.info("registry", "-kube-subnet-mgr: leases are node annotations, read by the agent"
+                    + " (etcd is not checked)"));
+        }
+        if (agent != null) {
+            findings.addAll(nodeIpDnat(control));
         }
         int port = config != null ? config.backend().effectivePort() : agent != null ? agent.path("port").asInt() : Vxlan.LINUX_DEFAULT_PORT;
         int vni = config != null ? config.backend().vni() : agent != null ? agent.path("vni").asInt(1) : 1;
@@ -92,6 +101,26 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
             }
         }
         return new DoctorReport(findings);
+    }
+
+    /** {@code --node-ip-dnat}: a shared InternalIP maps none of its nodes; say which, and how to fix it. */
+    private static List<Finding> nodeIpDnat(ControlClient control) {
+        List<Finding> out = new ArrayList<>();
+        try {
+            JsonNode dnat = control.call(control.request("routes")).path("nodeIpDnat");
+            if (dnat.isMissingNode()) {
+                return out;
+            }
+            for (JsonNode c : dnat.path("conflicts")) {
+                out.add(Finding.warn("node-ip-dnat", c.asText(), "give each node its own InternalIP (kubelet --node-ip)"));
+            }
+            if (out.isEmpty()) {
+                out.add(Finding.ok("node-ip-dnat", dnat.path("mappings").size() + " peer InternalIP(s) mapped to their public IP"));
+            }
+        } catch (ControlClient.ControlException e) {
+            out.add(Finding.warn("node-ip-dnat", "cannot read the mappings: " + e.getMessage(), "update weft on this host"));
+        }
+        return out;
     }
 
     private String publicIp(JsonNode agent, ExternalInterface ext, List<Finding> findings) throws InterruptedException {

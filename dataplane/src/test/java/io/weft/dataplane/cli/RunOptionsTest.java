@@ -102,10 +102,10 @@ class RunOptionsTest {
 
     @Test
     void anUnimplementedFlanneldFlagIsRefusedByName() {
-        Result r = execute(Map.of(), "run", "-kube-subnet-mgr");
+        Result r = execute(Map.of(), "run", "-public-ipv6", "fd00::1");
         assertThat(r.code).isEqualTo(2);
-        assertThat(r.err).contains("flanneld flag -kube-subnet-mgr is not supported by weft")
-                .contains("etcd subnet manager");
+        assertThat(r.err).contains("flanneld flag -public-ipv6 is not supported by weft")
+                .contains("IPv4 underlay traffic only");
 
         Result r2 = execute(Map.of(), "run", "--public-ipv6=fd00::1");
         assertThat(r2.code).isEqualTo(2);
@@ -161,21 +161,53 @@ class RunOptionsTest {
         assertThat(s.ifaceCanReach()).isEqualTo("10.0.0.1");
         assertThat(s.verbosity()).isEqualTo(2);
         assertThat(parse(Map.of(), "run", "-ip-masq-fully-random-disable").ipMasqRandomFullyDisable()).isTrue();
-        assertThat(execute(Map.of(), "run", "-kube-subnet-mgr=1").code).isEqualTo(2);
-        assertThat(execute(Map.of("FLANNELD_KUBE_SUBNET_MGR", "T"), "run", "--help").code).isEqualTo(2);
+        assertThat(s.kube()).isNull();
+        // -kube-subnet-mgr is a Go boolean like the others, and now selects the Kubernetes subnet manager
+        assertThat(parse(Map.of(), "run", "-kube-subnet-mgr=1").kube()).isNotNull();
+        assertThat(parse(Map.of("FLANNELD_KUBE_SUBNET_MGR", "T"), "run").kube()).isNotNull();
         assertThat(execute(Map.of("FLANNELD_KUBE_SUBNET_MGR", "0", "FLANNELD_SET_NODE_NETWORK_UNAVAILABLE", "true"),
                 "run", "--help").code).isZero();
     }
 
     @Test
     void anUnimplementedFlanneldVariableIsRefusedButAHarmlessValueIsNot() {
-        Result r = execute(Map.of("FLANNELD_KUBE_SUBNET_MGR", "true"), "run", "--help");
+        Result r = execute(Map.of("FLANNELD_PUBLIC_IPV6", "fd00::1"), "run", "--help");
         assertThat(r.code).isEqualTo(2);
-        assertThat(r.err).contains("FLANNELD_KUBE_SUBNET_MGR").contains("-kube-subnet-mgr");
+        assertThat(r.err).contains("FLANNELD_PUBLIC_IPV6").contains("-public-ipv6");
 
-        Result ok = execute(Map.of("FLANNELD_KUBE_SUBNET_MGR", "false"), "run", "--help");
+        Result ok = execute(Map.of("FLANNELD_PUBLIC_IPV6", ""), "run", "--help");
         assertThat(ok.code).isZero();
         assertThat(ok.out).contains("-etcd-endpoints").contains("--run-dir");
+    }
+
+    @Test
+    void kubeModeTakesFlanneldsFlagsAndEnvironment() {
+        AgentSettings etcd = parse(Map.of(), "run");
+        assertThat(etcd.kube()).isNull();
+        assertThat(etcd.nodeIpDnat()).isFalse();
+
+        AgentSettings flags = parse(Map.of(), "run", "-kube-subnet-mgr", "-kube-api-url", "https://10.0.0.1:6443",
+                "-kubeconfig-file=/etc/kubernetes/kubelet.conf", "--kube-annotation-prefix", "example.com/net",
+                "-net-config-path", "/etc/weft/net-conf.json", "-set-node-network-unavailable=false", "--node-ip-dnat");
+        assertThat(flags.kube().apiUrl()).isEqualTo("https://10.0.0.1:6443");
+        assertThat(flags.kube().kubeconfigFile()).isEqualTo("/etc/kubernetes/kubelet.conf");
+        assertThat(flags.kube().annotationPrefix()).isEqualTo("example.com/net");
+        assertThat(flags.kube().netConfigPath()).isEqualTo(Path.of("/etc/weft/net-conf.json"));
+        assertThat(flags.kube().setNodeNetworkUnavailable()).isFalse();
+        assertThat(flags.nodeIpDnat()).isTrue();
+
+        // kube-flannel.yml's spelling, and the DaemonSet's environment
+        AgentSettings manifest = parse(Map.of(), "run", "--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081");
+        assertThat(manifest.kube().annotationPrefix()).isEqualTo("flannel.alpha.coreos.com");
+        assertThat(manifest.kube().netConfigPath()).isEqualTo(Path.of("/etc/kube-flannel/net-conf.json"));
+        assertThat(manifest.kube().setNodeNetworkUnavailable()).isTrue();
+        AgentSettings env = parse(Map.of("FLANNELD_KUBE_SUBNET_MGR", "true", "FLANNELD_NET_CONFIG_PATH", "/x/net.json",
+                "FLANNELD_KUBE_API_URL", "http://10.98.0.254:6443"), "run");
+        assertThat(env.kube().netConfigPath()).isEqualTo(Path.of("/x/net.json"));
+        assertThat(env.kube().apiUrl()).isEqualTo("http://10.98.0.254:6443");
+
+        assertThatThrownBy(() -> parse(Map.of(), "run", "--node-ip-dnat"))
+                .hasMessageContaining("--node-ip-dnat needs -kube-subnet-mgr");
     }
 
     @Test

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * other leases. {@link #close()} stops both and closes the etcd client; it does not delete our lease (like flanneld,
  * a restarted weft reuses it by PublicIP).
  */
-public final class LeaseRegistry implements AutoCloseable {
+public final class LeaseRegistry implements SubnetRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseRegistry.class);
 
     private final EtcdOptions options;
@@ -85,6 +85,7 @@ public final class LeaseRegistry implements AutoCloseable {
      * Waits for a valid {@code <prefix>/config}, as flanneld waits (it retries every second): while it is missing or
      * invalid, or etcd is unreachable, it retries, saying what is wrong (the key and the field) every 30 s.
      */
+    @Override
     public NetworkConfig awaitValidConfig() throws InterruptedException {
         return loader().awaitValid();
     }
@@ -98,6 +99,7 @@ public final class LeaseRegistry implements AutoCloseable {
      *
      * @throws SubnetsExhaustedException when every subnet in the range is held (the message names the range)
      */
+    @Override
     public HeldLease acquire(NetworkConfig config, AcquireRequest request) throws SubnetsExhaustedException, InterruptedException {
         while (true) {
             try {
@@ -113,6 +115,7 @@ public final class LeaseRegistry implements AutoCloseable {
     }
 
     /** Renews {@code held} before it expires and re-acquires it if it is lost, reporting to {@code listener}. */
+    @Override
     public synchronized void startKeeping(HeldLease held, LeaseListener listener) {
         if (keeper != null) {
             keeper.close();
@@ -147,6 +150,7 @@ public final class LeaseRegistry implements AutoCloseable {
      *
      * @param localSubnet our own subnet, never reported
      */
+    @Override
     public synchronized void startWatching(Subnet localSubnet, LeaseEvents events) {
         if (watcher != null) {
             watcher.close();
@@ -156,21 +160,29 @@ public final class LeaseRegistry implements AutoCloseable {
     }
 
     /** The etcd revision the lease set is current to (0 before the first snapshot); for metrics. */
+    @Override
     public long watchRevision() {
         SubnetWatcher w = watcher;
         return w == null ? 0 : w.revision();
     }
 
     /** When our lease expires unless renewed, or null before {@link #startKeeping}; for metrics. */
+    @Override
     public Instant leaseExpiry() {
         LeaseKeeper k = keeper;
         return k == null ? null : k.expiry();
     }
 
     /** Our lease as currently held (it changes on renewal and re-acquisition), or null before {@link #startKeeping}. */
+    @Override
     public AcquiredLease currentLease() {
         LeaseKeeper k = keeper;
         return k == null ? null : k.current();
+    }
+
+    @Override
+    public String describe() {
+        return "etcd at " + options.endpointsText();
     }
 
     @Override

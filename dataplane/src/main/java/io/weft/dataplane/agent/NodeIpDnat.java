@@ -1,0 +1,156 @@
+package io.weft.dataplane.agent;
+
+import io.weft.dataplane.host.NodeIpDnatRules;
+import io.weft.dataplane.os.HostCommand;
+import io.weft.fdb.kube.KubeSubnetRegistry;
+import io.weft.fdb.kube.NodeAddress;
+import io.weft.fdb.kube.NodeIpMappings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code --node-ip-dnat}: keeps {@link NodeIpDnatRules} current as peer nodes come, go and change their public IP,
+ * re-checks them every {@code -iptables-resync} period (another tool may flush nat chains), logs each mapping made or
+ * dropped and each shared InternalIP once, and removes its chains and jumps when weft stops.
+ */
+final class NodeIpDnat implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeIpDnat.class);
+
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "weft-node-ip-dnat");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile NodeIpMappings plan = NodeIpMappings.plan(List.of());
+    private Set<String> reportedConflicts = Set.of();
+
+    private NodeIpDnat() {
+    }
+
+    /** Installs the (empty) chains and jumps now, then follows the registry's peers. */
+    static NodeIpDnat start(KubeSubnetRegistry kube, Duration resync) {
+        NodeIpDnat d = new NodeIpDnat();
+        d.apply(d.plan);
+        kube.onNodeAddresses(d::peersChanged);
+        d.thread.scheduleWithFixedDelay(d::resync, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+        return d;
+    }
+
+    /** The mappings in place and the InternalIPs refused, for {@code weft routes} and {@code weft doctor}. */
+    NodeIpMappings plan() {
+        return plan;
+    }
+
+    private void peersChanged(List<NodeAddress> peers) {
+        NodeIpMappings next = NodeIpMappings.plan(peers);
+        thread.execute(() -> apply(next));
+    }
+
+    private synchronized void apply(NodeIpMappings next) {
+        NodeIpMappings before = plan;
+        try {
+            restore(next);
+            ensureJumps();
+        } catch (RuntimeException | IOException e) {
+            log.warn("--node-ip-dnat: cannot install the nat rules (retrying every resync): {}", e.getMessage());
+        }
+        plan = next;
+        logChanges(before, next);
+    }
+
+    private void resync() {
+        try {
+            NodeIpMappings p = plan;
+            String listing = HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-S", NodeIpDnatRules.DNAT_CHAIN)).stdout();
+            long rules = listing.lines().filter(l -> l.startsWith("-A " + NodeIpDnatRules.DNAT_CHAIN + " ")).count();
+            boolean complete = rules == p.mappings().size() && p.mappings().entrySet().stream().allMatch(m ->
+                    listing.contains("-d " + m.getKey().getHostAddress() + "/32 ")
+                            && listing.contains("--to-destination " + m.getValue().getHostAddress()));
+            if (!complete) {
+                log.info("--node-ip-dnat: the {} chain was changed by someone else; rewriting it", NodeIpDnatRules.DNAT_CHAIN);
+                restore(p);
+            }
+            ensureJumps();
+        } catch (RuntimeException | IOException e) {
+            log.warn("--node-ip-dnat resync failed: {}", e.getMessage());
+        }
+    }
+
+    private static void restore(NodeIpMappings p) throws IOException {
+        Path input = Files.createTempFile("weft-node-ip-dnat", ".rules");
+        try {
+            Files.writeString(input, NodeIpDnatRules.restoreInput(p));
+            HostCommand.require(List.of("iptables-restore", "-w", "5", "--noflush", input.toString()),
+                    "write the " + NodeIpDnatRules.DNAT_CHAIN + " chain");
+        } finally {
+            Files.deleteIfExists(input);
+        }
+    }
+
+    private static void ensureJumps() {
+        for (List<String> jump : List.of(NodeIpDnatRules.dnatJump("-C"), NodeIpDnatRules.snatJump("-C"))) {
+            if (!HostCommand.run(iptables(jump)).ok()) {
+                List<String> add = new ArrayList<>(jump);
+                add.set(add.indexOf("-C"), "-A");
+                HostCommand.require(iptables(add), "add the jump to " + add.get(add.size() - 1));
+            }
+        }
+    }
+
+    private void logChanges(NodeIpMappings before, NodeIpMappings next) {
+        for (Map.Entry<Inet4Address, Inet4Address> m : next.mappings().entrySet()) {
+            if (!m.getValue().equals(before.mappings().get(m.getKey()))) {
+                log.info("--node-ip-dnat: {} (InternalIP of node {}) -> {}", m.getKey().getHostAddress(),
+                        next.nodes().get(m.getKey()), m.getValue().getHostAddress());
+            }
+        }
+        for (Inet4Address gone : before.mappings().keySet()) {
+            if (!next.mappings().containsKey(gone)) {
+                log.info("--node-ip-dnat: {} (node {}) no longer mapped", gone.getHostAddress(), before.nodes().get(gone));
+            }
+        }
+        Set<String> now = new HashSet<>(next.conflicts());
+        for (String c : next.conflicts()) {
+            if (!reportedConflicts.contains(c)) {
+                log.warn(c);
+            }
+        }
+        reportedConflicts = now;
+    }
+
+    private static List<String> iptables(List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("iptables");
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** Removes the jumps and both chains: the API server's connections go to the InternalIPs again. */
+    @Override
+    public synchronized void close() {
+        thread.shutdownNow();
+        for (List<String> jump : List.of(NodeIpDnatRules.dnatJump("-D"), NodeIpDnatRules.snatJump("-D"))) {
+            while (HostCommand.run(iptables(jump)).ok()) {
+                // a jump may be there twice; remove every copy
+            }
+        }
+        for (String chain : List.of(NodeIpDnatRules.DNAT_CHAIN, NodeIpDnatRules.SNAT_CHAIN)) {
+            HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-F", chain));
+            HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-X", chain));
+        }
+    }
+}

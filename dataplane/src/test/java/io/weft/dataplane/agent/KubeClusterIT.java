@@ -1,0 +1,317 @@
+package io.weft.dataplane.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.weft.labkit.process.Cmd;
+import io.weft.labkit.netns.NatGateway;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.kube.MockKubeApiServerProcess;
+import io.weft.labkit.SystemTests;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code weft run -kube-subnet-mgr} on a cluster whose API server is fabric8's mock in CRUD mode, run as its own
+ * process in the switch namespace: two weft nodes (h1 with NODE_NAME and flags, h2 finding its node through its pod
+ * with FLANNELD_* variables) and one kernel node (k3, scripts/lab/mini-flanneld-kube: flanneld's kube mode with
+ * flannel.1), each with a pod. The tests run in order on one cluster.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KubeClusterIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String P = "flannel.alpha.coreos.com/";
+    private static final String API = "http://" + AgentLab.ETCD_IP + ":6443";
+    private static final Path MINI_FLANNELD_KUBE = AgentLab.MINI_FLANNELD.resolveSibling("mini-flanneld-kube");
+    private static final String[] NODES = {"h1", "h2", "k3"};
+
+    private AgentLab lab;
+    private MockKubeApiServerProcess api;
+    private final AgentProcess[] agents = new AgentProcess[2];
+    private final String[] podIps = new String[3];
+    private final List<Process> echoServers = new ArrayList<>();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        lab = new AgentLab("wdp-kb-");
+        SystemTests.requireBinary("socat", "socat");
+        SystemTests.requireBinary("curl", "curl");
+        api = MockKubeApiServerProcess.start(lab.sw.wrap(List.of()), AgentLab.ETCD_IP, 6443);
+        Path netConf = lab.dir.resolve("net-conf.json");
+        Files.writeString(netConf, "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+        for (int i = 0; i < 3; i++) {
+            lab.addHost(NODES[i], i + 1);
+            kube("POST", "/api/v1/nodes", "application/json", node(NODES[i], "10.244." + (i + 1) + ".0/24", "10.98.0." + (i + 1)));
+        }
+        kube("POST", "/api/v1/namespaces/kube-flannel/pods", "application/json", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+                + "\"metadata\":{\"name\":\"kube-weft-ds-h2\",\"namespace\":\"kube-flannel\"},\"spec\":{\"nodeName\":\"h2\"}}");
+
+        Path h1 = lab.hostDir("h1");
+        agents[0] = AgentProcess.start(lab.host("h1"), h1.resolve("weft.log"), Map.of("NODE_NAME", "h1"), List.of(),
+                "run", "-kube-subnet-mgr", "-kube-api-url", API, "-net-config-path", netConf.toString(), "-iface", "eth0",
+                "-subnet-file", h1.resolve("subnet.env").toString(), "--run-dir", h1.resolve("run").toString(),
+                "--workers", "1", "-ip-masq", "--node-ip-dnat");
+        lab.track(agents[0].process);
+        Path h2 = lab.hostDir("h2");
+        agents[1] = AgentProcess.start(lab.host("h2"), h2.resolve("weft.log"), Map.of(
+                "FLANNELD_KUBE_SUBNET_MGR", "true",
+                "FLANNELD_KUBE_API_URL", API,
+                "FLANNELD_NET_CONFIG_PATH", netConf.toString(),
+                "FLANNELD_IFACE", "eth0",
+                "FLANNELD_SUBNET_FILE", h2.resolve("subnet.env").toString(),
+                "POD_NAME", "kube-weft-ds-h2",
+                "POD_NAMESPACE", "kube-flannel",
+                "WEFT_RUN_DIR", h2.resolve("run").toString(),
+                "WEFT_WORKERS", "1"), List.of(), "run");
+        lab.track(agents[1].process);
+        Path k3 = lab.hostDir("k3");
+        Process kernel = new ProcessBuilder(lab.host("k3").wrap(List.of(MINI_FLANNELD_KUBE.toString(), "--api", API,
+                "--node", "k3", "--iface", "eth0", "--net-conf", netConf.toString(),
+                "--subnet-file", k3.resolve("subnet.env").toString())))
+                .redirectErrorStream(true).redirectOutput(k3.resolve("mini-flanneld-kube.log").toFile()).start();
+        lab.track(kernel);
+        for (AgentProcess a : agents) {
+            a.awaitOutput("weft is up", 90);
+        }
+        for (int i = 0; i < 3; i++) {
+            Path env = lab.hostDir(NODES[i]).resolve("subnet.env");
+            AgentLab.awaitFile(env, 30);
+            assertThat(AgentLab.subnetEnvValue(env, "FLANNEL_SUBNET")).isEqualTo("10.244." + (i + 1) + ".1/24");
+            podIps[i] = lab.addPod(NODES[i], "10.244." + (i + 1) + ".1/24");
+            Process echo = lab.pod(NODES[i]).processBuilder("socat", "TCP-LISTEN:5001,reuseaddr,fork", "EXEC:cat")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            echoServers.add(echo);
+            lab.track(echo);
+        }
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (lab != null) {
+            lab.close();
+        }
+        if (api != null) {
+            api.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void weftWritesTheAnnotationsFlanneldWrites() throws Exception {
+        Map<String, String> weft = flannelAnnotations("h1");
+        Map<String, String> kernel = flannelAnnotations("k3");
+        assertThat(weft.keySet()).isEqualTo(kernel.keySet()).containsExactlyInAnyOrder(P + "backend-data",
+                P + "backend-type", P + "kube-subnet-manager", P + "public-ip");
+        assertThat(weft).containsEntry(P + "backend-type", "vxlan").containsEntry(P + "kube-subnet-manager", "true")
+                .containsEntry(P + "public-ip", "10.98.0.1");
+        // backend-data: flanneld's encoding of the vxlan lease attributes, with weft's VtepMAC
+        String mac = JSON.readTree(weft.get(P + "backend-data")).path("VtepMAC").asText();
+        assertThat(weft.get(P + "backend-data")).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}")
+                .matches("\\{\"VNI\":1,\"VtepMAC\":\"[0-9a-f]{2}(:[0-9a-f]{2}){5}\"}");
+        assertThat(weftCli("h1", "fdb", "show").output()).contains(flannelMac("k3"));
+        // h2 found its node through its pod
+        assertThat(flannelAnnotations("h2")).containsEntry(P + "public-ip", "10.98.0.2");
+        JsonNode conditions = JSON.readTree(kube("GET", "/api/v1/nodes/h1", null, null)).at("/status/conditions");
+        assertThat(conditions.toString()).contains("\"type\":\"NetworkUnavailable\"").contains("\"reason\":\"FlannelIsUp\"");
+    }
+
+    @Test
+    @Order(2)
+    void everyPodReachesEveryOtherPodWithPingAndTcp() {
+        for (int from = 0; from < 3; from++) {
+            for (int to = 0; to < 3; to++) {
+                if (from != to) {
+                    assertPing(from, to, true);
+                    assertTcp(from, to);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void publicIpOverwriteOnARunningNodeIsFollowedWithinSeconds() throws Exception {
+        // h2 gets the public side of a 1:1 NAT: 10.98.0.12 reaches it, and its VXLAN packets leave from that address
+        // (a NAT rewrites the source; weft, like flanneld, keeps sending from its interface address); the users'
+        // annotation names it
+        Netns h2 = lab.host("h2");
+        h2.ip("addr", "add", "10.98.0.12/24", "dev", "eth0");
+        h2.exec(20, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "eth0", "-p", "udp", "--dport", "8472",
+                "-j", "SNAT", "--to-source", "10.98.0.12").requireOk();
+        kube("PATCH", "/api/v1/nodes/h2", "application/merge-patch+json",
+                "{\"metadata\":{\"annotations\":{\"" + P + "public-ip-overwrite\":\"10.98.0.12\"}}}");
+        eventually(() -> "10.98.0.12".equals(flannelAnnotations("h2").get(P + "public-ip")), "h2 re-advertises");
+        agents[1].awaitOutput("public-ip-overwrite is 10.98.0.12: now advertising public-ip 10.98.0.12 (was 10.98.0.2)", 10);
+        eventually(() -> weftCli("h1", "fdb", "show").output().contains("dst 10.98.0.12 "), "h1 (weft) follows");
+        eventually(() -> lab.host("k3").exec(10, "bridge", "fdb", "show", "dev", "flannel.1").output()
+                .contains("dst 10.98.0.12 "), "k3 (kernel) follows");
+        for (int other : new int[] {0, 2}) {
+            assertPing(other, 1, true);
+            assertTcp(other, 1);
+            assertTcp(1, other);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aDeletedNodeIsRemovedFromThePeers() throws Exception {
+        String mac = flannelMac("k3");
+        assertPing(0, 2, true);
+        kube("DELETE", "/api/v1/nodes/k3", null, null);
+        eventually(() -> !weftCli("h1", "fdb", "show").output().contains(mac), "k3 gone from h1's table");
+        eventually(() -> !weftCli("h2", "fdb", "show").output().contains(mac), "k3 gone from h2's table");
+        assertPing(0, 2, false);
+        assertPing(0, 1, true);
+    }
+
+    @Test
+    @Order(5)
+    void nodeIpDnatTakesTheApiServersConnectionToAKubeletBehindNat() throws Exception {
+        // n4 sits behind a 1:1 NAT: InternalIP 10.0.0.2 (routable nowhere else), public 10.98.0.11
+        NatGateway n4 = lab.addHostBehindNat("n4", 1);
+        Process kubelet = n4.host().processBuilder("socat", "TCP-LISTEN:10250,reuseaddr,fork", "SYSTEM:echo kubelet-n4")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        lab.track(kubelet);
+        kube("POST", "/api/v1/nodes", "application/json", annotatedNode("n4", "10.244.4.0/24", NatGateway.PRIVATE_IP,
+                n4.publicIp(), "0a:00:00:00:00:04"));
+        // h1 plays the API server's host, which (as any host) has a default route
+        lab.host("h1").ip("route", "add", "default", "via", AgentLab.ETCD_IP);
+        eventually(() -> weftCli("h1", "routes").output().contains("10.0.0.2 -> 10.98.0.11  (node-ip-dnat, node n4)"),
+                "h1 maps n4's InternalIP");
+        Cmd.Result exec = lab.host("h1").exec(20, "sh", "-c",
+                "timeout 10 socat -t 3 - TCP:" + NatGateway.PRIVATE_IP + ":10250,connect-timeout=5 </dev/null");
+        assertThat(exec.output()).as("kubectl exec's connection from h1 to n4's InternalIP: %s", exec).contains("kubelet-n4");
+        assertThat(lab.host("h1").exec(20, "iptables", "-t", "nat", "-S", "WEFT-NODE-DNAT").requireOk().output())
+                .contains("-A WEFT-NODE-DNAT -d 10.0.0.2/32 -m comment --comment \"weft node-ip-dnat n4\" -j DNAT"
+                        + " --to-destination 10.98.0.11");
+        agents[0].awaitOutput("--node-ip-dnat: 10.0.0.2 (InternalIP of node n4) -> 10.98.0.11", 10);
+    }
+
+    @Test
+    @Order(6)
+    void aSharedInternalIpIsMappedForNoNodeAndSaidSo() throws Exception {
+        // n5 comes from the same VPC template: its InternalIP is 10.0.0.2 too
+        NatGateway n5 = lab.addHostBehindNat("n5", 3);
+        kube("POST", "/api/v1/nodes", "application/json", annotatedNode("n5", "10.244.5.0/24", NatGateway.PRIVATE_IP,
+                n5.publicIp(), "0a:00:00:00:00:05"));
+        String line = "nodes n4, n5 all have InternalIP 10.0.0.2, so --node-ip-dnat maps none of them";
+        agents[0].awaitOutput(line, 15);
+        eventually(() -> weftCli("h1", "routes").output().contains("not mapped: " + line), "weft routes says so");
+        assertThat(lab.host("h1").exec(20, "iptables", "-t", "nat", "-S", "WEFT-NODE-DNAT").requireOk().output())
+                .doesNotContain("10.0.0.2");
+        Cmd.Result doctor = Cmd.run(90, lab.host("h1").wrap(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-jar", AgentLab.JAR.toString(), "doctor", "-kube-subnet-mgr", "-kube-api-url", API,
+                "-iface", "eth0", "--run-dir", lab.hostDir("h1").resolve("run").toString())));
+        assertThat(doctor.output()).contains(line).contains("kubelet --node-ip");
+        // gone again: n4 is mapped again
+        kube("DELETE", "/api/v1/nodes/n5", null, null);
+        eventually(() -> weftCli("h1", "routes").output().contains("10.0.0.2 -> 10.98.0.11"), "n4 mapped again");
+    }
+
+    // ---- helpers ----
+
+    /** A node as the controller-manager and kubelet leave it: a podCIDR, an InternalIP, the Ready condition. */
+    private static ObjectNode nodeObject(String name, String podCidr, String internalIp) {
+        ObjectNode n = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Node");
+        n.putObject("metadata").put("name", name);
+        n.putObject("spec").put("podCIDR", podCidr).putArray("podCIDRs").add(podCidr);
+        ObjectNode status = n.putObject("status");
+        status.putArray("addresses").addObject().put("type", "InternalIP").put("address", internalIp);
+        status.putArray("conditions").addObject().put("type", "Ready").put("status", "True");
+        return n;
+    }
+
+    private static String node(String name, String podCidr, String internalIp) {
+        return nodeObject(name, podCidr, internalIp).toString();
+    }
+
+    /** A node some flanneld annotated (no agent runs for it in the lab). */
+    private static String annotatedNode(String name, String podCidr, String internalIp, String publicIp, String mac) {
+        ObjectNode n = nodeObject(name, podCidr, internalIp);
+        ((ObjectNode) n.get("metadata")).putObject("annotations").put(P + "backend-type", "vxlan")
+                .put(P + "kube-subnet-manager", "true").put(P + "public-ip", publicIp)
+                .put(P + "backend-data", "{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}");
+        return n.toString();
+    }
+
+    /** An API request from the switch namespace (where the API server listens); returns the body. */
+    private String kube(String method, String path, String contentType, String body) {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--fail-with-body", "-X", method, API + path));
+        if (body != null) {
+            cmd.addAll(List.of("-H", "Content-Type: " + contentType, "--data-binary", body));
+        }
+        return Cmd.run(20, lab.sw.wrap(cmd)).requireOk().output();
+    }
+
+    private Map<String, String> flannelAnnotations(String node) {
+        try {
+            JsonNode a = JSON.readTree(kube("GET", "/api/v1/nodes/" + node, null, null)).at("/metadata/annotations");
+            Map<String, String> out = new TreeMap<>();
+            a.fields().forEachRemaining(e -> {
+                if (e.getKey().startsWith(P) && !e.getKey().endsWith("-overwrite")) {
+                    out.put(e.getKey(), e.getValue().asText());
+                }
+            });
+            return out;
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private String flannelMac(String node) throws Exception {
+        return JSON.readTree(flannelAnnotations(node).get(P + "backend-data")).path("VtepMAC").asText();
+    }
+
+    private Cmd.Result weftCli(String host, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", AgentLab.JAR.toString()));
+        cmd.addAll(List.of(args));
+        try {
+            cmd.addAll(List.of("--run-dir", lab.hostDir(host).resolve("run").toString()));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        return Cmd.run(60, lab.host(host).wrap(cmd)).requireOk();
+    }
+
+    private void assertPing(int from, int to, boolean reachable) {
+        Cmd.Result r = lab.pod(NODES[from]).exec(20, "ping", "-c", "2", "-i", "0.2", "-W", "2", podIps[to]);
+        assertThat(r.ok()).as("ping from %s's pod to %s's pod %s (expected %s):%n%s", NODES[from], NODES[to], podIps[to],
+                reachable ? "reply" : "none", r.output()).isEqualTo(reachable);
+    }
+
+    private void assertTcp(int from, int to) {
+        String line = "weft-" + NODES[from] + "-to-" + NODES[to];
+        Cmd.Result r = lab.pod(NODES[from]).exec(20, "sh", "-c",
+                "echo " + line + " | timeout 10 socat -t 3 - TCP:" + podIps[to] + ":5001,connect-timeout=5");
+        assertThat(r.output()).as("TCP echo from %s's pod to %s's pod: %s", NODES[from], NODES[to], r).contains(line);
+    }
+
+    private static void eventually(BooleanSupplier check, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            if (check.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("within 15 s: " + what);
+    }
+}
