@@ -171,7 +171,7 @@ public final class Agent {
         registry.startKeeping(lease, new LeaseLossHandler());
         NodeIpDnat nodeIpDnat = null;
         if (settings.nodeIpDnat()) {
-            nodeIpDnat = NodeIpDnat.start(kube, settings.iptablesResync());
+            nodeIpDnat = NodeIpDnat.start(kube, settings.iptablesResync(), config.enableNFTables());
             undo.push(nodeIpDnat);
         }
 

@@ -4,6 +4,7 @@ import io.weft.dataplane.DataPlane;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
+import io.weft.fdb.registry.AcquiredLease;
 import io.weft.fdb.registry.SubnetRegistry;
 import io.weft.vtep.MacAddress;
 
@@ -12,6 +13,7 @@ import java.net.Inet4Address;
 /**
  * What the running agent is, for the read-only views (control socket, metrics).
  *
+ * @param publicIp   the PublicIP advertised at start (see {@link #advertisedPublicIp()} for the one advertised now)
  * @param nodeIpDnat the {@code --node-ip-dnat} rules, or null when it is off
  */
 record AgentState(
@@ -27,4 +29,13 @@ record AgentState(
         Inet4Address publicIp,
         ExternalInterface underlay,
         NodeIpDnat nodeIpDnat) {
+
+    /**
+     * The PublicIP peers send to now, from the registry's current lease: in kube mode a {@code public-ip-overwrite}
+     * set or removed on the running node changes it without a restart.
+     */
+    Inet4Address advertisedPublicIp() {
+        AcquiredLease current = registry.currentLease();
+        return current != null && current.lease().publicIp() != null ? current.lease().publicIp() : publicIp;
+    }
 }

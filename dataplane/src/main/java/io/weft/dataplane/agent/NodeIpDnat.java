@@ -1,19 +1,14 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.host.NodeIpDnatRules;
-import io.weft.dataplane.os.HostCommand;
+import io.weft.dataplane.host.NodeIpDnatWriter;
 import io.weft.fdb.kube.KubeSubnetRegistry;
 import io.weft.fdb.kube.NodeAddress;
 import io.weft.fdb.kube.NodeIpMappings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.Inet4Address;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +18,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code --node-ip-dnat}: keeps {@link NodeIpDnatRules} current as peer nodes come, go and change their public IP,
- * re-checks them every {@code -iptables-resync} period (another tool may flush nat chains), logs each mapping made or
- * dropped and each shared InternalIP once, and removes its chains and jumps when weft stops.
+ * {@code --node-ip-dnat}: keeps the nat rules ({@link NodeIpDnatWriter}: iptables chains, or weft's nftables table in
+ * nftables mode) current as peer nodes come, go and change their public IP, re-checks them every
+ * {@code -iptables-resync} period (another tool may flush nat chains), logs each mapping made or dropped and each
+ * shared InternalIP once, and removes the rules when weft stops.
  */
 final class NodeIpDnat implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeIpDnat.class);
@@ -35,15 +31,21 @@ final class NodeIpDnat implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final NodeIpDnatWriter rules;
     private volatile NodeIpMappings plan = NodeIpMappings.plan(List.of());
     private Set<String> reportedConflicts = Set.of();
 
-    private NodeIpDnat() {
+    private NodeIpDnat(NodeIpDnatWriter rules) {
+        this.rules = rules;
     }
 
-    /** Installs the (empty) chains and jumps now, then follows the registry's peers. */
-    static NodeIpDnat start(KubeSubnetRegistry kube, Duration resync) {
-        NodeIpDnat d = new NodeIpDnat();
+    /**
+     * Installs the (empty) rules now, then follows the registry's peers.
+     *
+     * @param nftables the network config's {@code EnableNFTables}: the rules go where the traffic manager's go
+     */
+    static NodeIpDnat start(KubeSubnetRegistry kube, Duration resync, boolean nftables) {
+        NodeIpDnat d = new NodeIpDnat(NodeIpDnatWriter.forMode(nftables));
         d.apply(d.plan);
         kube.onNodeAddresses(d::peersChanged);
         d.thread.scheduleWithFixedDelay(d::resync, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
@@ -63,51 +65,23 @@ final class NodeIpDnat implements AutoCloseable {
     private synchronized void apply(NodeIpMappings next) {
         NodeIpMappings before = plan;
         try {
-            restore(next);
-            ensureJumps();
-        } catch (RuntimeException | IOException e) {
+            rules.write(next);
+        } catch (RuntimeException e) {
             log.warn("--node-ip-dnat: cannot install the nat rules (retrying every resync): {}", e.getMessage());
         }
         plan = next;
         logChanges(before, next);
     }
 
-    private void resync() {
+    private synchronized void resync() {
         try {
             NodeIpMappings p = plan;
-            String listing = HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-S", NodeIpDnatRules.DNAT_CHAIN)).stdout();
-            long rules = listing.lines().filter(l -> l.startsWith("-A " + NodeIpDnatRules.DNAT_CHAIN + " ")).count();
-            boolean complete = rules == p.mappings().size() && p.mappings().entrySet().stream().allMatch(m ->
-                    listing.contains("-d " + m.getKey().getHostAddress() + "/32 ")
-                            && listing.contains("--to-destination " + m.getValue().getHostAddress()));
-            if (!complete) {
-                log.info("--node-ip-dnat: the {} chain was changed by someone else; rewriting it", NodeIpDnatRules.DNAT_CHAIN);
-                restore(p);
+            if (!rules.inPlace(p)) {
+                log.info("--node-ip-dnat: {} was changed by someone else; rewriting it", rules.where());
+                rules.write(p);
             }
-            ensureJumps();
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException e) {
             log.warn("--node-ip-dnat resync failed: {}", e.getMessage());
-        }
-    }
-
-    private static void restore(NodeIpMappings p) throws IOException {
-        Path input = Files.createTempFile("weft-node-ip-dnat", ".rules");
-        try {
-            Files.writeString(input, NodeIpDnatRules.restoreInput(p));
-            HostCommand.require(List.of("iptables-restore", "-w", "5", "--noflush", input.toString()),
-                    "write the " + NodeIpDnatRules.DNAT_CHAIN + " chain");
-        } finally {
-            Files.deleteIfExists(input);
-        }
-    }
-
-    private static void ensureJumps() {
-        for (List<String> jump : List.of(NodeIpDnatRules.dnatJump("-C"), NodeIpDnatRules.snatJump("-C"))) {
-            if (!HostCommand.run(iptables(jump)).ok()) {
-                List<String> add = new ArrayList<>(jump);
-                add.set(add.indexOf("-C"), "-A");
-                HostCommand.require(iptables(add), "add the jump to " + add.get(add.size() - 1));
-            }
         }
     }
 
@@ -132,25 +106,10 @@ final class NodeIpDnat implements AutoCloseable {
         reportedConflicts = now;
     }
 
-    private static List<String> iptables(List<String> args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("iptables");
-        cmd.addAll(args);
-        return cmd;
-    }
-
-    /** Removes the jumps and both chains: the API server's connections go to the InternalIPs again. */
+    /** Removes the rules: the API server's connections go to the InternalIPs again. */
     @Override
     public synchronized void close() {
         thread.shutdownNow();
-        for (List<String> jump : List.of(NodeIpDnatRules.dnatJump("-D"), NodeIpDnatRules.snatJump("-D"))) {
-            while (HostCommand.run(iptables(jump)).ok()) {
-                // a jump may be there twice; remove every copy
-            }
-        }
-        for (String chain : List.of(NodeIpDnatRules.DNAT_CHAIN, NodeIpDnatRules.SNAT_CHAIN)) {
-            HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-F", chain));
-            HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-X", chain));
-        }
+        rules.remove();
     }
 }

@@ -121,7 +121,7 @@ final class Reachability implements AutoCloseable {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("vtep", Ipv4.format(state.subnet().v4Address()));
-        out.put("publicIp", state.publicIp().getHostAddress());
+        out.put("publicIp", state.advertisedPublicIp().getHostAddress());
         out.put("port", state.port());
         out.put("waitMillis", ms);
         out.put("peers", peers);

@@ -157,7 +157,7 @@ final class StatusViews {
         out.put("device", s.device());
         out.put("subnet", s.subnet().toString());
         out.put("vtepMac", s.vtepMac().toString());
-        out.put("publicIp", s.publicIp().getHostAddress());
+        out.put("publicIp", s.advertisedPublicIp().getHostAddress());
         out.put("underlay", s.underlay().name() + " " + s.underlay().address().getHostAddress());
         out.put("port", s.port());
         out.put("vni", s.config().backend().vni());

@@ -104,7 +104,8 @@ public final class Nftables implements AutoCloseable {
         HostCommand.run(List.of("nft", "delete", "table", NftablesRules.FAMILY, NftablesRules.TABLE));
     }
 
-    private static HostCommand.Result runScript(List<String> lines, boolean checkOnly) {
+    /** Runs {@code lines} as one {@code nft -f} transaction (only checked with {@code checkOnly}). */
+    static HostCommand.Result runScript(List<String> lines, boolean checkOnly) {
         Path file;
         try {
             file = Files.createTempFile("weft-nft-", ".nft");

@@ -29,9 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code weft run -kube-subnet-mgr} on a cluster whose API server is fabric8's mock in CRUD mode, run as its own
- * process in the switch namespace: two weft nodes (h1 with NODE_NAME and flags, h2 finding its node through its pod
- * with FLANNELD_* variables) and one kernel node (k3, scripts/lab/mini-flanneld-kube: flanneld's kube mode with
- * flannel.1), each with a pod. The tests run in order on one cluster.
+ * process in the switch namespace: two weft nodes (h1 with NODE_NAME and flags, in iptables mode; h2 finding its node
+ * through its pod with FLANNELD_* and WEFT_* variables, in nftables mode: its net-conf.json sets EnableNFTables, as
+ * a host being moved to nftables has) and one kernel node (k3, scripts/lab/mini-flanneld-kube: flanneld's kube mode
+ * with flannel.1), each with a pod. Both weft nodes keep --node-ip-dnat rules. The tests run in order on one cluster.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -41,6 +42,10 @@ class KubeClusterIT {
     private static final String API = "http://" + AgentLab.ETCD_IP + ":6443";
     private static final Path MINI_FLANNELD_KUBE = AgentLab.MINI_FLANNELD.resolveSibling("mini-flanneld-kube");
     private static final String[] NODES = {"h1", "h2", "k3"};
+    /** n4's mapping in weft's nftables table, as nft lists it. */
+    private static final String N4_DNAT = "ip daddr 10.0.0.2 dnat to 10.98.0.11 comment \"weft node-ip-dnat n4\"";
+    private static final String N4_MASQUERADE = "ct status dnat ct original ip daddr 10.0.0.2 masquerade"
+            + " comment \"weft node-ip-dnat n4\"";
 
     private AgentLab lab;
     private MockKubeApiServerProcess api;
@@ -56,6 +61,8 @@ class KubeClusterIT {
         api = MockKubeApiServerProcess.start(lab.sw.wrap(List.of()), AgentLab.ETCD_IP, 6443);
         Path netConf = lab.dir.resolve("net-conf.json");
         Files.writeString(netConf, "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+        Path nftNetConf = lab.dir.resolve("net-conf-nft.json");
+        Files.writeString(nftNetConf, "{\"Network\":\"10.244.0.0/16\",\"EnableNFTables\":true,\"Backend\":{\"Type\":\"vxlan\"}}");
         for (int i = 0; i < 3; i++) {
             lab.addHost(NODES[i], i + 1);
             kube("POST", "/api/v1/nodes", "application/json", node(NODES[i], "10.244." + (i + 1) + ".0/24", "10.98.0." + (i + 1)));
@@ -70,16 +77,18 @@ class KubeClusterIT {
                 "--workers", "1", "-ip-masq", "--node-ip-dnat");
         lab.track(agents[0].process);
         Path h2 = lab.hostDir("h2");
-        agents[1] = AgentProcess.start(lab.host("h2"), h2.resolve("weft.log"), Map.of(
-                "FLANNELD_KUBE_SUBNET_MGR", "true",
-                "FLANNELD_KUBE_API_URL", API,
-                "FLANNELD_NET_CONFIG_PATH", netConf.toString(),
-                "FLANNELD_IFACE", "eth0",
-                "FLANNELD_SUBNET_FILE", h2.resolve("subnet.env").toString(),
-                "POD_NAME", "kube-weft-ds-h2",
-                "POD_NAMESPACE", "kube-flannel",
-                "WEFT_RUN_DIR", h2.resolve("run").toString(),
-                "WEFT_WORKERS", "1"), List.of(), "run");
+        agents[1] = AgentProcess.start(lab.host("h2"), h2.resolve("weft.log"), Map.ofEntries(
+                Map.entry("FLANNELD_KUBE_SUBNET_MGR", "true"),
+                Map.entry("FLANNELD_KUBE_API_URL", API),
+                Map.entry("FLANNELD_NET_CONFIG_PATH", nftNetConf.toString()),
+                Map.entry("FLANNELD_IFACE", "eth0"),
+                Map.entry("FLANNELD_IP_MASQ", "true"),
+                Map.entry("WEFT_NODE_IP_DNAT", "true"),
+                Map.entry("FLANNELD_SUBNET_FILE", h2.resolve("subnet.env").toString()),
+                Map.entry("POD_NAME", "kube-weft-ds-h2"),
+                Map.entry("POD_NAMESPACE", "kube-flannel"),
+                Map.entry("WEFT_RUN_DIR", h2.resolve("run").toString()),
+                Map.entry("WEFT_WORKERS", "1")), List.of(), "run");
         lab.track(agents[1].process);
         Path k3 = lab.hostDir("k3");
         Process kernel = new ProcessBuilder(lab.host("k3").wrap(List.of(MINI_FLANNELD_KUBE.toString(), "--api", API,
@@ -150,16 +159,25 @@ class KubeClusterIT {
     void publicIpOverwriteOnARunningNodeIsFollowedWithinSeconds() throws Exception {
         // h2 gets the public side of a 1:1 NAT: 10.98.0.12 reaches it, and its VXLAN packets leave from that address
         // (a NAT rewrites the source; weft, like flanneld, keeps sending from its interface address); the users'
-        // annotation names it
+        // annotation names it. The NAT is emulated on h2 itself as a static 1:1 NAT rewrites, without state: h2's own
+        // nat tables (-ip-masq, --node-ip-dnat) have had conntrack follow the VXLAN flow since h2 started, and a
+        // conntrack SNAT added now would never apply to a flow conntrack already knows
         Netns h2 = lab.host("h2");
         h2.ip("addr", "add", "10.98.0.12/24", "dev", "eth0");
-        h2.exec(20, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "eth0", "-p", "udp", "--dport", "8472",
-                "-j", "SNAT", "--to-source", "10.98.0.12").requireOk();
+        h2.exec(20, "sh", "-c", "nft add table ip lab-nat"
+                + " && nft add chain ip lab-nat out '{ type filter hook postrouting priority 300 ; }'"
+                + " && nft add rule ip lab-nat out oifname eth0 ip saddr 10.98.0.2 udp dport 8472 ip saddr set 10.98.0.12")
+                .requireOk();
         kube("PATCH", "/api/v1/nodes/h2", "application/merge-patch+json",
                 "{\"metadata\":{\"annotations\":{\"" + P + "public-ip-overwrite\":\"10.98.0.12\"}}}");
         eventually(() -> "10.98.0.12".equals(flannelAnnotations("h2").get(P + "public-ip")), "h2 re-advertises");
         agents[1].awaitOutput("public-ip-overwrite is 10.98.0.12: now advertising public-ip 10.98.0.12 (was 10.98.0.2)", 10);
         eventually(() -> weftCli("h1", "fdb", "show").output().contains("dst 10.98.0.12 "), "h1 (weft) follows");
+        // weft's own views follow too: h2's stats (which weft doctor reads) and h1's peers and routes
+        assertThat(JSON.readTree(weftCli("h2", "stats", "--json").output()).path("publicIp").asText())
+                .as("h2's weft stats").isEqualTo("10.98.0.12");
+        assertThat(weftCli("h1", "peers").output()).contains("10.244.2.0/24      10.98.0.12 ");
+        assertThat(weftCli("h1", "routes").output()).contains("onlink peer 10.98.0.12:8472");
         eventually(() -> lab.host("k3").exec(10, "bridge", "fdb", "show", "dev", "flannel.1").output()
                 .contains("dst 10.98.0.12 "), "k3 (kernel) follows");
         for (int other : new int[] {0, 2}) {
@@ -202,6 +220,22 @@ class KubeClusterIT {
                 .contains("-A WEFT-NODE-DNAT -d 10.0.0.2/32 -m comment --comment \"weft node-ip-dnat n4\" -j DNAT"
                         + " --to-destination 10.98.0.11");
         agents[0].awaitOutput("--node-ip-dnat: 10.0.0.2 (InternalIP of node n4) -> 10.98.0.11", 10);
+
+        // h2 runs in nftables mode: the same mapping, in weft's own nftables table and in no iptables chain
+        lab.host("h2").ip("route", "add", "default", "via", AgentLab.ETCD_IP);
+        eventually(() -> nodeDnatTable("h2").output().contains(N4_DNAT), "h2 maps n4's InternalIP in nftables");
+        assertThat(nodeDnatTable("h2").output()).contains(N4_MASQUERADE);
+        Cmd.Result fromH2 = lab.host("h2").exec(20, "sh", "-c",
+                "timeout 10 socat -t 3 - TCP:" + NatGateway.PRIVATE_IP + ":10250,connect-timeout=5 </dev/null");
+        assertThat(fromH2.output()).as("from h2 (nftables mode) to n4's InternalIP: %s", fromH2).contains("kubelet-n4");
+        assertThat(lab.host("h2").exec(20, "iptables", "-t", "nat", "-S", "WEFT-NODE-DNAT").ok())
+                .as("no WEFT-NODE-DNAT iptables chain in nftables mode").isFalse();
+        assertThat(weftCli("h2", "routes").output()).contains("10.0.0.2 -> 10.98.0.11  (node-ip-dnat, node n4)");
+        // someone flushes weft's table: the next resync (-iptables-resync, 5 s) writes it again
+        lab.host("h2").exec(10, "nft", "flush", "table", "ip", "weft-node-dnat").requireOk();
+        eventually(() -> nodeDnatTable("h2").output().contains(N4_DNAT), "h2 rewrites its nftables table");
+        agents[1].awaitOutput("--node-ip-dnat: the nftables table ip weft-node-dnat was changed by someone else;"
+                + " rewriting it", 10);
     }
 
     @Test
@@ -216,6 +250,8 @@ class KubeClusterIT {
         eventually(() -> weftCli("h1", "routes").output().contains("not mapped: " + line), "weft routes says so");
         assertThat(lab.host("h1").exec(20, "iptables", "-t", "nat", "-S", "WEFT-NODE-DNAT").requireOk().output())
                 .doesNotContain("10.0.0.2");
+        agents[1].awaitOutput(line, 15);
+        assertThat(nodeDnatTable("h2").requireOk().output()).doesNotContain("10.0.0.2");
         Cmd.Result doctor = Cmd.run(90, lab.host("h1").wrap(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-jar", AgentLab.JAR.toString(), "doctor", "-kube-subnet-mgr", "-kube-api-url", API,
                 "-iface", "eth0", "--run-dir", lab.hostDir("h1").resolve("run").toString())));
@@ -223,9 +259,53 @@ class KubeClusterIT {
         // gone again: n4 is mapped again
         kube("DELETE", "/api/v1/nodes/n5", null, null);
         eventually(() -> weftCli("h1", "routes").output().contains("10.0.0.2 -> 10.98.0.11"), "n4 mapped again");
+        eventually(() -> nodeDnatTable("h2").output().contains(N4_DNAT), "n4 mapped again in h2's nftables table");
+    }
+
+    @Test
+    @Order(7)
+    void nodePublicIpIsFlanneldsPublicIpAndChoosesTheInterface() throws Exception {
+        // h6's node names the address to use (node-public-ip, which flanneld reads as -public-ip): a second address
+        // of its eth0; without -iface, weft finds the interface by that address, as flanneld does
+        Netns h6 = lab.addHost("h6", 6);
+        h6.ip("addr", "add", "10.98.0.26/24", "dev", "eth0");
+        ObjectNode n = nodeObject("h6", "10.244.6.0/24", "10.98.0.6");
+        ((ObjectNode) n.get("metadata")).putObject("annotations").put(P + "node-public-ip", "10.98.0.26");
+        kube("POST", "/api/v1/nodes", "application/json", n.toString());
+        AgentProcess weft = startWithoutIface("h6", "weft.log");
+        weft.awaitOutput("weft is up", 90);
+        assertThat(flannelAnnotations("h6")).containsEntry(P + "public-ip", "10.98.0.26");
+        assertThat(JSON.readTree(weftCli("h6", "stats", "--json").output()).path("underlay").asText())
+                .isEqualTo("eth0 10.98.0.26");
+        eventually(() -> weftCli("h1", "fdb", "show").output().contains("dst 10.98.0.26 "), "h1 sends to h6 there");
+        weft.stop(30);
+
+        // an address this host does not have (and no default route to fall back on): one line, and no start
+        kube("PATCH", "/api/v1/nodes/h6", "application/merge-patch+json",
+                "{\"metadata\":{\"annotations\":{\"" + P + "node-public-ip\":\"203.0.113.66\"}}}");
+        AgentProcess refused = startWithoutIface("h6", "weft-refused.log");
+        assertThat(refused.awaitExit(90)).isNotZero();
+        assertThat(refused.output()).contains("weft: annotation " + P + "node-public-ip 203.0.113.66 is not an address"
+                + " of this host");
     }
 
     // ---- helpers ----
+
+    /** weft run -kube-subnet-mgr on {@code host} with NODE_NAME and no interface flags. */
+    private AgentProcess startWithoutIface(String host, String log) throws Exception {
+        Path d = lab.hostDir(host);
+        AgentProcess a = AgentProcess.start(lab.host(host), d.resolve(log), Map.of("NODE_NAME", host), List.of(),
+                "run", "-kube-subnet-mgr", "-kube-api-url", API, "-net-config-path", lab.dir.resolve("net-conf.json")
+                        .toString(), "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir",
+                d.resolve("run").toString(), "--workers", "1");
+        lab.track(a.process);
+        return a;
+    }
+
+    /** weft's nftables table of --node-ip-dnat on that host, as nft lists it. */
+    private Cmd.Result nodeDnatTable(String host) {
+        return lab.host(host).exec(10, "nft", "list", "table", "ip", "weft-node-dnat");
+    }
 
     /** A node as the controller-manager and kubelet leave it: a podCIDR, an InternalIP, the Ready condition. */
     private static ObjectNode nodeObject(String name, String podCidr, String internalIp) {

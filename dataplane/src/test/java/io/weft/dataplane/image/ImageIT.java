@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * scripts/image builds an OCI archive from scratch (no registry, no base image): its index names the image for
  * podman and containerd, its three layers hold the host tools and libraries, the jlink runtime and weft.jar, and
- * the unpacked root filesystem runs {@code weft --help}, {@code iptables} and {@code ip} on its own.
+ * the unpacked root filesystem runs {@code weft --help}, {@code iptables}, {@code nft} (the nftables mode's tool) and
+ * {@code ip} on its own.
  */
 class ImageIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -83,7 +84,7 @@ class ImageIT {
         List<String> runtime = entries(layers.get(1));
         List<String> jar = entries(layers.get(2));
 
-        assertThat(tools).contains("usr/sbin/xtables-nft-multi", "usr/sbin/iptables", "usr/sbin/ip",
+        assertThat(tools).contains("usr/sbin/xtables-nft-multi", "usr/sbin/iptables", "usr/sbin/ip", "usr/sbin/nft",
                 "usr/lib/x86_64-linux-gnu/libc.so.6", "etc/protocols");
         assertThat(tools).anyMatch(e -> e.endsWith("ld-linux-x86-64.so.2"));
         assertThat(tools).anyMatch(e -> e.startsWith("usr/lib/x86_64-linux-gnu/xtables/libxt_MASQUERADE.so"));
@@ -114,6 +115,13 @@ class ImageIT {
         assertThat(help.output).contains("Usage: weft").contains("run");
         Result iptables = inRootfs(rootfs, "/usr/sbin/iptables --version");
         assertThat(iptables.output).contains("nf_tables");
+        Result nft = inRootfs(rootfs, "/usr/sbin/nft --version");
+        assertThat(nft.output).as("nft, for EnableNFTables: %s", nft.output).startsWith("nftables v");
+        // and it programs the kernel (in a network namespace of its own): a table written and listed back
+        Files.writeString(rootfs.resolve("tmp/check.nft"), "add table ip weft-image-check\nlist table ip weft-image-check\n");
+        Result nftWrites = run(out, 120, "unshare", "--mount", "--net", "--fork", "sh", "-c", "mount -t proc proc '"
+                + rootfs.resolve("proc") + "' && exec chroot '" + rootfs + "' /usr/sbin/nft -f /tmp/check.nft");
+        assertThat(nftWrites.output).as(nftWrites.output).contains("table ip weft-image-check");
         Result ip = inRootfs(rootfs, "/usr/sbin/ip -V");
         assertThat(ip.output).contains("iproute2");
     }

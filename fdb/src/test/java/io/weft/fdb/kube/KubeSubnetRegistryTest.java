@@ -189,6 +189,10 @@ class KubeSubnetRegistryTest {
         eventually(() -> !peers.current().containsKey("10.244.2.0-24"), "node-b removed");
         assertThat(peers.current()).containsOnlyKeys("10.244.3.0-24");
         assertThat(peers.batches).isPositive();
+
+        // a change of backend type counts too: a node moved to another backend is no VXLAN peer any more
+        annotate("node-c", P + "backend-type", "host-gw");
+        eventually(() -> peers.current().isEmpty(), "node-c gone with its vxlan backend");
     }
 
     @Test
@@ -241,6 +245,40 @@ class KubeSubnetRegistryTest {
             eventually(() -> peers.current().containsKey("10.244.4.0-24"), "node-d once fixed");
             assertThat(registry.skippedNodeEvents()).isGreaterThanOrEqualTo(2);
         }
+    }
+
+    @Test
+    void aNodeThatKeepsSendingBadAnnotationsIsLoggedOncePerIntervalNotOncePerEvent() throws Exception {
+        createNode("node-a", "10.244.1.0/24", Map.of());
+        Map<String, String> bad = new java.util.HashMap<>(flannelAnnotations("192.168.50.5", "aa:bb:cc:00:00:05"));
+        bad.put(P + "public-ip", "not-an-ip");
+        createNode("node-d", "10.244.4.0/24", bad);
+        KubeSettings quiet = new KubeSettings(FAST.resync(), FAST.retryMin(), FAST.retryMax(), Duration.ofMinutes(10));
+        try (LogCapture log = new LogCapture()) {
+            registry = KubeSubnetRegistry.withClient(options(false), quiet, Map.of("NODE_NAME", "node-a"), server.client());
+            registry.awaitConfig();
+            Recorder peers = new Recorder();
+            registry.startWatching(registry.acquire(netConfig(), request("192.168.50.2")).lease().subnet(), peers);
+            eventually(() -> registry.skippedNodeEvents() == 1, "node-d skipped");
+            // a controller that keeps rewriting the bad value: every event is skipped, one line in ten minutes
+            for (int i = 1; i <= 3; i++) {
+                annotate("node-d", P + "public-ip", "still-not-an-ip-" + i);
+            }
+            eventually(() -> registry.skippedNodeEvents() == 4, "every update of node-d skipped");
+            assertThat(log.count("node node-d: annotation " + P + "public-ip")).isEqualTo(1);
+            assertThat(peers.current()).isEmpty();
+        }
+    }
+
+    @Test
+    void theTimingsAreFlanneldsWhereItHasThem() {
+        // flanneld's node informer resyncs every 5 minutes (pkg/subnet/kube/kube.go, resyncPeriod)
+        assertThat(KubeSettings.defaults().resync()).isEqualTo(Duration.ofMinutes(5));
+        // API retries back off from 1 s to 30 s, and a repeating condition is logged at most every 30 s
+        assertThat(KubeSettings.defaults().backoff(0)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(KubeSettings.defaults().backoff(3)).isEqualTo(Duration.ofSeconds(8));
+        assertThat(KubeSettings.defaults().backoff(40)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(KubeSettings.defaults().reportEvery()).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test

@@ -112,9 +112,17 @@ public final class MockKubeApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server. Its shutdown waits (10 s) for Vert.x to confirm; on a loaded machine that can run out after
+     * every request was answered, which is no failure of the test that used it.
+     */
     @Override
     public synchronized void close() {
-        goAway();
+        try {
+            goAway();
+        } catch (IllegalStateException e) {
+            System.err.println("mock API server: " + e.getMessage() + " (still shutting down)");
+        }
     }
 
     private synchronized void up() {
