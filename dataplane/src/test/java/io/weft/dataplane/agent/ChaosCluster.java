@@ -123,7 +123,7 @@ final class ChaosCluster implements AutoCloseable {
         return subnet(i).replace('/', '-');
     }
 
-    /** h1's log of its current run. */
+    /** Host {@code i}'s log of its current run. */
     String log(int i) {
         return agents[i].output();
     }
