@@ -54,6 +54,11 @@ final class AgentLab implements AutoCloseable {
         etcd = EtcdServer.startIn(sw, ETCD_IP, ETCD_PORT);
     }
 
+    /** The lab's etcd (for trials that stop, restart or compact it). */
+    EtcdServer etcd() {
+        return etcd;
+    }
+
     Cmd.Result etcdctl(String... args) {
         return etcd.tryEtcdctl(args);
     }
