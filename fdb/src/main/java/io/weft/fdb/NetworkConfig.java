@@ -307,8 +307,9 @@ public final class NetworkConfig {
                 throw new ConfigException(field, field + " \"" + text + "\": must be an " + (v6() ? "IPv6" : "IPv4")
                         + " address");
             }
-            // flannel's IPv4 SubnetMin/Max are plain values, so 0.0.0.0 is indistinguishable from "not set".
-            if (!v6() && Subnet.bytesToInt(a.getAddress(), 0) == 0) {
+            // flannel's IPv4 SubnetMin/Max are plain values, so 0.0.0.0 is indistinguishable from "not set"; its IPv6
+            // ones are checked with ip.IsEmpty, which takes :: for "not set" in the same way.
+            if (a.isAnyLocalAddress()) {
                 return null;
             }
             return a;

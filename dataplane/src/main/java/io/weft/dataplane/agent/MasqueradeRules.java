@@ -47,7 +47,10 @@ public final class MasqueradeRules {
         return new Rule("nat", "POSTROUTING", List.of("-m", "comment", "--comment", MASQ_COMMENT, "-j", MASQ_CHAIN));
     }
 
-    /** The rules of {@link #MASQ_CHAIN}, in flannel's order. */
+    /**
+     * The rules of {@link #MASQ_CHAIN}, in flannel's order. An IPv6 network gives flannel's ip6tables rules
+     * ({@code masqIP6Rules}): the same chain and rules with the IPv6 multicast range; they go to {@code ip6tables}.
+     */
     public static List<Rule> masqRules(Subnet network, Subnet podSubnet, boolean randomFully) {
         String net = network.toString();
         String pod = podSubnet.toString();
@@ -57,9 +60,14 @@ public final class MasqueradeRules {
         rules.add(masq(List.of("-s", pod, "-d", net), "RETURN", List.of()));
         rules.add(masq(List.of("-s", net, "-d", pod), "RETURN", List.of()));
         rules.add(masq(List.of("!", "-s", net, "-d", pod), "RETURN", List.of()));
-        rules.add(masq(List.of("-s", net, "!", "-d", "224.0.0.0/4"), "MASQUERADE", fully));
+        rules.add(masq(List.of("-s", net, "!", "-d", multicast(network)), "MASQUERADE", fully));
         rules.add(masq(List.of("!", "-s", net, "-d", net), "MASQUERADE", fully));
         return rules;
+    }
+
+    /** What flannel leaves unmasqueraded as multicast: {@code 224.0.0.0/4}, or {@code ff00::/8} for IPv6. */
+    static String multicast(Subnet network) {
+        return network.isIpv6() ? "ff00::/8" : "224.0.0.0/4";
     }
 
     /** The jump from FORWARD into {@link #FORWARD_CHAIN}. */
@@ -67,6 +75,7 @@ public final class MasqueradeRules {
         return new Rule("filter", "FORWARD", List.of("-m", "comment", "--comment", FORWARD_COMMENT, "-j", FORWARD_CHAIN));
     }
 
+    /** The rules of {@link #FORWARD_CHAIN}; for an IPv6 network the same two rules go to {@code ip6tables}. */
     public static List<Rule> forwardRules(Subnet network) {
         String net = network.toString();
         return List.of(

@@ -72,4 +72,14 @@ public final class AnnotationNames {
     public String nodePublicIp() {
         return prefix + "node-public-ip";
     }
+
+    /** {@code public-ipv6-overwrite}: set by users; advertised as {@code public-ipv6} instead of the detected address. */
+    public String publicIpv6Overwrite() {
+        return prefix + "public-ipv6-overwrite";
+    }
+
+    /** {@code node-public-ipv6}: set by users; used as {@code -public-ipv6} (must be an address of this host). */
+    public String nodePublicIpv6() {
+        return prefix + "node-public-ipv6";
+    }
 }

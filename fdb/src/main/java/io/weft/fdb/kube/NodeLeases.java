@@ -14,7 +14,6 @@ import io.weft.fdb.registry.SubnetKey;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,29 +47,7 @@ public final class NodeLeases {
      * @throws MalformedNodeException when a podCIDR is not in CIDR form
      */
     public static Subnet podSubnet(Node node) throws MalformedNodeException {
-        if (node.getSpec() == null) {
-            return null;
-        }
-        List<String> cidrs = node.getSpec().getPodCIDRs();
-        if (cidrs == null || cidrs.isEmpty()) {
-            String one = node.getSpec().getPodCIDR();
-            cidrs = one == null || one.isBlank() ? List.of() : List.of(one);
-        }
-        if (cidrs.size() > 2) {
-            throw new MalformedNodeException(name(node), "spec.podCIDRs " + cidrs + " has more than one IPv4 and one IPv6 CIDR");
-        }
-        for (String text : cidrs) {
-            Subnet s;
-            try {
-                s = Subnet.parseLenient(text);
-            } catch (IllegalArgumentException e) {
-                throw new MalformedNodeException(name(node), "spec.podCIDR " + e.getMessage());
-            }
-            if (!s.isIpv6()) {
-                return s;
-            }
-        }
-        return null;
+        return PodCidrs.first(node, false);
     }
 
     /**
@@ -153,7 +130,7 @@ public final class NodeLeases {
         return (Inet4Address) a;
     }
 
-    private static MalformedNodeException bad(Node node, String annotation, String value, String why) {
+    static MalformedNodeException bad(Node node, String annotation, String value, String why) {
         String shown = value.length() <= SHOWN ? value : value.substring(0, SHOWN - 3) + "...";
         return new MalformedNodeException(name(node), "annotation " + annotation + " '" + shown + "' does not parse: " + why);
     }

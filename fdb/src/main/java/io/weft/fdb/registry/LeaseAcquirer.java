@@ -78,13 +78,13 @@ final class LeaseAcquirer {
     private Optional<AcquiredLease> reuseOwn(NetworkConfig config, AcquireRequest request, LeaseStore.Listing listing)
             throws EtcdUnavailableException, InterruptedException {
         for (StoredLease s : listing.leases()) {
-            if (!request.publicIp().equals(s.lease().publicIp()) || request.publicIp().isAnyLocalAddress()) {
+            if (!isOurs(config, request, s.lease())) {
                 continue;
             }
             SubnetKey subnets = new SubnetKey(s.lease().subnet(), s.lease().ipv6Subnet());
             if (!fits(config, subnets)) {
-                LOG.info("found lease {} for our PublicIP {} but it does not fit the network config; deleting it",
-                        s.key(), Subnet.formatAddress(request.publicIp()));
+                LOG.info("found lease {} for our {} but it does not fit the network config; deleting it",
+                        s.key(), ourAddress(config, request));
                 store.delete(s.key());
                 continue;
             }
@@ -97,10 +97,27 @@ final class LeaseAcquirer {
                 // flanneld leaves the old grant to expire; nothing else is attached to it, so release it now.
                 revokeQuietly(s.etcdLeaseId());
             }
-            LOG.info("reusing subnet lease {} that carries our PublicIP {}", s.key(), Subnet.formatAddress(request.publicIp()));
+            LOG.info("reusing subnet lease {} that carries our {}", s.key(), ourAddress(config, request));
             return Optional.of(new AcquiredLease(s.key(), lease.withExpiry(grant.expiry()), value, grant.id(), revision));
         }
         return Optional.empty();
+    }
+
+    /**
+     * flanneld finds its lease from an earlier run by PublicIP. An IPv6-only network has no PublicIP (0.0.0.0 for
+     * every node), so there weft goes by PublicIPv6 instead; flanneld has no such case because its etcd mode cannot
+     * run IPv6-only (its allocator finds no free 0.0.0.0/0 once one node holds it).
+     */
+    private static boolean isOurs(NetworkConfig config, AcquireRequest request, Lease lease) {
+        if (!config.enableIpv4()) {
+            return request.publicIpv6() != null && request.publicIpv6().equals(lease.publicIpv6());
+        }
+        return !request.publicIp().isAnyLocalAddress() && request.publicIp().equals(lease.publicIp());
+    }
+
+    private static String ourAddress(NetworkConfig config, AcquireRequest request) {
+        return config.enableIpv4() ? "PublicIP " + Subnet.formatAddress(request.publicIp())
+                : "PublicIPv6 " + Subnet.formatAddress(request.publicIpv6());
     }
 
     private SubnetKey choose(NetworkConfig config, AcquireRequest request, LeaseStore.Listing listing)
@@ -121,8 +138,12 @@ final class LeaseAcquirer {
                 if (k.v6() != null) {
                     takenV6.add(k.v6());
                 }
-            } catch (IllegalArgumentException ignored) {
-                // a key that names no subnet holds none
+            } catch (IllegalArgumentException unparsable) {
+                // A key that names no subnet holds none; one whose IPv6 half alone is broken still holds its IPv4 one.
+                Subnet v4 = LeaseKeys.ipv4PartOf(m.key());
+                if (v4 != null) {
+                    takenV4.add(v4);
+                }
             }
         }
         Subnet prev = request.previousSubnet();

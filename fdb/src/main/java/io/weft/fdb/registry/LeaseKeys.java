@@ -57,6 +57,24 @@ public final class LeaseKeys {
         return new SubnetKey(v4, v6);
     }
 
+    /**
+     * The IPv4 subnet of a dual-stack key whose IPv6 part does not parse ({@code 10.244.1.0-24&fd00:::1-64}), or null.
+     * flannel skips such a key whole; weft skips it too, but still counts its IPv4 subnet as held, so that a node
+     * whose lease has a broken IPv6 half does not lose its IPv4 subnet to the next node that starts.
+     */
+    public static Subnet ipv4PartOf(String key) {
+        int amp = key.lastIndexOf('&');
+        if (amp < 0) {
+            return null;
+        }
+        try {
+            SubnetKey k = parse(key.substring(0, amp));
+            return k.v6() == null ? k.v4() : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private static Subnet subnet(String key, String address, String length, int maxLength, boolean v6) {
         InetAddress a;
         try {

@@ -43,6 +43,17 @@ class SubnetEnvTest {
     }
 
     @Test
+    void ipv6OnlyWritesOnlyTheIpv6LinesAndTheirSubnetIsReadBackAsThePreviousOne() throws Exception {
+        Path f = dir.resolve("subnet.env");
+        new SubnetEnv(null, null, Subnet.parse("fd00:10::/48"), Subnet.parse("fd00:10:0:5::/64"), 1430, true).write(f);
+        assertThat(Files.readString(f)).isEqualTo("FLANNEL_IPV6_NETWORK=fd00:10::/48\nFLANNEL_IPV6_SUBNET=fd00:10:0:5::1/64\n"
+                + "FLANNEL_MTU=1430\nFLANNEL_IPMASQ=true\n");
+        SubnetEnv back = SubnetEnv.read(f);
+        assertThat(back.subnet()).isNull();
+        assertThat(back.ipv6Subnet()).isEqualTo(Subnet.parse("fd00:10:0:5::/64"));
+    }
+
+    @Test
     void readToleratesMissingFileCommentsUnknownKeysAndIgnoresListsAsFlanneldDoes() throws Exception {
         assertThat(SubnetEnv.read(dir.resolve("absent")).subnet()).isNull();
         Path f = dir.resolve("subnet.env");
