@@ -184,6 +184,27 @@ class DirectRoutingClusterIT {
                 .isEqualTo(Traffic.sha256(data));
     }
 
+    /**
+     * A stop keeps the direct routes, as flanneld keeps its routes; a start with DirectRouting turned off in the
+     * config removes them.
+     */
+    @Test
+    @Order(5)
+    void directRoutesStayOverAStopAndGoWhenDirectRoutingIsTurnedOff() throws Exception {
+        agents[0].stop(30);
+        assertThat(lab.host("w1").ip("-4", "route", "show", "proto", "87")).contains(subnets[1] + " via " + UNDERLAY[1]);
+        lab.putConfig(CONFIG.replace(",\"DirectRouting\":true", ""));
+        Path log = lab.hostDir("w1").resolve("weft.log");
+        Files.move(log, log.resolveSibling("weft-before-restart.log"));
+        agents[0] = lab.startWeft("w1");
+        agents[0].awaitOutput("weft is up", 120);
+        assertThat(lab.host("w1").ip("-4", "route", "show", "proto", "87")).isBlank();
+        assertThat(agents[0].output()).contains("Backend.DirectRouting is off: removed 1 direct route(s) left from when"
+                + " it was on: [" + subnets[1] + " via " + UNDERLAY[1] + " dev eth0]");
+        String routes = lab.weftCli("w1", "routes", "--run-dir", runDir(0)).output();
+        assertThat(routes).doesNotContain("(direct)");
+    }
+
     private String runDir(int i) {
         try {
             return lab.hostDir(HOSTS[i]).resolve("run").toString();
