@@ -76,6 +76,14 @@ wlab_kvx_unpeer() {
   wlab_ip "$1" neigh del "$3" dev "$2" 2>/dev/null || true
 }
 
+# wlab_direct_peer NS PEER_PUBLIC_IP PEER_SUBNET: one remote lease under Backend.DirectRouting, for a peer on the same L2
+# segment, as flanneld programs it (flannel-compat.md §2.6): only a route to its subnet via its PublicIP, no
+# neighbour or FDB entry, no encapsulation.
+wlab_direct_peer() { wlab_ip "$1" route replace "$3" via "$2"; }
+
+# wlab_direct_unpeer NS PEER_PUBLIC_IP PEER_SUBNET: removes what wlab_direct_peer added
+wlab_direct_unpeer() { wlab_ip "$1" route del "$3" via "$2" 2>/dev/null || true; }
+
 # wlab_namespaces PREFIX: the namespaces whose names start with PREFIX
 wlab_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep "^$1" || true; }
 
@@ -155,7 +163,7 @@ wdp_cleanup() { wlab_cleanup "$P"; }
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   case ${1:-} in
-    wlab_kvx | wlab_kvx_peer | wlab_kvx_unpeer) "$@" ;;
-    *) echo "usage: $0 wlab_kvx|wlab_kvx_peer|wlab_kvx_unpeer NS ARGS... (see the comments in $0)" >&2; exit 2 ;;
+    wlab_kvx | wlab_kvx_peer | wlab_kvx_unpeer | wlab_direct_peer | wlab_direct_unpeer) "$@" ;;
+    *) echo "usage: $0 wlab_kvx|wlab_kvx_peer|wlab_kvx_unpeer|wlab_direct_peer|wlab_direct_unpeer NS ARGS... (see the comments in $0)" >&2; exit 2 ;;
   esac
 fi

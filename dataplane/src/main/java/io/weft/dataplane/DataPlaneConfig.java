@@ -5,6 +5,8 @@ import io.weft.fdb.Subnet;
 import io.weft.vtep.MacAddress;
 import io.weft.vtep.Vxlan;
 
+import java.net.Inet4Address;
+
 /**
  * What the data plane needs to run.
  *
@@ -21,6 +23,7 @@ import io.weft.vtep.Vxlan;
  *                           from the subnet that peer holds (its VTEP address included), else it is spoofed_source
  * @param offloads           use TUN TSO/checksum offload, UDP GSO/GRO and merging where the kernel has them; false
  *                           forces the per-packet path (also {@code -Dweft.offloads=off} for the 9-argument form)
+ * @param bindAddress        the local address the VXLAN sockets bind to and send from, or null for any (0.0.0.0)
  */
 public record DataPlaneConfig(
         String device,
@@ -33,7 +36,8 @@ public record DataPlaneConfig(
         int workers,
         boolean acceptUnknownVteps,
         boolean acceptAnyInnerSource,
-        boolean offloads) {
+        boolean offloads,
+        Inet4Address bindAddress) {
 
     public static final int DEFAULT_PORT = Vxlan.LINUX_DEFAULT_PORT;
     public static final int MAX_DEFAULT_WORKERS = 8;
@@ -50,6 +54,14 @@ public record DataPlaneConfig(
     public DataPlaneConfig(String device, int mtu, int vni, int port, MacAddress vtepMac, Subnet localSubnet,
                            Subnet network, int workers, boolean acceptUnknownVteps, boolean offloads) {
         this(device, mtu, vni, port, vtepMac, localSubnet, network, workers, acceptUnknownVteps, false, offloads);
+    }
+
+    /** Bound to any address. */
+    public DataPlaneConfig(String device, int mtu, int vni, int port, MacAddress vtepMac, Subnet localSubnet,
+                           Subnet network, int workers, boolean acceptUnknownVteps, boolean acceptAnyInnerSource,
+                           boolean offloads) {
+        this(device, mtu, vni, port, vtepMac, localSubnet, network, workers, acceptUnknownVteps, acceptAnyInnerSource,
+                offloads, null);
     }
 
     /** False if the system property {@value #OFFLOADS_PROPERTY} is {@code off}, {@code false} or {@code 0}. */

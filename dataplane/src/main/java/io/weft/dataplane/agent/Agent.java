@@ -134,6 +134,10 @@ public final class Agent {
         checkBackendOptions(config);
         int vni = config.backend().vni();
         int port = config.backend().effectivePort();
+        String device = settings.device() != null ? settings.device() : "weft." + vni;
+        if (settings.replaceFlannel()) {
+            ReplaceFlannel.apply(vni, port, config.network(), device);
+        }
         checkDataPlaneCanStart(port);
 
         // flanneld keeps its VtepMAC across restarts in kube mode from its own backend-data annotation
@@ -151,23 +155,28 @@ public final class Agent {
         log.info("lease {} for subnet {} (VtepMAC {}, VNI {}, port {}) from {}", lease.key(), subnet, mac, vni, port,
                 registry.describe());
 
-        String device = settings.device() != null ? settings.device() : "weft." + vni;
         int underlayMtu = config.backend().mtu() > 0 ? config.backend().mtu() : ext.mtu();
         int mtu = TunLinkSetup.deviceMtu(underlayMtu);
         int workers = settings.workers() > 0 ? settings.workers() : DataPlaneConfig.defaultWorkers();
         PublishedTable table = new PublishedTable();
+        Inet4Address source = ext.sourceAddress(publicIp);
         DataPlane dataPlane = DataPlane.start(new DataPlaneConfig(device, mtu, vni, port, mac, subnet,
                 config.network(), workers, settings.acceptUnknownVteps(), settings.acceptAnyInnerSource(),
-                settings.offloads()), table);
+                settings.offloads(), source), table);
         undo.push(dataPlane);
         TunLinkSetup link = new TunLinkSetup(dataPlane.deviceName(), mtu, subnet, config.network());
         link.apply();
         undo.push(link::undo);
-        log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP port {}",
-                dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers, port);
+        log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP {}:{}",
+                dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers,
+                source.getHostAddress(), port);
 
         LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, new SubnetKey(subnet, null));
-        registry.startWatching(subnet, feeder);
+        DirectRouting direct = DirectRouting.start(config, feeder, table, dataPlane.deviceName());
+        if (direct != null) {
+            undo.push(direct);
+        }
+        registry.startWatching(subnet, direct != null ? direct : feeder);
         registry.startKeeping(lease, new LeaseLossHandler());
         NodeIpDnat nodeIpDnat = null;
         if (settings.nodeIpDnat()) {
@@ -181,7 +190,7 @@ public final class Agent {
         log.info("wrote {}", settings.subnetFile());
 
         state = new AgentState(dataPlane, table, registry, config, subnet, mac, dataPlane.deviceName(), link.vtepAddress(),
-                port, publicIp, ext, nodeIpDnat);
+                port, publicIp, ext, nodeIpDnat, direct);
         PeerActivity activity = new PeerActivity(dataPlane);
         undo.push(activity);
         Reachability reachability = new Reachability(state, dataPlane.hooks());
@@ -259,17 +268,13 @@ public final class Agent {
 
     /**
      * Backend options weft does not implement: GBP changes the wire format (a GBP peer's frames carry the G flag, which
-     * weft drops as a bad header), so it is refused; DirectRouting and Learning only change how the kernel is
-     * programmed, so traffic still flows through the tunnel and a warning says so.
+     * weft drops as a bad header), so it is refused; Learning only changes how the kernel device is programmed, so a
+     * warning says it has no effect. (DirectRouting is implemented: {@link DirectRouting}.)
      */
     private static void checkBackendOptions(NetworkConfig config) throws AgentException {
         if (config.backend().gbp()) {
             throw new AgentException("the network config sets Backend.GBP: true; weft does not implement VXLAN Group Based"
                     + " Policy, and GBP and non-GBP hosts cannot talk. Remove \"GBP\" (or use flanneld on every host)");
-        }
-        if (config.backend().directRouting()) {
-            log.warn("Backend.DirectRouting is not implemented by weft: peers on the same L2 network are reached through"
-                    + " the VXLAN tunnel, not by direct routes");
         }
         if (config.backend().learning()) {
             log.warn("Backend.Learning has no effect on weft: it never learns from outer source addresses");

@@ -19,6 +19,8 @@ import java.util.List;
  * @param workers data-plane workers, or 0 for min(cores, 8)
  * @param kube    the Kubernetes subnet manager's options ({@code -kube-subnet-mgr}), or null for etcd
  * @param nodeIpDnat keep DNAT rules from peers' InternalIPs to their public IPs ({@code --node-ip-dnat}, kube only)
+ * @param replaceFlannel remove what a stopped flanneld left (its {@code flannel.<VNI>} device, its direct routes)
+ *                   before starting ({@code --replace-flannel})
  */
 public record AgentSettings(
         List<String> etcdEndpoints,
@@ -51,7 +53,8 @@ public record AgentSettings(
         boolean acceptAnyInnerSource,
         boolean offloads,
         KubeOptions kube,
-        boolean nodeIpDnat) {
+        boolean nodeIpDnat,
+        boolean replaceFlannel) {
 
     public AgentSettings {
         etcdEndpoints = List.copyOf(etcdEndpoints);

@@ -1,6 +1,7 @@
 package io.weft.dataplane.agent;
 
 import io.weft.dataplane.DataPlane;
+import io.weft.dataplane.host.DirectRoutes;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
@@ -9,12 +10,14 @@ import io.weft.fdb.registry.SubnetRegistry;
 import io.weft.vtep.MacAddress;
 
 import java.net.Inet4Address;
+import java.util.Map;
 
 /**
  * What the running agent is, for the read-only views (control socket, metrics).
  *
  * @param publicIp   the PublicIP advertised at start (see {@link #advertisedPublicIp()} for the one advertised now)
  * @param nodeIpDnat the {@code --node-ip-dnat} rules, or null when it is off
+ * @param directRouting the direct routes to peers on our segment ({@code Backend.DirectRouting}), or null when off
  */
 record AgentState(
         DataPlane dataPlane,
@@ -28,7 +31,8 @@ record AgentState(
         int port,
         Inet4Address publicIp,
         ExternalInterface underlay,
-        NodeIpDnat nodeIpDnat) {
+        NodeIpDnat nodeIpDnat,
+        DirectRouting directRouting) {
 
     /**
      * The PublicIP peers send to now, from the registry's current lease: in kube mode a {@code public-ip-overwrite}
@@ -37,5 +41,10 @@ record AgentState(
     Inet4Address advertisedPublicIp() {
         AcquiredLease current = registry.currentLease();
         return current != null && current.lease().publicIp() != null ? current.lease().publicIp() : publicIp;
+    }
+
+    /** The peers routed directly by the kernel, by subnet (none when DirectRouting is off). */
+    Map<Subnet, DirectRoutes.Route> directRoutes() {
+        return directRouting == null ? Map.of() : directRouting.current();
     }
 }

@@ -53,6 +53,21 @@ public record ExternalInterface(String name, Inet4Address address, int mtu) {
         }
     }
 
+    /**
+     * The address VXLAN packets are sent from, the one flanneld makes its device's {@code local} ({@code ExtAddr} in
+     * {@code pkg/ipmatch}): the advertised PublicIP when this host holds it (say {@code -public-ip} names a secondary
+     * address), else this interface's address (a NAT's public address cannot be a source here). Peers accept a
+     * sender by its lease's PublicIP, so on a host with several addresses the kernel's own choice may be refused.
+     */
+    public Inet4Address sourceAddress(Inet4Address publicIp) {
+        return sourceAddress(publicIp, HostInterfaces.read());
+    }
+
+    /** {@link #sourceAddress(Inet4Address)} over a given view of the host, for tests. */
+    Inet4Address sourceAddress(Inet4Address publicIp, HostInterfaces host) {
+        return publicIp != null && host.owning(publicIp).isPresent() ? publicIp : address;
+    }
+
     /** Chooses on this host: its interfaces, {@code ip route get} and the main table's default route. */
     public static ExternalInterface choose(Rules rules) throws NotFound {
         return choose(rules, HostInterfaces.read(), ExternalInterface::routeGet, defaultRouteInterface());

@@ -76,8 +76,10 @@ final class Reachability implements AutoCloseable {
 
     static List<Target> targets(AgentState s) {
         List<Target> out = new ArrayList<>();
+        // A directly routed peer answers on the underlay, not through the tunnel, and its path is the kernel's.
+        Map<Subnet, ?> direct = s.directRoutes();
         for (Peer p : s.table().current().peers()) {
-            if (p.hasV4() && p.lease().publicIp() != null) {
+            if (p.hasV4() && p.lease().publicIp() != null && !direct.containsKey(p.subnet())) {
                 out.add(new Target(p.subnet(), p.lease().publicIp().getHostAddress(), s.port()));
             }
         }

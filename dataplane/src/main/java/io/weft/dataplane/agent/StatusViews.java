@@ -3,6 +3,7 @@ package io.weft.dataplane.agent;
 import io.weft.dataplane.BuildVersion;
 import io.weft.dataplane.DataPlaneStats;
 import io.weft.dataplane.control.ControlServer;
+import io.weft.dataplane.host.DirectRoutes;
 import io.weft.dataplane.probe.PeerStatus;
 import io.weft.dataplane.probe.Prober;
 import io.weft.fdb.ForwardingTable;
@@ -70,8 +71,19 @@ final class StatusViews {
         kernel.put("src", s.vtepAddress());
         kernel.put("kind", "kernel");
         routes.add(kernel);
+        Map<Subnet, DirectRoutes.Route> direct = s.directRoutes();
         for (ForwardingTable.RouteEntry r : s.table().current().routes()) {
+            DirectRoutes.Route d = direct.get(r.prefix());
             Map<String, Object> m = new LinkedHashMap<>();
+            if (d != null) {
+                // the kernel routes this peer on the underlay; weft's table entry is not used for it
+                m.put("dst", d.subnet().toString());
+                m.put("via", d.via().getHostAddress());
+                m.put("dev", d.device());
+                m.put("kind", "direct");
+                routes.add(m);
+                continue;
+            }
             m.put("dst", r.prefix().toString());
             m.put("via", Subnet.formatAddress(r.gateway()));
             m.put("peer", r.peer().lease().publicIp().getHostAddress() + ":" + s.port());
@@ -113,6 +125,7 @@ final class StatusViews {
             }
         }
         DataPlaneStats stats = s.dataPlane().stats();
+        Map<Subnet, DirectRoutes.Route> direct = s.directRoutes();
         Instant now = Instant.now();
         List<Map<String, Object>> peers = new ArrayList<>();
         for (Peer p : s.table().current().peers()) {
@@ -122,6 +135,7 @@ final class StatusViews {
             m.put("subnet", p.subnet().toString());
             m.put("publicIp", ip);
             m.put("vtepMac", p.vtepMac().toString());
+            m.put("path", direct.containsKey(p.subnet()) ? "direct" : "vxlan");
             m.put("txPackets", ps.txPackets());
             m.put("txBytes", ps.txBytes());
             m.put("rxPackets", ps.rxPackets());
@@ -159,6 +173,8 @@ final class StatusViews {
         out.put("vtepMac", s.vtepMac().toString());
         out.put("publicIp", s.advertisedPublicIp().getHostAddress());
         out.put("underlay", s.underlay().name() + " " + s.underlay().address().getHostAddress());
+        java.net.Inet4Address from = s.dataPlane().config().bindAddress();
+        out.put("sendFrom", from == null ? "0.0.0.0" : from.getHostAddress());
         out.put("port", s.port());
         out.put("vni", s.config().backend().vni());
         out.put("workers", s.dataPlane().config().workers());

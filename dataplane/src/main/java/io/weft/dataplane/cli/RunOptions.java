@@ -56,7 +56,8 @@ public final class RunOptions {
     String ifaceCanReach;
 
     @Option(names = {"-public-ip", "--public-ip"}, paramLabel = "IP",
-            description = "address advertised in the lease (e.g. a cloud NAT's public address); packets are still sent from the interface address")
+            description = "address advertised in the lease (e.g. a cloud NAT's public address); packets are sent from it when"
+                    + " this host has it, else from the interface address")
     String publicIp;
 
     // Refused by FlanneldFlags when non-empty; declared so that an empty value (a template's default) parses.
@@ -144,6 +145,12 @@ public final class RunOptions {
             + " false forces the per-packet path (default: ${DEFAULT-VALUE})")
     boolean offloads;
 
+    @Option(names = {"--replace-flannel", "-replace-flannel"}, descriptionKey = "weft", arity = "0..1",
+            fallbackValue = "true", defaultValue = "false",
+            description = "take over from a stopped flanneld: delete its flannel.<VNI> device (with its neighbour, FDB"
+            + " entries and routes) and its direct routes, keep its lease and iptables rules (default: ${DEFAULT-VALUE})")
+    boolean replaceFlannel;
+
     /** The validated settings; throws IllegalArgumentException with a message naming the flag. */
     public AgentSettings toSettings() {
         return new AgentSettings(EtcdOptions.parseEndpoints(etcdEndpoints), etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
@@ -151,6 +158,6 @@ public final class RunOptions {
                 ipMasq, ipMasqRandomFullyDisable, blackholeRoute, iptablesForwardRules,
                 Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort, logging.verbosity, runDir,
                 device, workers, metricsPort, acceptUnknownVteps, acceptAnyInnerSource,
-                offloads, kubeMode.toOptions(), kubeMode.nodeIpDnat);
+                offloads, kubeMode.toOptions(), kubeMode.nodeIpDnat, replaceFlannel);
     }
 }

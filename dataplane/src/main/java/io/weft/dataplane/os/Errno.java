@@ -17,6 +17,7 @@ public final class Errno {
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EADDRINUSE = 98;
+    public static final int EADDRNOTAVAIL = 99;
 
     private Errno() {
     }

@@ -95,7 +95,8 @@ public final class UdpPortHolder {
         List<String> devices = parseVxlanDevices(runIp("-d", "-j", "link", "show", "type", "vxlan"), port);
         for (String d : devices) {
             holders.add("the kernel vxlan device " + d
-                    + (d.startsWith("flannel") ? " (left by flanneld; stop flanneld and run 'ip link delete " + d + "')"
+                    + (d.startsWith("flannel") ? " (left by flanneld; stop flanneld and start weft with --replace-flannel,"
+                    + " which removes it and keeps the lease, or run 'ip link delete " + d + "')"
                     : " (remove it with 'ip link delete " + d + "')"));
         }
         for (BoundSocket s : sockets) {

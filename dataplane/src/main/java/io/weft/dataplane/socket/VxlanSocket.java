@@ -18,12 +18,15 @@ import io.weft.dataplane.os.Errno;
 import io.weft.dataplane.os.LibC;
 
 import java.net.BindException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * The VXLAN UDP socket of one worker: an {@link EpollDatagramChannel} bound to {@code 0.0.0.0:port} with
- * SO_REUSEPORT (every worker binds the same port; the kernel spreads senders over them by 4-tuple hash).
+ * The VXLAN UDP socket of one worker: an {@link EpollDatagramChannel} bound to {@code <address>:port} with
+ * SO_REUSEPORT (every worker binds the same address and port; the kernel spreads senders over them by 4-tuple hash).
+ * The agent binds the address flanneld gives its device as {@code local}, so that the outer source is the PublicIP
+ * peers know us by, whatever other addresses the host has; without one, {@code 0.0.0.0}.
  *
  * <p>The channel sends; a {@link BatchReceiver} on a duplicate of its descriptor receives. Netty's own reading stays
  * off ({@code AUTO_READ} false): it would build objects per datagram, and in 4.2.18 its recvmmsg path cannot carry
@@ -84,6 +87,11 @@ public final class VxlanSocket {
      * does not read: see the class comment, and {@link #openReceiver}.
      */
     public static Channel bind(IoEventLoop loop, int port, ChannelHandler handler, boolean gro) {
+        return bind(loop, null, port, handler, gro);
+    }
+
+    /** As {@link #bind(IoEventLoop, int, ChannelHandler, boolean)}, on {@code address} (null: any address). */
+    public static Channel bind(IoEventLoop loop, Inet4Address address, int port, ChannelHandler handler, boolean gro) {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET))
@@ -100,15 +108,21 @@ public final class VxlanSocket {
         if (gro) {
             b.option(EpollChannelOption.UDP_GRO, true);
         }
-        ChannelFuture f = b.bind(new InetSocketAddress("0.0.0.0", port)).awaitUninterruptibly();
+        String where = (address == null ? "0.0.0.0" : address.getHostAddress()) + ":" + port;
+        ChannelFuture f = b.bind(address == null ? new InetSocketAddress("0.0.0.0", port) : new InetSocketAddress(address, port))
+                .awaitUninterruptibly();
         if (!f.isSuccess()) {
             Throwable cause = f.cause();
             String msg = cause == null ? "unknown error" : String.valueOf(cause.getMessage());
+            if (address != null && Errno.is(cause, Errno.EADDRNOTAVAIL)) {
+                throw new DataPlaneException("cannot bind UDP " + where + ": this host has no address "
+                        + address.getHostAddress() + " (any more); check -iface / -public-ip", cause);
+            }
             if (cause instanceof BindException || Errno.is(cause, Errno.EADDRINUSE)) {
                 String holder = UdpPortHolder.describe(port).orElse("another socket");
                 throw new DataPlaneException(UdpPortHolder.inUseMessage(port, holder), cause);
             }
-            throw new DataPlaneException("cannot bind UDP 0.0.0.0:" + port + ": " + msg, cause);
+            throw new DataPlaneException("cannot bind UDP " + where + ": " + msg, cause);
         }
         Channel ch = f.channel();
         forceBufferSizes(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);

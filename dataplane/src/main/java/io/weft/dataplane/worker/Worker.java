@@ -84,7 +84,7 @@ public final class Worker {
         Channel ch = null;
         Worker w;
         try {
-            ch = VxlanSocket.bind(loop, r.config().port(), reads, r.udpGro());
+            ch = VxlanSocket.bind(loop, r.config().bindAddress(), r.config().port(), reads, r.udpGro());
             ChannelSender sender = new ChannelSender(r.index(), ch, r.counters(), r.hooks(), r.config().port(),
                     r.udpGso());
             w = new Worker(r, sender, VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()));

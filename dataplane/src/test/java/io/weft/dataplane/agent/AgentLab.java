@@ -75,6 +75,27 @@ final class AgentLab implements AutoCloseable {
         return ns;
     }
 
+    /**
+     * A second /24 ({@code net}, three octets) behind the switch, which routes between it and the lab's segment; etcd
+     * stays on the lab's segment. Hosts go on either with {@link #addRoutedHost}.
+     */
+    Switch addRoutedSegment(String net) {
+        return bridge.routedSegment(net, "br1");
+    }
+
+    /** The lab's own segment, 10.98.0.0/24, where etcd is. */
+    Switch segment() {
+        return bridge;
+    }
+
+    /** A host on {@code segment} at {@code <net>.<n>} whose default route goes through the switch's router. */
+    Netns addRoutedHost(Switch segment, String name, int n) {
+        Netns ns = Netns.create(prefix + name);
+        namespaces.put(name, ns);
+        segment.attachRouted(ns, prefix + name, segment.ip(n));
+        return ns;
+    }
+
     /** Host {@code name} behind its own NAT gateway {@code n} on the bridge ({@link NatGateway}); both close with the lab. */
     NatGateway addHostBehindNat(String name, int n) {
         NatGateway g = NatGateway.add(bridge, name, n);
@@ -149,6 +170,14 @@ final class AgentLab implements AutoCloseable {
         AgentProcess p = AgentProcess.start(namespaces.get(host), d.resolve("weft.log"), args.toArray(new String[0]));
         processes.add(p.process);
         return p;
+    }
+
+    /** Runs {@code weft <args>} (a show command, say) in {@code host} with the lab's jar; fails if it fails. */
+    Cmd.Result weftCli(String host, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return Cmd.run(60, namespaces.get(host).wrap(cmd)).requireOk();
     }
 
     /** Waits until {@code p} exists (subnet.env is written once a host is up). */

@@ -89,6 +89,17 @@ class ExternalInterfaceTest {
                 .isEqualTo(new ExternalInterface("eth0", addr("192.168.1.10"), 1500));
     }
 
+    /** flanneld's device local: the PublicIP when this host holds it, else the interface address (a NAT's is not ours). */
+    @Test
+    void packetsAreSentFromThePublicIpWhenItIsLocalElseFromTheInterfaceAddress() throws Exception {
+        ExternalInterface eth0 = choose(List.of("eth0"), List.of(), null, null);
+        assertThat(eth0.sourceAddress(addr("192.168.1.20"), HOST)).isEqualTo(addr("192.168.1.20"));
+        assertThat(eth0.sourceAddress(addr("203.0.113.7"), HOST)).isEqualTo(addr("192.168.1.10"));
+        assertThat(eth0.sourceAddress(addr("192.168.1.10"), HOST)).isEqualTo(addr("192.168.1.10"));
+        ExternalInterface secondary = choose(List.of("192.168.1.20"), List.of(), null, null);
+        assertThat(secondary.sourceAddress(secondary.address(), HOST)).isEqualTo(addr("192.168.1.20"));
+    }
+
     private static java.net.Inet4Address addr(String s) {
         return (java.net.Inet4Address) io.weft.fdb.Subnet.parseAddress(s);
     }
