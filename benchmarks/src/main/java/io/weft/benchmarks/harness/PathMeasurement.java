@@ -77,10 +77,18 @@ final class PathMeasurement {
             attempt(path, "CPU time", () -> cpuBefore[0] = cpuSeconds(processes));
         }
         long[] bytes = {0};
+        double[] busyBefore = {Double.NaN};
+        attempt(path, "system CPU time", () -> busyBefore[0] = ProcStat.systemBusySeconds());
         tcp(path, client, server, Iperf3.Test.TCP1, Figure.TCP1_FWD, bytes);
         tcp(path, client, server, Iperf3.Test.TCP1_REV, Figure.TCP1_REV, bytes);
         tcp(path, client, server, Iperf3.Test.TCP4, Figure.TCP4_FWD, bytes);
         tcp(path, client, server, Iperf3.Test.TCP4_REV, Figure.TCP4_REV, bytes);
+        if (!Double.isNaN(busyBefore[0]) && bytes[0] > 0) {
+            // Everything the machine did meanwhile (iperf3 itself and anything else running included): compare
+            // paths of one invocation only.
+            attempt(path, "system CPU time", () -> results.add(path, Figure.SYSTEM_CPU_PER_GB,
+                    (ProcStat.systemBusySeconds() - busyBefore[0]) / (bytes[0] / 1e9)));
+        }
         if (!Double.isNaN(cpuBefore[0]) && bytes[0] > 0) {
             // CPU of the tunnel's processes (both ends where both are user space) per GB of iperf3 payload.
             attempt(path, "CPU time", () -> results.add(path, Figure.CPU_PER_GB,
