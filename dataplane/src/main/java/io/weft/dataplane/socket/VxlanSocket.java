@@ -164,6 +164,11 @@ public final class VxlanSocket {
         return a;
     }
 
+    /** The bound channel's socket descriptor. */
+    public static int fd(Channel ch) {
+        return ((EpollDatagramChannel) ch).fd().intValue();
+    }
+
     /** True if UDP_GRO is on for the bound channel (the kernel accepted the option). */
     public static boolean groEnabled(Channel ch) {
         try {
