@@ -94,19 +94,26 @@ final class PlainTunQueue implements TunQueue {
             // No virtio_net_hdr to say NEEDS_CSUM with: finish it here, as the kernel would before a real wire.
             PartialChecksum.complete(buf, ip, length);
         }
+        if (writeOne(buf.memoryAddress(), ip, ip + length) > 0) {
+            counters.increment(Counter.RX_PACKETS);
+            counters.add(Counter.RX_BYTES, length);
+        }
+    }
+
+    /** One write of {@code [from, to)} at {@code address}: the bytes written, or 0 with the drop counted. */
+    private int writeOne(long address, int from, int to) {
         int written;
         try {
-            written = fd.writeAddress(buf.memoryAddress(), ip, ip + length);
+            written = fd.writeAddress(address, from, to);
         } catch (IOException e) {
             counters.increment(Counter.DROP_TUN_ERROR);
-            return;
+            return 0;
         }
         if (written <= 0) {
             counters.increment(Counter.DROP_TUN_FULL);
-            return;
+            return 0;
         }
-        counters.increment(Counter.RX_PACKETS);
-        counters.add(Counter.RX_BYTES, length);
+        return written;
     }
 
     /**
@@ -134,19 +141,7 @@ final class PlainTunQueue implements TunQueue {
         long address = out.memoryAddress();
         long bytes = 0;
         for (int i = 0, at = 0; i < n; i++, at += stride) {
-            int end = Math.min(at + stride, outLength);
-            int written;
-            try {
-                written = fd.writeAddress(address, at, end);
-            } catch (IOException e) {
-                counters.increment(Counter.DROP_TUN_ERROR);
-                continue;
-            }
-            if (written <= 0) {
-                counters.increment(Counter.DROP_TUN_FULL);
-                continue;
-            }
-            bytes += written;
+            bytes += writeOne(address, at, Math.min(at + stride, outLength));
         }
         counters.increment(Counter.RX_PACKETS);
         counters.add(Counter.RX_BYTES, bytes);

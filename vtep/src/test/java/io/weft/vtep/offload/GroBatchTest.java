@@ -14,14 +14,19 @@ class GroBatchTest {
     /** What the sink got: each packet's pieces glued together (virtio header first), and its segment count. */
     private final List<ByteBuf> written = new ArrayList<>();
     private final List<Integer> segmentCounts = new ArrayList<>();
-    private final GroBatch gro = new GroBatch((bufs, indexes, lengths, count) -> {
-        ByteBuf packet = Unpooled.buffer();
-        for (int i = 0; i < count; i++) {
-            packet.writeBytes(bufs[i], indexes[i], lengths[i]);
-        }
-        written.add(packet);
-        segmentCounts.add(count);
-    });
+    private final GroBatch gro = new GroBatch(collectInto(written));
+
+    /** A sink that glues each packet's pieces into {@code packets} and its segment count into segmentCounts. */
+    private GroSink collectInto(List<ByteBuf> packets) {
+        return (bufs, indexes, lengths, count) -> {
+            ByteBuf packet = Unpooled.buffer();
+            for (int i = 0; i < count; i++) {
+                packet.writeBytes(bufs[i], indexes[i], lengths[i]);
+            }
+            packets.add(packet);
+            segmentCounts.add(count);
+        };
+    }
 
     private static final class Segments {
         final ByteBuf out;
@@ -273,14 +278,7 @@ class GroBatchTest {
 
     /** A batch for a TUN of MTU 1450, with its own sink. */
     private final List<ByteBuf> written1450 = new ArrayList<>();
-    private final GroBatch gro1450 = new GroBatch((bufs, indexes, lengths, count) -> {
-        ByteBuf packet = Unpooled.buffer();
-        for (int i = 0; i < count; i++) {
-            packet.writeBytes(bufs[i], indexes[i], lengths[i]);
-        }
-        written1450.add(packet);
-        segmentCounts.add(count);
-    }, 1450);
+    private final GroBatch gro1450 = new GroBatch(collectInto(written1450), 1450);
 
     @Test
     void aPartialSuperPacketLongerThanTheMtuGoesOutAloneWithAGsoHeaderOfTheMtusMss() {
