@@ -122,10 +122,15 @@ final class VirtioTunQueue implements TunQueue {
 
     @Override
     public void write(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
-        if (length > mtu) {
+        if (length <= mtu) {
+            gro.offer(buf, ip, length, checksum);
+            return;
+        }
+        long superPackets = gro.superPackets();
+        gro.offer(buf, ip, length, checksum);
+        if (gro.superPackets() != superPackets) {
             counters.increment(Counter.RX_SUPER_PACKETS);
         }
-        gro.offer(buf, ip, length, checksum);
     }
 
     @Override
