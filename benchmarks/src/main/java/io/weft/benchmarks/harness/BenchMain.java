@@ -129,7 +129,7 @@ public final class BenchMain {
         TunnelSettings settings = new TunnelSettings(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 weftJarSnapshot(results.paths()), options.weftJavaOptions(), options.weftWorkers());
         try (Rig rig = options.nat() ? Rig.createNat() : Rig.create(!options.wire())) {
-            PathMeasurement measurement = new PathMeasurement(rig, results, options.seconds(), log);
+            PathMeasurement measurement = new PathMeasurement(rig, results, options.seconds(), options.warmupSeconds(), log);
             for (int run = 1; run <= options.runs(); run++) {
                 for (TunnelKind kind : tunnelsOf(results.paths())) {
                     List<BenchPath> carried = results.paths().stream().filter(p -> p.tunnel == kind).toList();
@@ -244,7 +244,7 @@ public final class BenchMain {
         return "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel() + " ("
                 + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + "condition " + options.condition() + "\n"
                 + options.runs() + " run(s) x " + options.seconds() + " s per test; " + rig + ", tunnel MTU 1450; warm-up "
-                + PathMeasurement.WARMUP_SECONDS + " s each way per path; load average at start " + env.loadAverage()
+                + options.warmupSeconds() + " s each way per path; load average at start " + env.loadAverage()
                 + "\n\n";
     }
 
@@ -259,7 +259,7 @@ public final class BenchMain {
         s.put("condition", options.condition());
         s.put("veth_tx_offload", !options.wire());
         s.put("veth_gro", !options.nat());
-        s.put("warmup_s", PathMeasurement.WARMUP_SECONDS);
+        s.put("warmup_s", options.warmupSeconds());
         s.put("weft_java_options", options.weftJavaOptions());
         s.put("weft_workers", options.weftWorkers() == 0 ? "default" : options.weftWorkers());
         s.put("ping_interval_s", 0.01);

@@ -26,9 +26,10 @@ import java.util.Set;
  *                         NIC sends it (default: the veth's defaults, as container labs and VM pairs have them; see
  *                         {@link Rig})
  * @param nat              put each side behind its own 1:1 NAT gateway namespace (see {@link Rig#createNat()})
+ * @param warmupSeconds    iperf3 seconds each way per path before measuring (JIT compilation, TCP windows)
  */
 record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, List<String> jmhArgs, Path repo, Path weftJar,
-        Path resultsRoot, List<String> weftJavaOptions, int weftWorkers, boolean wire, boolean nat) {
+        Path resultsRoot, List<String> weftJavaOptions, int weftWorkers, boolean wire, boolean nat, int warmupSeconds) {
 
     static final List<String> DEFAULT_JMH_ARGS = List.of("-prof", "gc", "-f", "1", "-wi", "2", "-i", "3", "-w", "2s", "-r", "2s");
     /** The systemd unit's JVM options, used if src/systemd/weft.env cannot be read. */
@@ -51,6 +52,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
               --wire                TX checksum offload off on the veth for every path but kernel-vxlan-offload,
                                     so every checksum is final as a real NIC sends it (default: the veth's own
                                     defaults, offload on, as in container labs; recorded in the report header)
+              --warmup S            iperf3 warm-up each way per path before measuring (default 3)
               --nat                 each side behind its own 1:1 NAT gateway namespace (DNAT/SNAT), veths at
                                     their defaults, as most clusters run; not with --wire
               --weft-jar PATH       default dataplane/target/weft.jar
@@ -81,6 +83,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
         int workers = 0;
         boolean wire = false;
         boolean nat = false;
+        int warmup = PathMeasurement.WARMUP_SECONDS;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -88,6 +91,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
                 case "--jmh" -> jmh = true;
                 case "--wire" -> wire = true;
                 case "--nat" -> nat = true;
+                case "--warmup" -> warmup = intValue(a, value(args, ++i, a), 1, MAX_SECONDS);
                 case "--runs" -> runs = intValue(a, value(args, ++i, a), 1, MAX_RUNS);
                 case "--duration" -> seconds = intValue(a, value(args, ++i, a), 1, MAX_SECONDS);
                 case "--jmh-args" -> {
@@ -120,7 +124,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
                 new ArrayList<>(paths), jmh, jmhArgs, repo,
                 weftJar != null ? weftJar : repo.resolve("dataplane/target/weft.jar"),
                 results != null ? results : repo.resolve("benchmarks/results"),
-                words(javaOpts != null ? javaOpts : systemdJavaOptions(repo)), workers, wire, nat);
+                words(javaOpts != null ? javaOpts : systemdJavaOptions(repo)), workers, wire, nat, warmup);
     }
 
     static boolean wantsHelp(String[] args) {

@@ -28,12 +28,14 @@ final class PathMeasurement {
     private final Rig rig;
     private final BenchResults results;
     private final int seconds;
+    private final int warmupSeconds;
     private final PrintStream log;
 
-    PathMeasurement(Rig rig, BenchResults results, int seconds, PrintStream log) {
+    PathMeasurement(Rig rig, BenchResults results, int seconds, int warmupSeconds, PrintStream log) {
         this.rig = rig;
         this.results = results;
         this.seconds = seconds;
+        this.warmupSeconds = warmupSeconds;
         this.log = log;
     }
 
@@ -46,8 +48,8 @@ final class PathMeasurement {
         try {
             // Not recorded: lets a JIT compile weft's loops and TCP open its windows, the same for every path.
             boolean reachable = attempt(path, "warm-up", () -> {
-                Iperf3.run(client, server, Iperf3.Test.TCP1, WARMUP_SECONDS);
-                Iperf3.run(client, server, Iperf3.Test.TCP1_REV, WARMUP_SECONDS);
+                Iperf3.run(client, server, Iperf3.Test.TCP1, warmupSeconds);
+                Iperf3.run(client, server, Iperf3.Test.TCP1_REV, warmupSeconds);
             });
             if (reachable) {
                 iperf3Tests(path, tunnel, client, server);

@@ -30,6 +30,8 @@ class BenchOptionsTest {
     void natIsItsOwnConditionAndNamedInTheReport() {
         BenchOptions o = BenchOptions.parse(new String[0]);
         assertThat(o.nat()).isFalse();
+        assertThat(o.warmupSeconds()).isEqualTo(PathMeasurement.WARMUP_SECONDS);
+        assertThat(BenchOptions.parse(new String[] {"--warmup", "12"}).warmupSeconds()).isEqualTo(12);
         assertThat(o.condition()).startsWith("default");
         BenchOptions n = BenchOptions.parse(new String[] {"--nat"});
         assertThat(n.nat()).isTrue();
