@@ -26,15 +26,16 @@ import java.io.IOException;
  * "segment this", and a pod behind the TUN takes nothing longer than its MTU.
  */
 final class PlainTunQueue implements TunQueue {
+    /** The longest IP and TCP headers (60 + 60 bytes): what every segment of a cut super-packet repeats. */
+    private static final int MAX_HEADERS = 120;
+    /** The largest IP packet a datagram can carry. */
+    private static final int MAX_SUPER_PACKET = 65535;
+
     private final FileDescriptor fd;
     private final int mtu;
     private final int readCapacity;
     private final ByteBufAllocator alloc;
     private final WorkerCounters counters;
-    /** The longest IP and TCP headers (60 + 60 bytes): what every segment of a cut super-packet repeats. */
-    private static final int MAX_HEADERS = 120;
-    /** The largest IP packet a datagram can carry. */
-    private static final int MAX_SUPER_PACKET = 65535;
     /** The read buffer the last read did not hand on, kept for the next read. */
     private ByteBuf spare;
     /** Where a received super-packet is cut into segments: allocated once, on the first one. */
