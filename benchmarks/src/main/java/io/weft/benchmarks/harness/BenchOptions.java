@@ -52,7 +52,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
               --wire                TX checksum offload off on the veth for every path but kernel-vxlan-offload,
                                     so every checksum is final as a real NIC sends it (default: the veth's own
                                     defaults, offload on, as in container labs; recorded in the report header)
-              --warmup S            iperf3 warm-up each way per path before measuring (default 3)
+              --warmup S            iperf3 warm-up each way per path before measuring (default 10)
               --nat                 each side behind its own 1:1 NAT gateway namespace (DNAT/SNAT), veths at
                                     their defaults, as most clusters run; not with --wire
               --weft-jar PATH       default dataplane/target/weft.jar

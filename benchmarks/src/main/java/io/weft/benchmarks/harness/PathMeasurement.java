@@ -17,10 +17,12 @@ import java.util.concurrent.TimeUnit;
 final class PathMeasurement {
     private static final long REACH_SECONDS = 15;
     /**
-     * Per direction. One second was too short: weft's hot loops are C2-compiled only after a few seconds on a busy
-     * 2-core box, and its first 5 s test still climbed from 0.5 to 3 Gb/s. The kernel paths get the same warm-up.
+     * Per direction. weft's hot loops are C2-compiled only after many seconds on a busy 2-core box: 4 s into a
+     * transfer the compiler threads still took 12-16 % of all CPU samples, and with a 12 s warm-up weft <-> weft
+     * measured 0.31x / 0.37x of the kernel against 0.16x / 0.23x with 3 s (2026-12-01). A running agent is long
+     * past that, so the bench warms up 10 s; the kernel paths get the same.
      */
-    static final int WARMUP_SECONDS = 3;
+    static final int WARMUP_SECONDS = 10;
 
     /** Set on Ctrl-C: the namespaces are going away, so further steps only fail; skip them quietly. */
     static volatile boolean stopping;
