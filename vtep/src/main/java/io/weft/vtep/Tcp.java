@@ -11,6 +11,8 @@ public final class Tcp {
     public static final int FLAG_RST = 0x04;
     public static final int FLAG_PSH = 0x08;
     public static final int FLAG_ACK = 0x10;
+    /** Congestion window reduced (RFC 3168): on the first segment of a GSO packet only. */
+    public static final int FLAG_CWR = 0x80;
 
     private Tcp() {
     }

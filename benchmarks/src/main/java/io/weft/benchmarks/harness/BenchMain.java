@@ -80,7 +80,7 @@ public final class BenchMain {
         write(dir.resolve("results.csv"), CsvReport.format(results));
         write(dir.resolve("results.json"), JsonReport.format(env, settings(), results, jmh));
         try {
-            ThroughputChart.write(results, env, options.runs(), dir.resolve("throughput.png"));
+            ThroughputChart.write(results, env, options.runs(), options.condition(), dir.resolve("throughput.png"));
         } catch (BenchException e) {
             log.println("bench: no chart: " + e.getMessage());
         }
@@ -128,8 +128,8 @@ public final class BenchMain {
         Netns.deleteLeftovers(Rig.PREFIX);
         TunnelSettings settings = new TunnelSettings(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 weftJarSnapshot(results.paths()), options.weftJavaOptions(), options.weftWorkers());
-        try (Rig rig = Rig.create(!options.wire())) {
-            PathMeasurement measurement = new PathMeasurement(rig, results, options.seconds(), log);
+        try (Rig rig = options.nat() ? Rig.createNat() : Rig.create(!options.wire())) {
+            PathMeasurement measurement = new PathMeasurement(rig, results, options.seconds(), options.warmupSeconds(), log);
             for (int run = 1; run <= options.runs(); run++) {
                 for (TunnelKind kind : tunnelsOf(results.paths())) {
                     List<BenchPath> carried = results.paths().stream().filter(p -> p.tunnel == kind).toList();
@@ -238,13 +238,14 @@ public final class BenchMain {
     }
 
     private String header(Environment env) {
+        String rig = options.nat()
+                ? "hosts behind 1:1 NAT gateways, veth MTU 1500, default offloads (GRO off)"
+                : "veth MTU 1500, GRO on";
         return "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel() + " ("
-                + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + options.runs() + " run(s) x " + options.seconds()
-                + " s per test; veth MTU 1500 (" + (options.wire()
-                        ? "--wire: TX checksum offload off, every checksum final as a NIC sends it"
-                        : "the veth's default offloads: a kernel sender leaves inner checksums partial")
-                + ", GRO on), tunnel MTU 1450; warm-up " + PathMeasurement.WARMUP_SECONDS
-                + " s each way per path; load average at start " + env.loadAverage() + "\n\n";
+                + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + "condition " + options.condition() + "\n"
+                + options.runs() + " run(s) x " + options.seconds() + " s per test; " + rig + ", tunnel MTU 1450; warm-up "
+                + options.warmupSeconds() + " s each way per path; load average at start " + env.loadAverage()
+                + "\n\n";
     }
 
     private Map<String, Object> settings() {
@@ -254,9 +255,11 @@ public final class BenchMain {
         s.put("veth_mtu", Rig.MTU);
         s.put("tunnel_mtu", Overlay.MTU);
         s.put("wire", options.wire());
+        s.put("nat", options.nat());
+        s.put("condition", options.condition());
         s.put("veth_tx_offload", !options.wire());
-        s.put("veth_gro", true);
-        s.put("warmup_s", PathMeasurement.WARMUP_SECONDS);
+        s.put("veth_gro", !options.nat());
+        s.put("warmup_s", options.warmupSeconds());
         s.put("weft_java_options", options.weftJavaOptions());
         s.put("weft_workers", options.weftWorkers() == 0 ? "default" : options.weftWorkers());
         s.put("ping_interval_s", 0.01);

@@ -25,9 +25,11 @@ import java.util.Set;
  * @param wire             turn the veths' TX checksum offload off, so every checksum is final on the wire as a real
  *                         NIC sends it (default: the veth's defaults, as container labs and VM pairs have them; see
  *                         {@link Rig})
+ * @param nat              put each side behind its own 1:1 NAT gateway namespace (see {@link Rig#createNat()})
+ * @param warmupSeconds    iperf3 seconds each way per path before measuring (JIT compilation, TCP windows)
  */
 record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, List<String> jmhArgs, Path repo, Path weftJar,
-        Path resultsRoot, List<String> weftJavaOptions, int weftWorkers, boolean wire) {
+        Path resultsRoot, List<String> weftJavaOptions, int weftWorkers, boolean wire, boolean nat, int warmupSeconds) {
 
     static final List<String> DEFAULT_JMH_ARGS = List.of("-prof", "gc", "-f", "1", "-wi", "2", "-i", "3", "-w", "2s", "-r", "2s");
     /** The systemd unit's JVM options, used if src/systemd/weft.env cannot be read. */
@@ -50,11 +52,21 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
               --wire                TX checksum offload off on the veth for every path but kernel-vxlan-offload,
                                     so every checksum is final as a real NIC sends it (default: the veth's own
                                     defaults, offload on, as in container labs; recorded in the report header)
+              --warmup S            iperf3 warm-up each way per path before measuring (default 10)
+              --nat                 each side behind its own 1:1 NAT gateway namespace (DNAT/SNAT), veths at
+                                    their defaults, as most clusters run; not with --wire
               --weft-jar PATH       default dataplane/target/weft.jar
               --results DIR         default benchmarks/results (git ignores it)
               --repo DIR            the weft checkout (default: the current directory)
             Needs root (network namespaces). Writes <results>/<date>-<host>/{results.json,results.csv,throughput.png,report.txt}.
             """;
+
+    /** The condition the paths run in, for the report header and the chart. */
+    String condition() {
+        return nat ? "--nat: each side behind its own 1:1 NAT gateway, veths at their default offloads"
+                : wire ? "--wire: TX checksum offload off, every checksum final as a NIC sends it"
+                : "default: the veth's default offloads, a kernel sender leaves inner checksums partial";
+    }
 
     /** Parses the arguments; throws IllegalArgumentException with a message that names the bad one. */
     static BenchOptions parse(String[] args) {
@@ -70,12 +82,16 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
         String javaOpts = null;
         int workers = 0;
         boolean wire = false;
+        boolean nat = false;
+        int warmup = PathMeasurement.WARMUP_SECONDS;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--quick" -> quick = true;
                 case "--jmh" -> jmh = true;
                 case "--wire" -> wire = true;
+                case "--nat" -> nat = true;
+                case "--warmup" -> warmup = intValue(a, value(args, ++i, a), 1, MAX_SECONDS);
                 case "--runs" -> runs = intValue(a, value(args, ++i, a), 1, MAX_RUNS);
                 case "--duration" -> seconds = intValue(a, value(args, ++i, a), 1, MAX_SECONDS);
                 case "--jmh-args" -> {
@@ -97,6 +113,9 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
+        if (wire && nat) {
+            throw new IllegalArgumentException("--wire and --nat are separate conditions: run the bench once with each");
+        }
         if (paths.isEmpty()) {
             paths = EnumSet.allOf(BenchPath.class);
         }
@@ -105,7 +124,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
                 new ArrayList<>(paths), jmh, jmhArgs, repo,
                 weftJar != null ? weftJar : repo.resolve("dataplane/target/weft.jar"),
                 results != null ? results : repo.resolve("benchmarks/results"),
-                words(javaOpts != null ? javaOpts : systemdJavaOptions(repo)), workers, wire);
+                words(javaOpts != null ? javaOpts : systemdJavaOptions(repo)), workers, wire, nat, warmup);
     }
 
     static boolean wantsHelp(String[] args) {

@@ -18,6 +18,8 @@ enum Figure {
     LATENCY_P50("latency_p50_us", "ping RTT median", "us", false, true),
     LATENCY_P99("latency_p99_us", "ping RTT p99", "us", false, true),
     CPU_PER_GB("cpu_s_per_gb", "CPU per GB (TCP)", "s/GB", false, false),
+    /** Busy time of every CPU (from /proc/stat) per GB over the TCP tests: the kernel's work included, any path. */
+    SYSTEM_CPU_PER_GB("system_cpu_s_per_gb", "system CPU per GB", "s/GB", false, true),
     PEAK_RSS("peak_rss_mb", "peak RSS", "MB", false, false);
 
     /** Column and JSON key, with the unit in it. */

@@ -15,9 +15,26 @@ final class Overlay {
     private Overlay() {
     }
 
-    /** The overlay host on {@code side}; its VTEP address {@code <subnet>.0} is the target of the bench traffic. */
-    static OverlayHost host(Rig.Side side) {
+    /**
+     * The overlay host on {@code side} as its peers know it (at the address they reach it on: behind NAT, its
+     * public one); its VTEP address {@code <subnet>.0} is the target of the bench traffic.
+     */
+    static OverlayHost host(Rig rig, Rig.Side side) {
+        return host(rig.underlayIp(side), side);
+    }
+
+    /** The overlay host on {@code side} as it knows itself: at the address of its own interface. */
+    static OverlayHost self(Rig rig, Rig.Side side) {
+        return host(rig.localIp(side), side);
+    }
+
+    /** The VTEP address of {@code side}, the same on every rig. */
+    static String vtepIp(Rig.Side side) {
+        return host("0.0.0.0", side).vtepIp();
+    }
+
+    private static OverlayHost host(String underlayIp, Rig.Side side) {
         int n = side == Rig.Side.A ? 1 : 2;
-        return new OverlayHost(side == Rig.Side.A ? Rig.IP_A : Rig.IP_B, "10.244." + n + ".0/24", "0e:2a:00:00:00:0" + n);
+        return new OverlayHost(underlayIp, "10.244." + n + ".0/24", "0e:2a:00:00:00:0" + n);
     }
 }

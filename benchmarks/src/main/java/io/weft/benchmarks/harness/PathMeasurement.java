@@ -17,10 +17,12 @@ import java.util.concurrent.TimeUnit;
 final class PathMeasurement {
     private static final long REACH_SECONDS = 15;
     /**
-     * Per direction. One second was too short: weft's hot loops are C2-compiled only after a few seconds on a busy
-     * 2-core box, and its first 5 s test still climbed from 0.5 to 3 Gb/s. The kernel paths get the same warm-up.
+     * Per direction. weft's hot loops are C2-compiled only after many seconds on a busy 2-core box: 4 s into a
+     * transfer the compiler threads still took 12-16 % of all CPU samples, and with a 12 s warm-up weft <-> weft
+     * measured 0.31x / 0.37x of the kernel against 0.16x / 0.23x with 3 s (2026-12-01). A running agent is long
+     * past that, so the bench warms up 10 s; the kernel paths get the same.
      */
-    static final int WARMUP_SECONDS = 3;
+    static final int WARMUP_SECONDS = 10;
 
     /** Set on Ctrl-C: the namespaces are going away, so further steps only fail; skip them quietly. */
     static volatile boolean stopping;
@@ -28,12 +30,14 @@ final class PathMeasurement {
     private final Rig rig;
     private final BenchResults results;
     private final int seconds;
+    private final int warmupSeconds;
     private final PrintStream log;
 
-    PathMeasurement(Rig rig, BenchResults results, int seconds, PrintStream log) {
+    PathMeasurement(Rig rig, BenchResults results, int seconds, int warmupSeconds, PrintStream log) {
         this.rig = rig;
         this.results = results;
         this.seconds = seconds;
+        this.warmupSeconds = warmupSeconds;
         this.log = log;
     }
 
@@ -46,8 +50,8 @@ final class PathMeasurement {
         try {
             // Not recorded: lets a JIT compile weft's loops and TCP open its windows, the same for every path.
             boolean reachable = attempt(path, "warm-up", () -> {
-                Iperf3.run(client, server, Iperf3.Test.TCP1, WARMUP_SECONDS);
-                Iperf3.run(client, server, Iperf3.Test.TCP1_REV, WARMUP_SECONDS);
+                Iperf3.run(client, server, Iperf3.Test.TCP1, warmupSeconds);
+                Iperf3.run(client, server, Iperf3.Test.TCP1_REV, warmupSeconds);
             });
             if (reachable) {
                 iperf3Tests(path, tunnel, client, server);
@@ -77,10 +81,18 @@ final class PathMeasurement {
             attempt(path, "CPU time", () -> cpuBefore[0] = cpuSeconds(processes));
         }
         long[] bytes = {0};
+        double[] busyBefore = {Double.NaN};
+        attempt(path, "system CPU time", () -> busyBefore[0] = ProcStat.systemBusySeconds());
         tcp(path, client, server, Iperf3.Test.TCP1, Figure.TCP1_FWD, bytes);
         tcp(path, client, server, Iperf3.Test.TCP1_REV, Figure.TCP1_REV, bytes);
         tcp(path, client, server, Iperf3.Test.TCP4, Figure.TCP4_FWD, bytes);
         tcp(path, client, server, Iperf3.Test.TCP4_REV, Figure.TCP4_REV, bytes);
+        if (!Double.isNaN(busyBefore[0]) && bytes[0] > 0) {
+            // Everything the machine did meanwhile (iperf3 itself and anything else running included): compare
+            // paths of one invocation only.
+            attempt(path, "system CPU time", () -> results.add(path, Figure.SYSTEM_CPU_PER_GB,
+                    (ProcStat.systemBusySeconds() - busyBefore[0]) / (bytes[0] / 1e9)));
+        }
         if (!Double.isNaN(cpuBefore[0]) && bytes[0] > 0) {
             // CPU of the tunnel's processes (both ends where both are user space) per GB of iperf3 payload.
             attempt(path, "CPU time", () -> results.add(path, Figure.CPU_PER_GB,

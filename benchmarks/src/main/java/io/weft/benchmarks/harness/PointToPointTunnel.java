@@ -33,7 +33,7 @@ final class PointToPointTunnel implements Tunnel {
     static PointToPointTunnel openVpn(Rig rig) {
         return start(rig, "10.80.0.", "o", side -> List.of("openvpn", "--dev", device("o", side), "--dev-type", "tun",
                 "--ifconfig", inner("10.80.0.", side), inner("10.80.0.", side.other()), "--proto", "udp",
-                "--local", rig.underlayIp(side), "--lport", "1194", "--remote", rig.underlayIp(side.other()), "--rport", "1194",
+                "--local", rig.localIp(side), "--lport", "1194", "--remote", rig.underlayIp(side.other()), "--rport", "1194",
                 "--cipher", "none", "--auth", "none", "--disable-dco", "--tun-mtu", Integer.toString(Overlay.MTU),
                 "--verb", "1"));
     }

@@ -16,6 +16,32 @@ final class ProcStat {
         return parseCpuTicks(read(Path.of("/proc", Long.toString(pid), "stat"))) / (double) ClockTicks.PER_SECOND;
     }
 
+    /**
+     * Busy time of all CPUs since boot, in seconds, from the {@code cpu} line of /proc/stat: everything but idle and
+     * iowait (user, nice, system, irq, softirq, steal). Over a transfer, the whole machine's cost of it: both ends'
+     * kernels and processes, the kernel path's softirq work included.
+     */
+    static double systemBusySeconds() {
+        return parseBusyTicks(read(Path.of("/proc/stat"))) / (double) ClockTicks.PER_SECOND;
+    }
+
+    /** The busy ticks of the first ({@code cpu}) line of a /proc/stat text. */
+    static long parseBusyTicks(String procStat) {
+        String line = procStat.lines().filter(l -> l.startsWith("cpu ")).findFirst()
+                .orElseThrow(() -> new BenchException("no cpu line in /proc/stat: " + Json.abbreviate(procStat)));
+        String[] f = line.substring(4).trim().split("\\s+");
+        if (f.length < 8) {
+            throw new BenchException("short cpu line in /proc/stat: " + line);
+        }
+        long busy = 0;
+        for (int i = 0; i < 8; i++) {
+            if (i != 3 && i != 4) { // idle, iowait
+                busy += Long.parseLong(f[i]);
+            }
+        }
+        return busy;
+    }
+
     /** VmHWM: the peak resident set size so far, in KiB. */
     static long peakRssKiB(long pid) {
         return parseVmHwmKiB(read(Path.of("/proc", Long.toString(pid), "status")));

@@ -26,6 +26,8 @@ final class RatioTable {
                 .map(s -> Numbers.human(s.min()) + ".." + Numbers.human(s.max())).orElse(MISSING)));
         out.append("\nHigher is better for Gb/s and kpps; lower is better for loss, RTT, CPU per GB and RSS.\n");
         out.append("CPU per GB: CPU seconds of the tunnel's user-space processes (both ends) per GB of TCP payload.\n");
+        out.append("system CPU per GB: busy seconds of all CPUs (/proc/stat, iperf3 and the kernel included) per GB of"
+                + " TCP payload.\n");
         for (BenchPath p : paths) {
             for (String e : results.errors(p)) {
                 out.append("! ").append(p.label).append(": ").append(e).append('\n');

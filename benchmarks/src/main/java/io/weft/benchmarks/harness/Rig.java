@@ -1,6 +1,8 @@
 package io.weft.benchmarks.harness;
 
+import io.weft.labkit.netns.NatGateway;
 import io.weft.labkit.netns.Netns;
+import io.weft.labkit.netns.Switch;
 import io.weft.labkit.netns.Underlay;
 
 /**
@@ -18,6 +20,12 @@ import io.weft.labkit.netns.Underlay;
  * the receiving kernel coalesce a burst of VXLAN datagrams, into one TCP super-packet for a kernel vxlan device or
  * into one UDP_GRO run for weft's socket (one receive call instead of ~40).
  *
+ * <p>{@code --nat} builds instead what most users run: each host behind its own 1:1 NAT gateway namespace
+ * ({@code wbench-g1}, {@code wbench-g2}, DNAT/SNAT as the lab kit's {@link NatGateway} and the NatCluster tests
+ * build it) on a switch ({@code wbench-sw}, 10.78.0.0/24). Both hosts have the private address 10.0.0.2; each
+ * reaches the other only at its public address (10.78.0.11, 10.78.0.12). Every veth keeps its defaults (TX checksum
+ * and segmentation offload on, GRO off), as a container lab's do.
+ *
  * <p>No IPv6: router solicitations and MLD reports would be the only other traffic on the tunnels.
  */
 final class Rig implements AutoCloseable {
@@ -27,25 +35,71 @@ final class Rig implements AutoCloseable {
     static final String IP_B = "10.77.0.2";
     static final int MTU = 1500;
 
+    /** The switch of the NAT rig. */
+    static final String NAT_NET = "10.78.0";
+
     final Netns a;
     final Netns b;
     /** The TX checksum offload setting every tunnel but the offload reference runs with (off only with --wire). */
     final boolean txOffload;
+    /** The plain rig's veth pair, or null on the NAT rig. */
     private final Underlay underlay;
+    /** The NAT rig's switch and gateways, or null on the plain rig. */
+    private final Switch natSwitch;
+    private final NatGateway gatewayA;
+    private final NatGateway gatewayB;
 
     private Rig(Underlay underlay, boolean txOffload) {
         this.underlay = underlay;
         this.a = underlay.a;
         this.b = underlay.b;
         this.txOffload = txOffload;
+        this.natSwitch = null;
+        this.gatewayA = null;
+        this.gatewayB = null;
+    }
+
+    private Rig(Switch natSwitch, NatGateway gatewayA, NatGateway gatewayB) {
+        this.underlay = null;
+        this.natSwitch = natSwitch;
+        this.gatewayA = gatewayA;
+        this.gatewayB = gatewayB;
+        this.a = gatewayA.host();
+        this.b = gatewayB.host();
+        this.txOffload = true;
     }
 
     static Rig create(boolean txOffload) {
         return new Rig(new Underlay(PREFIX, IP_A, IP_B, new Underlay.Links(MTU, false, txOffload, true)), txOffload);
     }
 
+    /** The NAT rig: {@code wbench-a} and {@code wbench-b} each behind its own 1:1 NAT gateway, veths at defaults. */
+    static Rig createNat() {
+        Switch sw = Switch.create(PREFIX, NAT_NET);
+        NatGateway ga = null;
+        try {
+            ga = NatGateway.add(sw, "a", 1);
+            NatGateway gb = NatGateway.add(sw, "b", 2);
+            return new Rig(sw, ga, gb);
+        } catch (RuntimeException e) {
+            if (ga != null) {
+                ga.host().close();
+                ga.gateway().close();
+            }
+            sw.close();
+            throw e;
+        }
+    }
+
+    boolean nat() {
+        return natSwitch != null;
+    }
+
     /** {@code ethtool -K <veth> tx on|off} on both ends (TSO and GSO of the veth follow the checksum offload). */
     void setTxOffload(boolean on) {
+        if (underlay == null) {
+            throw new BenchException("the NAT rig keeps its veths' defaults; --wire and --nat do not combine");
+        }
         underlay.setTxOffload(on);
     }
 
@@ -53,17 +107,37 @@ final class Rig implements AutoCloseable {
         return side == Side.A ? a : b;
     }
 
+    /** Where the other side reaches {@code side}: its own address, or behind NAT its gateway's public one. */
     String underlayIp(Side side) {
+        if (nat()) {
+            return (side == Side.A ? gatewayA : gatewayB).publicIp();
+        }
         return side == Side.A ? IP_A : IP_B;
     }
 
+    /** The address {@code side} has on its own interface (behind NAT: the private one, the same on both). */
+    String localIp(Side side) {
+        return nat() ? NatGateway.PRIVATE_IP : underlayIp(side);
+    }
+
     String veth(Side side) {
+        if (nat()) {
+            return "eth0";
+        }
         return side == Side.A ? underlay.vethA : underlay.vethB;
     }
 
     @Override
     public void close() {
-        underlay.close();
+        if (underlay != null) {
+            underlay.close();
+            return;
+        }
+        for (NatGateway g : new NatGateway[] {gatewayA, gatewayB}) {
+            g.host().close();
+            g.gateway().close();
+        }
+        natSwitch.close();
     }
 
     /** One end of the rig. */

@@ -24,6 +24,11 @@ final class ThroughputChart {
     }
 
     static CategoryChart build(BenchResults results, Environment env, int runs) {
+        return build(results, env, runs, null);
+    }
+
+    /** The chart, its axis naming the condition the paths ran in ({@code null}: not named). */
+    static CategoryChart build(BenchResults results, Environment env, int runs, String condition) {
         List<BenchPath> paths = new ArrayList<>();
         for (BenchPath p : results.paths()) {
             for (Figure f : Figure.tcp()) {
@@ -38,7 +43,7 @@ final class ThroughputChart {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("TCP throughput through each path, median of " + runs + " run" + (runs == 1 ? "" : "s")
                         + " (weft " + env.weftCommit() + ", " + env.host() + ", kernel " + env.kernel() + ")")
-                .xAxisTitle("path (veth MTU 1500, tunnels MTU 1450)").yAxisTitle("Gb/s").build();
+                .xAxisTitle("path (veth MTU 1500, tunnels MTU 1450" + (condition == null ? "" : "; " + condition) + ")").yAxisTitle("Gb/s").build();
         CategoryStyler styler = chart.getStyler();
         styler.setLegendPosition(Styler.LegendPosition.InsideNE);
         styler.setChartBackgroundColor(Color.WHITE);
@@ -65,8 +70,12 @@ final class ThroughputChart {
     }
 
     static void write(BenchResults results, Environment env, int runs, Path png) {
+        write(results, env, runs, null, png);
+    }
+
+    static void write(BenchResults results, Environment env, int runs, String condition, Path png) {
         try {
-            BitmapEncoder.saveBitmap(build(results, env, runs), png.toString(), BitmapEncoder.BitmapFormat.PNG);
+            BitmapEncoder.saveBitmap(build(results, env, runs, condition), png.toString(), BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {
             throw new BenchException("cannot write " + png + ": " + e.getMessage(), e);
         }

@@ -131,10 +131,10 @@ enum TunnelKind {
 
     /** flannel.1 on {@code side}, with the other side as its one peer. */
     private static KernelVxlan kernelVxlan(Rig rig, Rig.Side side) {
-        KernelVxlan vx = KernelVxlan.create(rig.ns(side), KERNEL_DEVICE, Overlay.VNI, Overlay.PORT, Overlay.host(side),
-                rig.veth(side), Overlay.MTU);
+        KernelVxlan vx = KernelVxlan.create(rig.ns(side), KERNEL_DEVICE, Overlay.VNI, Overlay.PORT,
+                Overlay.self(rig, side), rig.veth(side), Overlay.MTU);
         try {
-            vx.addPeer(Overlay.host(side.other()));
+            vx.addPeer(Overlay.host(rig, side.other()));
         } catch (RuntimeException e) {
             vx.delete();
             throw e;
@@ -148,8 +148,8 @@ enum TunnelKind {
      */
     private static StaticDataPlane weft(Rig rig, Rig.Side side, TunnelSettings settings) {
         StaticDataPlane.Jvm jvm = new StaticDataPlane.Jvm(settings.java(), settings.weftJavaOptions(), settings.weftJar().toString());
-        return StaticDataPlane.start(rig.ns(side), jvm, StaticDataPlane.args(WEFT_DEVICE, Overlay.host(side), Overlay.NETWORK,
-                Overlay.PORT, settings.weftWorkers(), Overlay.host(side.other())));
+        return StaticDataPlane.start(rig.ns(side), jvm, StaticDataPlane.args(WEFT_DEVICE, Overlay.self(rig, side),
+                Overlay.NETWORK, Overlay.PORT, settings.weftWorkers(), Overlay.host(rig, side.other())));
     }
 
     /** An overlay between weft processes and/or kernel vxlan devices; addresses are the VTEP IPs. */
@@ -165,7 +165,7 @@ enum TunnelKind {
 
         @Override
         public String addressOf(Rig.Side side) {
-            return Overlay.host(side).vtepIp();
+            return Overlay.vtepIp(side);
         }
 
         @Override

@@ -27,6 +27,21 @@ class BenchOptionsTest {
     }
 
     @Test
+    void natIsItsOwnConditionAndNamedInTheReport() {
+        BenchOptions o = BenchOptions.parse(new String[0]);
+        assertThat(o.nat()).isFalse();
+        assertThat(o.warmupSeconds()).isEqualTo(PathMeasurement.WARMUP_SECONDS);
+        assertThat(BenchOptions.parse(new String[] {"--warmup", "12"}).warmupSeconds()).isEqualTo(12);
+        assertThat(o.condition()).startsWith("default");
+        BenchOptions n = BenchOptions.parse(new String[] {"--nat"});
+        assertThat(n.nat()).isTrue();
+        assertThat(n.condition()).startsWith("--nat");
+        assertThat(BenchOptions.parse(new String[] {"--wire"}).condition()).startsWith("--wire");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--nat", "--wire"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("separate conditions");
+    }
+
+    @Test
     void quickIsOneRunOfTwoSecondsUnlessToldOtherwise() {
         BenchOptions q = BenchOptions.parse(new String[] {"--quick"});
         assertThat(q.runs()).isEqualTo(1);

@@ -16,6 +16,14 @@ class ProcAndPingParsingTest {
     }
 
     @Test
+    void systemBusyTicksAreEverythingButIdleAndIowait() {
+        String stat = "cpu  100 2 30 5000 7 4 9 1 0 0\ncpu0 50 1 15 2500 3 2 4 0 0 0\nintr 1 2 3\n";
+        assertThat(ProcStat.parseBusyTicks(stat)).isEqualTo(100 + 2 + 30 + 4 + 9 + 1);
+        assertThatThrownBy(() -> ProcStat.parseBusyTicks("intr 1 2\n")).isInstanceOf(BenchException.class);
+        assertThat(ProcStat.systemBusySeconds()).isPositive();
+    }
+
+    @Test
     void aBrokenStatLineIsAnErrorNotAZero() {
         assertThatThrownBy(() -> ProcStat.parseCpuTicks("4242 java S 1")).isInstanceOf(BenchException.class);
         assertThatThrownBy(() -> ProcStat.parseCpuTicks("4242 (java) S 1 2 3")).isInstanceOf(BenchException.class);

@@ -35,7 +35,7 @@ import java.util.Optional;
  *
  * <p>With {@code gro}, UDP_GRO is on, so one received slot may hold a run of coalesced datagrams; each slot is then
  * {@value #GRO_SLOT} bytes, {@value #GRO_SLOTS} of them. Without it, {@value #PLAIN_SLOTS} slots of one datagram
- * each. {@code -Dweft.udp.gro=off} turns UDP_GRO off.
+ * each, as large (a kernel peer's GSO packet arrives as one datagram of up to 64 KB). {@code -Dweft.udp.gro=off} turns UDP_GRO off.
  *
  * <p>Sends are batched by Netty (sendmmsg when several datagrams are flushed at once), one flush per worker wakeup;
  * a {@code SegmentedDatagramPacket} goes out as one UDP GSO send.
@@ -56,8 +56,6 @@ public final class VxlanSocket {
     public static final int GRO_SLOTS = 16;
     /** Slots of a {@link BatchReceiver} without UDP_GRO: each holds one datagram. */
     public static final int PLAIN_SLOTS = 64;
-    /** The smallest slot without UDP_GRO: a 9000-byte jumbo frame's UDP payload, rounded up. */
-    static final int JUMBO_SLOT = 9 * 1024;
     /** System property: {@code off} turns UDP_GRO off (see {@link #groWanted()}). */
     public static final String GRO_PROPERTY = "weft.udp.gro";
     /** The largest UDP payload over IPv4, rounded up: one slot holds any GRO run. */
@@ -152,12 +150,13 @@ public final class VxlanSocket {
     }
 
     /**
-     * One datagram's slot without UDP_GRO: our own largest datagram, but at least a jumbo frame's, because flannel
-     * hosts each derive their MTU from their own interface and a peer on jumbo frames may send larger datagrams than
-     * ours (the kernel on a flanneld host takes them). A longer one is counted in {@code drop_too_long}.
+     * One datagram's slot without UDP_GRO: the largest UDP payload, {@value #GRO_SLOT} bytes, whatever our MTU. A
+     * kernel VXLAN peer whose device does segmentation offload (a veth with its defaults) sends its TCP GSO packets
+     * whole, and they reach our socket as one datagram each of up to 64 KB, with or without UDP_GRO (Linux 6.18);
+     * the TUN queue cuts them. A flannel host on jumbo frames also sends larger datagrams than ours.
      */
     public static int plainSlot(int tunMtu) {
-        return Math.max(maxDatagram(tunMtu), JUMBO_SLOT);
+        return Math.max(maxDatagram(tunMtu), GRO_SLOT);
     }
 
     /**
@@ -177,6 +176,11 @@ public final class VxlanSocket {
         a.respectMaybeMoreData(false);
         a.maxMessagesPerRead(READS_PER_WAKEUP);
         return a;
+    }
+
+    /** The bound channel's socket descriptor. */
+    public static int fd(Channel ch) {
+        return ((EpollDatagramChannel) ch).fd().intValue();
     }
 
     /** True if UDP_GRO is on for the bound channel (the kernel accepted the option). */

@@ -51,6 +51,6 @@ public interface TunQueue {
 
     /** The queue for {@code fd} of a device that was opened with or without IFF_VNET_HDR. */
     static TunQueue open(FileDescriptor fd, boolean vnetHdr, int mtu, ByteBufAllocator alloc, WorkerCounters counters) {
-        return vnetHdr ? new VirtioTunQueue(fd, alloc, counters) : new PlainTunQueue(fd, mtu, alloc, counters);
+        return vnetHdr ? new VirtioTunQueue(fd, mtu, alloc, counters) : new PlainTunQueue(fd, mtu, alloc, counters);
     }
 }

@@ -24,8 +24,9 @@ import java.io.IOException;
  * VXLAN + Ethernet header. The read buffer is always free again for the next read.
  *
  * <p>Write: {@link GroBatch} merges adjacent TCP segments of a flow within one receive batch into one GSO packet,
- * gather-written to the TUN with its header; anything else goes out alone behind a zero header, or behind a NEEDS_CSUM
- * one if its checksum is partial (as a kernel peer whose device offloads checksums sends it).
+ * gather-written to the TUN with its header; a TCP packet longer than the MTU (a kernel peer's GSO packet, received
+ * whole) gets a GSO header of the MTU's MSS; anything else goes out alone behind a zero header, or behind a
+ * NEEDS_CSUM one if its checksum is partial (as a kernel peer whose device offloads checksums sends it).
  */
 final class VirtioTunQueue implements TunQueue {
     /** The largest IP packet a TUN with TSO hands out. */
@@ -41,10 +42,13 @@ final class VirtioTunQueue implements TunQueue {
     private final WorkerCounters counters;
     private final ByteBuf readBuffer;
     private final IovArray iov = new IovArray();
-    private final GroBatch gro = new GroBatch(new TunWriter());
+    private final int mtu;
+    private final GroBatch gro;
 
-    VirtioTunQueue(FileDescriptor fd, ByteBufAllocator alloc, WorkerCounters counters) {
+    VirtioTunQueue(FileDescriptor fd, int mtu, ByteBufAllocator alloc, WorkerCounters counters) {
         this.fd = fd;
+        this.mtu = mtu;
+        this.gro = new GroBatch(new TunWriter(), mtu);
         this.alloc = alloc;
         this.counters = counters;
         this.readBuffer = alloc.directBuffer(READ_CAPACITY, READ_CAPACITY);
@@ -118,7 +122,15 @@ final class VirtioTunQueue implements TunQueue {
 
     @Override
     public void write(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
+        if (length <= mtu) {
+            gro.offer(buf, ip, length, checksum);
+            return;
+        }
+        long superPackets = gro.superPackets();
         gro.offer(buf, ip, length, checksum);
+        if (gro.superPackets() != superPackets) {
+            counters.increment(Counter.RX_SUPER_PACKETS);
+        }
     }
 
     @Override

@@ -19,6 +19,12 @@ public enum Counter {
     TX_SUPER_PACKETS,
     /** packets written to the TUN that carry several received segments merged (each also counts in rx_packets) */
     RX_MERGED_PACKETS,
+    /**
+     * received inner TCP packets longer than the TUN's MTU: a kernel peer's GSO packet that crossed a veth whole and
+     * reached the socket as one datagram; written with a GSO header, or cut into MTU-sized segments on the
+     * per-packet path (each counts once in rx_packets)
+     */
+    RX_SUPER_PACKETS,
     /** times a worker turned UDP GSO off after the kernel refused a GSO send (EIO) */
     GSO_FALLBACKS,
     /**
@@ -49,7 +55,7 @@ public enum Counter {
     DROP_LOOP(DecapDrop.LOOP),
     /** inner IP header malformed or its length disagrees with the datagram */
     DROP_BAD_IP(DecapDrop.BAD_IP),
-    /** a datagram longer than a receive slot (without UDP_GRO: over 9 KB, more than a jumbo frame carries) */
+    /** a datagram longer than a receive slot (64 KB: never from a well-formed peer) */
     DROP_TOO_LONG,
     /** an ARP frame that is not a request for our VTEP address */
     DROP_ARP_IGNORED,

@@ -13,6 +13,7 @@ import io.weft.dataplane.DataPlaneConfig;
 import io.weft.dataplane.socket.BatchReceiver;
 import io.weft.dataplane.socket.ChannelSender;
 import io.weft.dataplane.socket.FallbackReads;
+import io.weft.dataplane.socket.FlowSpreading;
 import io.weft.dataplane.socket.OuterSender;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunQueue;
@@ -85,6 +86,9 @@ public final class Worker {
         Worker w;
         try {
             ch = VxlanSocket.bind(loop, r.config().bindAddress(), r.config().port(), reads, r.udpGro());
+            if (FlowSpreading.wanted()) {
+                FlowSpreading.attach(VxlanSocket.fd(ch), r.config().workers());
+            }
             ChannelSender sender = new ChannelSender(r.index(), ch, r.counters(), r.hooks(), r.config().port(),
                     r.udpGso());
             w = new Worker(r, sender, VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()));

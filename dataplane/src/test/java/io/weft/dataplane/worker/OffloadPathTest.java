@@ -283,4 +283,70 @@ class OffloadPathTest {
         assertThat(b.count(Counter.RX_PACKETS)).as("nothing reached the TUN").isZero();
         assertThat(b.count(Counter.RX_PARTIAL_CSUM)).isZero();
     }
+
+    // ------------------------------------------------------------------ a kernel peer's GSO packet, received whole
+
+    /** 14 segments' worth at the MTU's MSS (1450 - 40): a kernel peer's GSO packet as it crosses a veth whole. */
+    private static final int SUPER_PAYLOAD = 14 * 1410 - 123;
+
+    @Test
+    void aKernelPeersSuperPacketGoesToTheTunWithAGsoHeaderOfTheMtusMss() throws IOException {
+        ByteBuf packet = tcp(SUPER_PAYLOAD, SEQ, Tcp.FLAG_ACK | Tcp.FLAG_PSH);
+        byte[] frame = partialFrames(packet)[0];
+
+        b.receive(PUBLIC_A, frame);
+
+        ByteBuf written = Unpooled.directBuffer(128 * 1024);
+        int n = outOfB.readAddress(written.memoryAddress(), 0, written.capacity());
+        assertThat(n).isEqualTo(VirtioNetHdr.LENGTH + HEADERS + SUPER_PAYLOAD);
+        // NEEDS_CSUM, GSO_TCPV4, hdr_len 40, gso_size 1410, csum_start 20, csum_offset 16 (little-endian)
+        assertThat(ByteBufUtil.hexDump(written, 0, VirtioNetHdr.LENGTH)).isEqualTo("01012800820514001000");
+        assertThat(ByteBufUtil.getBytes(written, VirtioNetHdr.LENGTH, n - VirtioNetHdr.LENGTH))
+                .as("the packet as it came, its partial checksum field included")
+                .isEqualTo(java.util.Arrays.copyOfRange(frame, VxlanEncap.OVERHEAD, frame.length));
+        assertThat(b.count(Counter.RX_SUPER_PACKETS)).isEqualTo(1);
+        assertThat(b.count(Counter.RX_PARTIAL_CSUM)).isEqualTo(1);
+        assertThat(b.count(Counter.RX_PACKETS)).isEqualTo(1);
+        assertThat(b.count(Counter.RX_BYTES)).isEqualTo(HEADERS + SUPER_PAYLOAD);
+        written.release();
+    }
+
+    @Test
+    void onThePerPacketPathAKernelPeersSuperPacketIsCutIntoMtuSizedSegments() throws IOException {
+        FileDescriptor[] toPlain = pipe();
+        TwoHosts.Host<TunQueue> plain = TwoHosts.hostB(c -> TunQueue.open(toPlain[1], false, 1450,
+                PooledByteBufAllocator.DEFAULT, c));
+        try {
+            ByteBuf packet = tcp(SUPER_PAYLOAD, SEQ, Tcp.FLAG_ACK | Tcp.FLAG_PSH);
+            byte[] payload = ByteBufUtil.getBytes(packet, HEADERS, SUPER_PAYLOAD);
+
+            plain.receive(PUBLIC_A, partialFrames(packet));
+
+            ByteBuf written = Unpooled.directBuffer(128 * 1024);
+            int total = 0;
+            for (int n; total < 14 * HEADERS + SUPER_PAYLOAD
+                    && (n = toPlain[0].readAddress(written.memoryAddress(), total, written.capacity())) > 0; ) {
+                total += n;
+            }
+            assertThat(total).isEqualTo(14 * HEADERS + SUPER_PAYLOAD);
+            java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+            for (int i = 0, at = 0; i < 14; i++) {
+                int length = Ipv4.totalLength(written, at);
+                assertThat(length).as("segment %d", i).isEqualTo(i < 13 ? 1450 : HEADERS + SUPER_PAYLOAD - 13 * 1410);
+                assertThat(Ipv4.verifyHeaderChecksum(written, at)).isTrue();
+                assertThat(Checksum.verifyL4(written, at)).as("segment %d's TCP checksum", i).isTrue();
+                assertThat(Tcp.sequence(written, at + Ipv4.MIN_HEADER_LENGTH)).isEqualTo(SEQ + (long) i * 1410);
+                assertThat(Tcp.flags(written, at + Ipv4.MIN_HEADER_LENGTH) & Tcp.FLAG_PSH).isEqualTo(i < 13 ? 0 : Tcp.FLAG_PSH);
+                data.write(ByteBufUtil.getBytes(written, at + HEADERS, length - HEADERS));
+                at += length;
+            }
+            assertThat(data.toByteArray()).isEqualTo(payload);
+            assertThat(plain.count(Counter.RX_SUPER_PACKETS)).isEqualTo(1);
+            assertThat(plain.count(Counter.RX_PACKETS)).isEqualTo(1);
+            assertThat(plain.count(Counter.RX_BYTES)).isEqualTo(total);
+            written.release();
+        } finally {
+            plain.worker.close();
+        }
+    }
 }

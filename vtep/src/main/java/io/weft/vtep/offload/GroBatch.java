@@ -23,6 +23,13 @@ import io.weft.vtep.Tcp;
  * connection sees its packets reordered): with a zero virtio_net_hdr, or, if its TCP or UDP checksum is partial,
  * with NEEDS_CSUM at its csum_start/csum_offset and the field left as it came.
  *
+ * <p>A TCP packet longer than the TUN's MTU is a super-packet already: a kernel VXLAN peer whose device does
+ * segmentation offload (a veth with its defaults) sends its GSO packet whole, and it reaches our socket as one
+ * datagram of up to 64 KB with no segment size attached (checked on Linux 6.18, with and without UDP_GRO). It joins
+ * nothing and goes out alone with a GSO header (NEEDS_CSUM, GSO_TCPV4/6, hdr_len, gso_size = the MTU less its
+ * headers, the pseudo-header sum in its checksum field), so that the kernel cuts it again before a pod or a wire
+ * that cannot take it whole.
+ *
  * <p>Nothing is copied: the packets stay where they were received, the run's first packet gets the new headers in
  * place (its virtio_net_hdr goes into the 10 bytes before its IP header, which must be free), and the sink gets the
  * pieces to gather-write. The caller keeps every offered buffer alive until {@link #flush()} has returned.
@@ -37,6 +44,8 @@ public final class GroBatch {
     private static final int FLAGS_ACK_PSH = Tcp.FLAG_ACK | Tcp.FLAG_PSH;
 
     private final GroSink sink;
+    /** The longest packet the TUN takes without a GSO header: its MTU. */
+    private final int mtu;
     private int active;
     private final ByteBuf[] head = new ByteBuf[MAX_FLOWS];
     private final int[] headIp = new int[MAX_FLOWS];
@@ -58,9 +67,17 @@ public final class GroBatch {
 
     private long mergedPackets;
     private long mergedSegments;
+    private long superPackets;
 
+    /** A batch for a TUN that takes packets of any length up to 64 KB without a GSO header (no MTU applies). */
     public GroBatch(GroSink sink) {
+        this(sink, MAX_IP_LENGTH);
+    }
+
+    /** A batch for a TUN of MTU {@code mtu}: a longer TCP packet goes out with a GSO header of that MTU's MSS. */
+    public GroBatch(GroSink sink, int mtu) {
         this.sink = sink;
+        this.mtu = mtu;
     }
 
     /**
@@ -77,6 +94,14 @@ public final class GroBatch {
      */
     public void offer(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
         boolean partial = checksum == InnerChecksum.PARTIAL;
+        if (length > mtu) {
+            int header = superPacketHeader(buf, ip, length, checksum);
+            if (header > 0 && mtu > header) {
+                flushConnection(buf, ip);
+                writeSuper(buf, ip, length, Ip.l4Index(buf, ip) - ip, header);
+                return;
+            }
+        }
         int payload = mergeablePayload(buf, ip, length, checksum);
         if (payload <= 0) {
             if (payload == NOT_MERGEABLE_TCP) {
@@ -114,6 +139,11 @@ public final class GroBatch {
     /** Packets written with more than one segment in them, since construction. */
     public long mergedPackets() {
         return mergedPackets;
+    }
+
+    /** Received packets longer than the MTU that went out alone with a GSO header, since construction. */
+    public long superPackets() {
+        return superPackets;
     }
 
     /** Segments that went out inside merged packets, since construction. */
@@ -171,6 +201,22 @@ public final class GroBatch {
             return NOT_MERGEABLE_TCP;
         }
         return length - ipHeader - tcpHeader;
+    }
+
+    /**
+     * The IP + TCP header length of a TCP packet with data whose lengths agree and whose checksum is right or partial
+     * (whatever its flags: a GSO packet may carry PSH, FIN or CWR, which the kernel's segmentation places), or -1.
+     */
+    private static int superPacketHeader(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
+        if (checksum != InnerChecksum.VALID && checksum != InnerChecksum.PARTIAL || length < Ipv4.MIN_HEADER_LENGTH) {
+            return -1;
+        }
+        int gsoType = Ip.version(buf, ip) == 4 ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6;
+        int header = TsoSplit.headerLength(buf, ip, length, gsoType);
+        if (header < 0 || header >= length || (Tcp.flags(buf, Ip.l4Index(buf, ip)) & (Tcp.FLAG_SYN | Tcp.FLAG_RST)) != 0) {
+            return -1;
+        }
+        return header;
     }
 
     /** Same addresses, ports and acknowledgement number. */
@@ -309,30 +355,59 @@ public final class GroBatch {
     /** New lengths, IPv4 header checksum, PSH, the pseudo-header sum in the TCP checksum, and the GSO header. */
     private void finishHead(int r, ByteBuf h, int ip) {
         int length = ipLength[r];
-        int version = Ip.version(h, ip);
         int ipHeader;
-        int gsoType;
-        long pseudo;
-        if (version == 4) {
+        if (Ip.version(h, ip) == 4) {
             ipHeader = Ipv4.headerLength(h, ip);
             Ipv4.setTotalLength(h, ip, length);
             Ipv4.fillHeaderChecksum(h, ip);
-            gsoType = VirtioNetHdr.GSO_TCPV4;
-            pseudo = Checksum.pseudoHeaderV4(Ipv4.src(h, ip), Ipv4.dst(h, ip), Ip.PROTO_TCP, length - ipHeader);
         } else {
             ipHeader = Ipv6.HEADER_LENGTH;
             Ipv6.setPayloadLength(h, ip, length - ipHeader);
-            gsoType = VirtioNetHdr.GSO_TCPV6;
-            pseudo = Checksum.pseudoHeaderV6(Ipv6.srcHi(h, ip), Ipv6.srcLo(h, ip), Ipv6.dstHi(h, ip), Ipv6.dstLo(h, ip),
-                    Ip.PROTO_TCP, length - ipHeader);
         }
         int tcp = ip + ipHeader;
         if (push[r]) {
             h.setByte(tcp + 13, Tcp.flags(h, tcp) | Tcp.FLAG_PSH);
         }
+        writeGsoHeader(h, ip, length, ipHeader, headerLength[r], gsoSize[r]);
+    }
+
+    /**
+     * A received super-packet, alone: its lengths and IP header are the sender's already, so only the checksum field
+     * (the pseudo-header sum over its whole length, which a partial one holds already) and the GSO header are
+     * written.
+     */
+    private void writeSuper(ByteBuf buf, int ip, int length, int ipHeader, int header) {
+        writeGsoHeader(buf, ip, length, ipHeader, header, mtu - header);
+        singleBuf[0] = buf;
+        singleIndex[0] = ip - VirtioNetHdr.LENGTH;
+        singleLength[0] = VirtioNetHdr.LENGTH + length;
+        sink.write(singleBuf, singleIndex, singleLength, 1);
+        singleBuf[0] = null;
+        superPackets++;
+    }
+
+    /**
+     * The pseudo-header sum in the TCP checksum field and a NEEDS_CSUM GSO header in front of the packet (ECN if it
+     * carries CWR, as the kernel marks such a packet before it segments it).
+     */
+    private static void writeGsoHeader(ByteBuf h, int ip, int length, int ipHeader, int header, int gsoSize) {
+        int gsoType;
+        long pseudo;
+        if (Ip.version(h, ip) == 4) {
+            gsoType = VirtioNetHdr.GSO_TCPV4;
+            pseudo = Checksum.pseudoHeaderV4(Ipv4.src(h, ip), Ipv4.dst(h, ip), Ip.PROTO_TCP, length - ipHeader);
+        } else {
+            gsoType = VirtioNetHdr.GSO_TCPV6;
+            pseudo = Checksum.pseudoHeaderV6(Ipv6.srcHi(h, ip), Ipv6.srcLo(h, ip), Ipv6.dstHi(h, ip), Ipv6.dstLo(h, ip),
+                    Ip.PROTO_TCP, length - ipHeader);
+        }
+        int tcp = ip + ipHeader;
+        if ((Tcp.flags(h, tcp) & Tcp.FLAG_CWR) != 0) {
+            gsoType |= VirtioNetHdr.GSO_ECN;
+        }
         h.setShort(tcp + Tcp.CHECKSUM_OFFSET, OnesSum.fold(pseudo));
-        VirtioNetHdr.write(h, ip - VirtioNetHdr.LENGTH, VirtioNetHdr.F_NEEDS_CSUM, gsoType, headerLength[r], gsoSize[r],
-                ipHeader, Tcp.CHECKSUM_OFFSET);
+        VirtioNetHdr.write(h, ip - VirtioNetHdr.LENGTH, VirtioNetHdr.F_NEEDS_CSUM, gsoType, header, gsoSize, ipHeader,
+                Tcp.CHECKSUM_OFFSET);
     }
 
     private void remove(int r) {

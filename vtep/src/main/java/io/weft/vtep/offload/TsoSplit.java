@@ -24,7 +24,6 @@ import io.weft.vtep.Udp;
 public final class TsoSplit {
     /** Returned when the packet is not a TCP/UDP packet of the kind its GSO type claims, or its lengths disagree. */
     public static final int MALFORMED = -1;
-    private static final int FLAG_CWR = 0x80;
 
     private TsoSplit() {
     }
@@ -139,7 +138,7 @@ public final class TsoSplit {
                     f &= ~(Tcp.FLAG_FIN | Tcp.FLAG_PSH);
                 }
                 if (i > 0) {
-                    f &= ~FLAG_CWR;
+                    f &= ~Tcp.FLAG_CWR;
                 }
                 out.setByte(l4 + 13, f);
                 checksumAt = l4 + Tcp.CHECKSUM_OFFSET;

@@ -14,14 +14,19 @@ class GroBatchTest {
     /** What the sink got: each packet's pieces glued together (virtio header first), and its segment count. */
     private final List<ByteBuf> written = new ArrayList<>();
     private final List<Integer> segmentCounts = new ArrayList<>();
-    private final GroBatch gro = new GroBatch((bufs, indexes, lengths, count) -> {
-        ByteBuf packet = Unpooled.buffer();
-        for (int i = 0; i < count; i++) {
-            packet.writeBytes(bufs[i], indexes[i], lengths[i]);
-        }
-        written.add(packet);
-        segmentCounts.add(count);
-    });
+    private final GroBatch gro = new GroBatch(collectInto(written));
+
+    /** A sink that glues each packet's pieces into {@code packets} and its segment count into segmentCounts. */
+    private GroSink collectInto(List<ByteBuf> packets) {
+        return (bufs, indexes, lengths, count) -> {
+            ByteBuf packet = Unpooled.buffer();
+            for (int i = 0; i < count; i++) {
+                packet.writeBytes(bufs[i], indexes[i], lengths[i]);
+            }
+            packets.add(packet);
+            segmentCounts.add(count);
+        };
+    }
 
     private static final class Segments {
         final ByteBuf out;
@@ -267,5 +272,69 @@ class GroBatchTest {
         assertThat(VirtioNetHdr.flags(written.get(0), 0)).as("a partial run of one").isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
         assertThat(VirtioNetHdr.flags(written.get(1), 0)).as("the damaged one: the kernel checks it").isZero();
         assertThat(VirtioNetHdr.flags(written.get(2), 0)).isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
+    }
+
+    // ------------------------------------------------------------------ super-packets received whole
+
+    /** A batch for a TUN of MTU 1450, with its own sink. */
+    private final List<ByteBuf> written1450 = new ArrayList<>();
+    private final GroBatch gro1450 = new GroBatch(collectInto(written1450), 1450);
+
+    @Test
+    void aPartialSuperPacketLongerThanTheMtuGoesOutAloneWithAGsoHeaderOfTheMtusMss() {
+        // As a kernel VXLAN peer over a veth with its defaults sends it: 64 KB, the pseudo-header sum in the field.
+        ByteBuf in = SuperPackets.tcp(false, 64_308, 12, 0x18, 5000, 7, 21);
+        int length = in.writerIndex() - PREFIX;
+        gro1450.offer(in, PREFIX, length, InnerChecksum.PARTIAL);
+        gro1450.flush();
+        assertThat(written1450).hasSize(1);
+        assertThat(segmentCounts).containsExactly(1);
+        ByteBuf out = written1450.get(0);
+        // flags NEEDS_CSUM, gso TCPV4, hdr_len 52, gso_size 1450 - 52 = 1398, csum_start 20, csum_offset 16
+        assertThat(io.netty.buffer.ByteBufUtil.hexDump(out, 0, VirtioNetHdr.LENGTH)).isEqualTo("0101340076051400" + "1000");
+        assertThat(out).isEqualTo(expectedMerge(in, 1398));
+        assertThat(gro1450.superPackets()).isEqualTo(1);
+        assertThat(gro1450.mergedPackets()).isZero();
+    }
+
+    @Test
+    void aSuperPacketWithACompleteChecksumGetsThePseudoHeaderSumForTheKernelToFinish() {
+        ByteBuf in = SuperPackets.tcp(true, 30_000, 0, 0x19, 1, 0, 22); // ACK|PSH|FIN, IPv6
+        int length = in.writerIndex() - PREFIX;
+        ByteBuf expected = expectedMerge(in, 1450 - 60);
+        // make the input's checksum complete, as a peer that finished it would send it
+        int field = PREFIX + 40 + 16;
+        in.setShort(field, 0);
+        in.setShort(field, SuperPackets.naiveChecksum(in, PREFIX + 40, length - 40, SuperPackets.pseudo(in, PREFIX, length - 40)));
+        assertThat(PartialChecksum.classify(in, PREFIX, length)).isEqualTo(InnerChecksum.VALID);
+        gro1450.offer(in, PREFIX, length, InnerChecksum.VALID);
+        assertThat(written1450).containsExactly(expected);
+        assertThat((int) written1450.get(0).getUnsignedByte(1)).isEqualTo(VirtioNetHdr.GSO_TCPV6);
+    }
+
+    @Test
+    void segmentsAfterASuperPacketOfTheSameFlowAreNotMergedIntoIt() {
+        ByteBuf in = SuperPackets.tcp(false, 4 * 1398, 12, 0x10, 1000, 1, 23);
+        Segments s = split(in, 1398);
+        ByteBuf first = SuperPackets.tcp(false, 10_000, 12, 0x10, 1000 - 10_000, 1, 24);
+        first.setInt(PREFIX + 20 + 8, in.getInt(PREFIX + 20 + 8)); // same ack
+        gro1450.offer(first, PREFIX, first.writerIndex() - PREFIX, InnerChecksum.PARTIAL);
+        for (int i = 0; i < s.count; i++) {
+            gro1450.offer(s.out, s.ip(i), s.length(i));
+        }
+        gro1450.flush();
+        assertThat(segmentCounts).containsExactly(1, s.count);
+        assertThat(written1450.get(0).getUnsignedShortLE(4)).as("the super-packet's gso_size").isEqualTo(1398);
+        assertThat(written1450.get(1).getUnsignedShortLE(4)).as("the run's gso_size").isEqualTo(1398);
+    }
+
+    @Test
+    void aUdpPacketLongerThanTheMtuGoesOutAsItCame() {
+        ByteBuf in = SuperPackets.udp(3000, 25);
+        int length = in.writerIndex() - PREFIX;
+        gro1450.offer(in, PREFIX, length);
+        assertThat(written1450).hasSize(1);
+        assertThat((int) written1450.get(0).getUnsignedByte(1)).isEqualTo(VirtioNetHdr.GSO_NONE);
+        assertThat(gro1450.superPackets()).isZero();
     }
 }
