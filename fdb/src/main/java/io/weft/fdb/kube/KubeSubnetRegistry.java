@@ -46,6 +46,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     private final KubeApi api;
     private final NodeLeases leases;
     private final OwnAnnotations own;
+    private volatile io.weft.fdb.path.WeftAdvert advert;
     private final LogLimiter waiting;
     private volatile String nodeName;
     private volatile NodeWatcher watcher;
@@ -162,7 +163,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     @Override
     public HeldLease acquire(NetworkConfig cfg, AcquireRequest request) throws InterruptedException {
         NodeWatcher w = requireWatcher();
-        OwnNodeKeeper k = new OwnNodeKeeper(api, nodeName, own, request.publicIp(), request.backendData(), settings);
+        OwnNodeKeeper k = new OwnNodeKeeper(api, nodeName, own, request.publicIp(), request.backendData(), advert, settings);
         while (true) {
             Node node = w.ownNode();
             String problem;
@@ -213,6 +214,12 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
         if (n != null) {
             k.nodeChanged(n);
         }
+    }
+
+    /** Kept as the {@link AnnotationNames#WEFT_ADVERT} annotation on our node, beside flannel's; before {@link #acquire}. */
+    @Override
+    public void advertise(io.weft.fdb.path.WeftAdvert a) {
+        advert = a;
     }
 
     @Override

@@ -39,9 +39,17 @@ final class OwnNodeKeeper implements AutoCloseable {
     private ScheduledFuture<?> retry;
     private int failures;
     private String lastInvalidOverwrite;
+    private final io.weft.fdb.path.WeftAdvert advert;
 
     OwnNodeKeeper(KubeApi api, String nodeName, OwnAnnotations own, Inet4Address detected, BackendData data,
                   KubeSettings settings) {
+        this(api, nodeName, own, detected, data, null, settings);
+    }
+
+    /** @param advert weft's own annotation to keep on our node as well, or null */
+    OwnNodeKeeper(KubeApi api, String nodeName, OwnAnnotations own, Inet4Address detected, BackendData data,
+                  io.weft.fdb.path.WeftAdvert advert, KubeSettings settings) {
+        this.advert = advert;
         this.api = api;
         this.nodeName = nodeName;
         this.own = own;
@@ -67,7 +75,7 @@ final class OwnNodeKeeper implements AutoCloseable {
         Node n = node;
         while (true) {
             warnInvalidOverwrite(n);
-            Map<String, String> missing = own.missing(n, detected, data);
+            Map<String, String> missing = own.missing(n, detected, data, advert);
             try {
                 if (!missing.isEmpty()) {
                     n = api.annotate(nodeName, missing);
@@ -113,7 +121,7 @@ final class OwnNodeKeeper implements AutoCloseable {
             return;
         }
         warnInvalidOverwrite(n);
-        Map<String, String> missing = own.missing(n, detected, data);
+        Map<String, String> missing = own.missing(n, detected, data, advert);
         if (missing.isEmpty()) {
             failures = 0;
             return;
