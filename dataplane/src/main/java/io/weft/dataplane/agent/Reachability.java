@@ -78,7 +78,7 @@ final class Reachability implements AutoCloseable {
         List<Target> out = new ArrayList<>();
         for (Peer p : s.table().current().peers()) {
             if (p.hasV4() && p.lease().publicIp() != null) {
-                out.add(new Target(p.subnet(), p.lease().publicIp().getHostAddress(), s.port()));
+                out.add(new Target(p.subnet(), p.lease().publicIp().getHostAddress(), s.port(), p.path()));
             }
         }
         return out;

@@ -108,7 +108,7 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(Counter.RX_PARTIAL_CSUM);
         }
         if (peer != null) {
-            counters.peers().count(sender, PeerCounters.RX_PACKETS, ipLength);
+            counters.peers().count(peer.endpointV4(), PeerCounters.RX_PACKETS, ipLength);
         }
         tun.write(c, ip, ipLength, checksum);
     }
@@ -117,11 +117,12 @@ public final class Decapsulator implements DatagramSink {
      * True if the inner source {@code src} lies in a subnet of the host at {@code sender}: the lease that routes
      * {@code src} here (longest prefix, as our own traffic to it would go) is one of that host's. So a host with a
      * stale lease next to its current one, or a real node inside a wider hand-written lease, is judged by the lease
-     * that actually holds the address. Allocation-free.
+     * that actually holds the address. A weft peer's frames may come from any address it advertises (its private
+     * address when we both sit on one private network), and from nothing else. Allocation-free.
      */
     private static boolean sentFromItsSubnet(ForwardingTable t, int src, int sender) {
         Peer owner = t.lookupV4(src);
-        return owner != null && owner.endpointV4() == sender;
+        return owner != null && owner.sendsFrom(sender);
     }
 
     @Override

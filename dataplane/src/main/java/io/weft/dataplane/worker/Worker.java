@@ -161,6 +161,20 @@ public final class Worker {
         }
     }
 
+    /** Any thread: as {@link #inject}, with the frame sent to {@code via} whatever path the peer uses now. */
+    public void injectVia(byte[] ipv4Packet, java.net.InetSocketAddress via) {
+        loop.execute(() -> {
+            if (ipv4Packet.length > tun.maxPacketLength()) {
+                return;
+            }
+            ByteBuf buf = alloc.directBuffer(VxlanEncap.HEADROOM + ipv4Packet.length);
+            buf.setBytes(VxlanEncap.HEADROOM, ipv4Packet);
+            if (!encapsulator.packetVia(buf, VxlanEncap.HEADROOM, ipv4Packet.length, via)) {
+                buf.release();
+            }
+        });
+    }
+
     /** Reads TUN packets until EAGAIN or the budget, encapsulates and queues each, flushes once. */
     void drainTun() {
         int queued = 0;
