@@ -155,7 +155,7 @@ public final class Prober implements ProbeReplies, AutoCloseable {
             for (int i = 0; i < c.rings.length; i++) {
                 PeerProbes ring = c.rings[i];
                 int seq = ring.send(now);
-                if (!injector.injectVia(EchoPackets.request(ourVtep, ring.target.vtepAddress(), identifier, seq),
+                if (!injector.injectVia(EchoPackets.pathRequest(ourVtep, ring.target.vtepAddress(), identifier, seq),
                         c.candidate(i).endpoint())) {
                     injectFailures.incrementAndGet();
                 }

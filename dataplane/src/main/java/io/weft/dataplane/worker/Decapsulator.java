@@ -30,6 +30,7 @@ public final class Decapsulator implements DatagramSink {
     private final TunQueue tun;
     private final WorkerCounters counters;
     private final ArpResponder arp;
+    private final PathEchoResponder pathEcho;
     private final DataPlaneHooks hooks;
     private final int vni;
     private final long ourMac;
@@ -40,6 +41,14 @@ public final class Decapsulator implements DatagramSink {
 
     Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, DataPlaneHooks hooks,
                  int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown, boolean acceptAnySource) {
+        this(table, tun, counters, arp, null, hooks, vni, ourMac, localNet, localMask, acceptUnknown, acceptAnySource);
+    }
+
+    /** @param pathEcho answers weft peers' path probes, or null to pass them to the TUN like any echo */
+    Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, PathEchoResponder pathEcho,
+                 DataPlaneHooks hooks, int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown,
+                 boolean acceptAnySource) {
+        this.pathEcho = pathEcho;
         this.table = table;
         this.tun = tun;
         this.counters = counters;
@@ -97,6 +106,9 @@ public final class Decapsulator implements DatagramSink {
             ProbeReplies replies = hooks.probeReplies();
             if (replies != null && replies.offer(c, ip, ipLength)) {
                 return; // the answer to one of our probes: the prober counts it; the kernel never sees it
+            }
+            if (pathEcho != null && pathEcho.answer(c, ip, ipLength, peer, sender, senderPort)) {
+                return; // a weft peer's path probe: answered back the way it came
             }
         }
         InnerChecksum checksum = PartialChecksum.classify(c, ip, ipLength);

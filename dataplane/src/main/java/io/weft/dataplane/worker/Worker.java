@@ -67,7 +67,9 @@ public final class Worker {
         this.encapsulator = new Encapsulator(r.table(), sender, counters, config.vni(), ourMac);
         ArpResponder arp = new ArpResponder(config.vtepAddressV4(), ourMac, config.vni(), config.port(), alloc, sender,
                 counters);
-        this.decapsulator = new Decapsulator(r.table(), tun, counters, arp, r.hooks(), config.vni(), ourMac,
+        PathEchoResponder pathEcho = new PathEchoResponder(config.vtepAddressV4(), ourMac, config.vni(), alloc,
+                sender, counters);
+        this.decapsulator = new Decapsulator(r.table(), tun, counters, arp, pathEcho, r.hooks(), config.vni(), ourMac,
                 config.localSubnet().v4Address(), config.localSubnet().v4Mask(), config.acceptUnknownVteps(),
                 config.acceptAnyInnerSource());
     }
