@@ -93,9 +93,13 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(Counter.DROP_NOT_LOCAL);
             return;
         }
-        if (peer != null && !acceptAnySource && !sentFromItsSubnet(t, Ipv4.src(c, ip), sender)) {
-            counters.increment(Counter.DROP_SPOOFED_SOURCE);
-            return;
+        if (peer != null && !acceptAnySource) {
+            // Two sites may use the same private range: the inner source names which host it really is.
+            peer = senderOf(t, Ipv4.src(c, ip), sender);
+            if (peer == null) {
+                counters.increment(Counter.DROP_SPOOFED_SOURCE);
+                return;
+            }
         }
         if ((Ipv4.dst(c, ip) & localMask) != localNet) {
             counters.increment(Counter.DROP_NOT_LOCAL);
@@ -126,15 +130,16 @@ public final class Decapsulator implements DatagramSink {
     }
 
     /**
-     * True if the inner source {@code src} lies in a subnet of the host at {@code sender}: the lease that routes
+     * The peer that sent a packet with inner source {@code src} from {@code sender}, or null if {@code src} lies in no
+     * subnet of the host at {@code sender}: the lease that routes
      * {@code src} here (longest prefix, as our own traffic to it would go) is one of that host's. So a host with a
      * stale lease next to its current one, or a real node inside a wider hand-written lease, is judged by the lease
      * that actually holds the address. A weft peer's frames may come from any address it advertises (its private
      * address when we both sit on one private network), and from nothing else. Allocation-free.
      */
-    private static boolean sentFromItsSubnet(ForwardingTable t, int src, int sender) {
+    private static Peer senderOf(ForwardingTable t, int src, int sender) {
         Peer owner = t.lookupV4(src);
-        return owner != null && owner.sendsFrom(sender);
+        return owner != null && owner.sendsFrom(sender) ? owner : null;
     }
 
     @Override

@@ -199,6 +199,12 @@ class SameSiteIT {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < agents.length; i++) {
             sb.append("\n--- ").append(hosts[i]).append(" log:\n").append(agents[i].output());
+            try {
+                sb.append("\n--- ").append(hosts[i]).append(" stats: ").append(weft(i, "stats", "--json"))
+                        .append("\n--- ").append(hosts[i]).append(" peers: ").append(weft(i, "peers", "--json"));
+            } catch (IOException | RuntimeException e) {
+                sb.append("\n(no stats from ").append(hosts[i]).append(": ").append(e).append(')');
+            }
         }
         try {
             sb.append("\n--- k4 mini-flanneld:\n").append(Files.readString(lab.hostDir("k4").resolve("mini-flanneld.log")));

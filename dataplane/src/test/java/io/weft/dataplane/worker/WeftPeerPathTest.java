@@ -126,6 +126,25 @@ class WeftPeerPathTest {
     }
 
     @Test
+    void whenTwoSitesShareAPrivateAddressTheInnerSourceSaysWhichPeerSentIt() {
+        io.weft.vtep.MacAddress macC = io.weft.vtep.MacAddress.parse("02:00:00:00:00:cc");
+        Subnet subnetC = Subnet.parse("10.244.3.0/24");
+        Lease c = lease(subnetC, "192.168.64.4", macC);
+        WeftAdvert same = WeftAdvert.of((Inet4Address) Subnet.parseAddress(PRIVATE_A), 0);
+        // Whichever of the two the underlay index holds for the shared address, each probe is answered to its sender.
+        for (List<Lease> order : List.of(List.of(a, c), List.of(c, a))) {
+            sender.sent.clear();
+            table.publish(ForwardingTable.of(TableScope.localOnly(SUBNET_B, null), order,
+                    Map.of(a.key(), same, c.key(), same), new PeerPaths(), PORT));
+            receive(PRIVATE_A, PORT, EchoPackets.pathRequest(SUBNET_A.v4Address(), SUBNET_B.v4Address(), 0x4242, 79));
+            receive(PRIVATE_A, PORT, EchoPackets.pathRequest(subnetC.v4Address(), SUBNET_B.v4Address(), 0x4343, 80));
+            assertThat(sender.sent).hasSize(2);
+            assertThat(Ethernet.dstMac(Unpooled.wrappedBuffer(sender.sent.get(0).payload()), 8)).isEqualTo(MAC_A.bits());
+            assertThat(Ethernet.dstMac(Unpooled.wrappedBuffer(sender.sent.get(1).payload()), 8)).isEqualTo(macC.bits());
+        }
+    }
+
+    @Test
     void anOrdinaryEchoToOurVtepStillGoesToTheKernel() {
         receive(PRIVATE_A, PORT, EchoPackets.request(SUBNET_A.v4Address(), SUBNET_B.v4Address(), 0x4242, 78));
         assertThat(tun.written).hasSize(1);
