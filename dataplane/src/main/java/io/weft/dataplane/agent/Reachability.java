@@ -111,6 +111,11 @@ final class Reachability implements AutoCloseable {
                 m.put("publicIp", r.target().publicIp());
                 m.put("port", r.target().port());
                 m.put("vtep", Ipv4.format(r.target().vtepAddress()));
+                io.weft.fdb.path.PathCandidate path = r.target().path() == null ? null : r.target().path().current();
+                if (path != null) {
+                    m.put("path", path.kind().label());
+                    m.put("endpoint", path.toString().substring(path.kind().label().length() + 1));
+                }
                 m.put("answered", r.answered());
                 m.put("rttMs", r.rttMillis());
                 peers.add(m);
