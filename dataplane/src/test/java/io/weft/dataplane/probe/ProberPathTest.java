@@ -1,13 +1,10 @@
 package io.weft.dataplane.probe;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.path.PathCandidate;
 import io.weft.fdb.path.PathKind;
 import io.weft.fdb.path.PeerPath;
-import io.weft.vtep.Checksum;
-import io.weft.vtep.Icmp;
 import io.weft.vtep.Ipv4;
 import org.junit.jupiter.api.Test;
 
@@ -65,13 +62,7 @@ class ProberPathTest {
         prober.tick();
         now += SECOND / 100;
         for (byte[] request : arrived) {
-            ByteBuf b = Unpooled.copiedBuffer(request);
-            int src = Ipv4.src(b, 0);
-            Ipv4.setSrc(b, 0, Ipv4.dst(b, 0));
-            Ipv4.setDst(b, 0, src);
-            Ipv4.fillHeaderChecksum(b, 0);
-            b.setByte(20, Icmp.TYPE_ECHO_REPLY);
-            Checksum.fillL4(b, 0);
+            ByteBuf b = ProberTest.echoReplyFor(request);
             prober.offer(b, 0, b.readableBytes());
         }
         arrived.clear();

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.fdb.Subnet;
+import io.weft.fdb.registry.LeaseJson;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * The advert's text, the same in etcd ({@code <prefix>/weft/<subnet key>}) and in the node annotation:
@@ -48,12 +47,12 @@ public final class WeftAdvertJson {
         if (root == null || !root.isObject()) {
             throw bad(where, text, "not a JSON object");
         }
-        JsonNode version = field(root, "Version");
+        JsonNode version = LeaseJson.field(root, "Version");
         if (version == null || !version.canConvertToInt() || !version.isIntegralNumber() || version.asInt() < 1) {
             throw bad(where, text, "Version must be a whole number of at least 1");
         }
         Inet4Address privateIp = null;
-        JsonNode ip = field(root, "PrivateIP");
+        JsonNode ip = LeaseJson.field(root, "PrivateIP");
         if (ip != null && !ip.isNull()) {
             InetAddress a;
             try {
@@ -67,7 +66,7 @@ public final class WeftAdvertJson {
             privateIp = v4;
         }
         int port = 0;
-        JsonNode p = field(root, "TcpPort");
+        JsonNode p = LeaseJson.field(root, "TcpPort");
         if (p != null && !p.isNull()) {
             if (!p.isIntegralNumber() || !p.canConvertToInt() || p.asInt() < 0 || p.asInt() > 65535) {
                 throw bad(where, text, "TcpPort " + p + " is not a port number");
@@ -75,18 +74,6 @@ public final class WeftAdvertJson {
             port = p.asInt();
         }
         return new WeftAdvert(version.asInt(), privateIp, port);
-    }
-
-    /** The last field named {@code name} in any case, as Go's decoder picks it; null if absent. */
-    private static JsonNode field(JsonNode obj, String name) {
-        JsonNode found = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (e.getKey().equalsIgnoreCase(name)) {
-                found = e.getValue();
-            }
-        }
-        return found;
     }
 
     private static IllegalArgumentException bad(String where, String text, String why) {
