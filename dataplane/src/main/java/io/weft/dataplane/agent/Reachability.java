@@ -114,7 +114,7 @@ final class Reachability implements AutoCloseable {
                 io.weft.fdb.path.PathCandidate path = r.target().path() == null ? null : r.target().path().current();
                 if (path != null) {
                     m.put("path", path.kind().label());
-                    m.put("endpoint", path.toString().substring(path.kind().label().length() + 1));
+                    m.put("endpoint", path.endpointText());
                 }
                 m.put("answered", r.answered());
                 m.put("rttMs", r.rttMillis());

@@ -127,7 +127,7 @@ final class StatusViews {
             PathCandidate path = p.path().current();
             m.put("weft", p.advert() != null);
             m.put("path", path == null ? null : path.kind().label());
-            m.put("endpoint", path == null ? null : Subnet.formatAddress(path.endpoint().getAddress()) + ":" + path.endpoint().getPort());
+            m.put("endpoint", path == null ? null : path.endpointText());
             m.put("paths", pathProbes.getOrDefault(p.subnet().toString(), List.of()));
             m.put("txPackets", ps.txPackets());
             m.put("txBytes", ps.txBytes());

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * The probes of each of a weft peer's paths (one ring per candidate, each sent to that candidate's address whatever
- * path the peer uses now) and the {@link PathChooser} that picks from them. The answer to a probe comes back by
- * whatever path the peer chose for us, so a candidate counts as working when our frames reach the peer along it.
+ * path the peer uses now) and the {@link PathChooser} that picks from them. The peer's data plane answers a path probe
+ * back to the address and port it came from, so a candidate counts as working when it carries frames both ways.
  * Used by {@link Prober} under its lock only.
  */
 final class CandidateProbes {
@@ -20,7 +20,6 @@ final class CandidateProbes {
     private final PathChooser chooser;
     private final int[] answered;
     private final int[] lost;
-    long switches;
 
     CandidateProbes(PeerPath path, Target target, int window, int firstSeq, int upAfter, int downAfter) {
         this.path = path;

@@ -174,7 +174,6 @@ public final class Prober implements ProbeReplies, AutoCloseable {
             }
             PathCandidate before = c.path.current();
             c.path.use(next);
-            c.switches++;
             switches.merge(next.kind().label(), 1L, Long::sum);
             log.pathChanged("peer " + describe(c.rings[0].target) + ": path " + before + " -> " + next + " ("
                     + c.reason(before, next) + ")");
@@ -286,7 +285,7 @@ public final class Prober implements ProbeReplies, AutoCloseable {
             PathCandidate current = c.path.current();
             for (int i = 0; i < c.rings.length; i++) {
                 PathCandidate pc = c.candidate(i);
-                list.add(new PathProbe(pc.kind().label(), Ipv4.format(pc.addressV4()) + ":" + pc.endpoint().getPort(),
+                list.add(new PathProbe(pc.kind().label(), pc.endpointText(),
                         pc.equals(current), c.rings[i].consecutiveAnswered, c.rings[i].consecutiveLost));
             }
             out.put(c.rings[0].target.subnet().toString(), list);

@@ -14,9 +14,14 @@ public record PathCandidate(PathKind kind, InetSocketAddress endpoint, int addre
         return new PathCandidate(kind, new InetSocketAddress(address, port), Subnet.bytesToInt(address.getAddress(), 0));
     }
 
-    /** {@code private 10.0.1.5:8472}, as {@code weft peers} shows it. */
+    /** {@code 10.0.1.5:8472}. */
+    public String endpointText() {
+        return Subnet.formatAddress(endpoint.getAddress()) + ":" + endpoint.getPort();
+    }
+
+    /** {@code private 10.0.1.5:8472}, as the log says it. */
     @Override
     public String toString() {
-        return kind.label() + " " + Subnet.formatAddress(endpoint.getAddress()) + ":" + endpoint.getPort();
+        return kind.label() + " " + endpointText();
     }
 }
