@@ -1,7 +1,6 @@
 package io.weft.fdb;
 
 import io.weft.fdb.path.PathCandidate;
-import io.weft.fdb.path.PathKind;
 import io.weft.fdb.path.PeerPath;
 import io.weft.fdb.path.PeerPaths;
 import io.weft.fdb.path.WeftAdvert;
@@ -142,12 +141,6 @@ public final class Peer {
     public int sendEndpointV4() {
         PathCandidate c = path.current();
         return c == null ? endpointV4 : c.addressV4();
-    }
-
-    /** True when frames from the peer currently go over TCP, not UDP. */
-    public boolean onTcp() {
-        PathCandidate c = path.current();
-        return c != null && c.kind() == PathKind.TCP;
     }
 
     /**

@@ -2,7 +2,8 @@ package io.weft.dataplane.probe;
 
 /**
  * Which of a peer's paths to use, from how each candidate's probes went; candidates are in order of preference
- * (private, public, tcp). Pure arithmetic over the probe streaks, so the hysteresis is tested without a clock:
+ * (private, then public; a TCP fallback, once there is one, last). Pure arithmetic over the probe streaks, so the
+ * hysteresis is tested without a clock:
  * <ul>
  *   <li>a better candidate than the one in use is taken once it answered {@code upAfter} probes in a row;</li>
  *   <li>the one in use is left only when it lost {@code downAfter} in a row, for the best candidate answering

@@ -293,7 +293,7 @@ public final class Prober implements ProbeReplies, AutoCloseable {
         return out;
     }
 
-    /** Path switches since start, by the kind of path switched to ({@code private}, {@code public}, {@code tcp}). */
+    /** Path switches since start, by the kind of path switched to ({@code private}, {@code public}). */
     public synchronized Map<String, Long> pathSwitches() {
         return new java.util.TreeMap<>(switches);
     }

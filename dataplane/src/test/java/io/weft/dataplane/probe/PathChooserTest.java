@@ -4,11 +4,14 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The hysteresis of the path choice, on the streaks alone: candidates 0 private, 1 public (the fallback), 2 tcp. */
+/**
+ * The hysteresis of the path choice, on the streaks alone: candidates 0 private, 1 public (the fallback), 2 a
+ * last resort such as the TCP fallback will be.
+ */
 class PathChooserTest {
     private static final int PRIVATE = 0;
     private static final int PUBLIC = 1;
-    private static final int TCP = 2;
+    private static final int LAST = 2;
 
     private final PathChooser chooser = new PathChooser(3, 3, 3);
 
@@ -30,19 +33,19 @@ class PathChooserTest {
     @Test
     void thePathInUseIsLeftAfterThreeLostForTheBestThatAnswers() {
         assertThat(choose(PRIVATE, new int[] {0, 9, 9}, new int[] {3, 0, 0})).isEqualTo(PUBLIC);
-        assertThat(choose(PUBLIC, new int[] {0, 0, 5}, new int[] {3, 3, 0})).isEqualTo(TCP);
+        assertThat(choose(PUBLIC, new int[] {0, 0, 5}, new int[] {3, 3, 0})).isEqualTo(LAST);
     }
 
     @Test
     void whenNothingAnswersThePublicPathIsUsedAsFlanneldWould() {
-        assertThat(choose(TCP, new int[] {0, 0, 0}, new int[] {3, 3, 3})).isEqualTo(PUBLIC);
+        assertThat(choose(LAST, new int[] {0, 0, 0}, new int[] {3, 3, 3})).isEqualTo(PUBLIC);
         assertThat(choose(PUBLIC, new int[] {0, 0, 0}, new int[] {3, 3, 3})).isEqualTo(PUBLIC);
     }
 
     @Test
-    void fromTcpUdpIsTakenBackWhenItAnswersAgain() {
-        assertThat(choose(TCP, new int[] {0, 2, 9}, new int[] {9, 0, 0})).isEqualTo(TCP);
-        assertThat(choose(TCP, new int[] {0, 3, 9}, new int[] {9, 0, 0})).isEqualTo(PUBLIC);
+    void fromTheLastResortUdpIsTakenBackWhenItAnswersAgain() {
+        assertThat(choose(LAST, new int[] {0, 2, 9}, new int[] {9, 0, 0})).isEqualTo(LAST);
+        assertThat(choose(LAST, new int[] {0, 3, 9}, new int[] {9, 0, 0})).isEqualTo(PUBLIC);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.weft.fdb.kube;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.fdb.ConfigException;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Subnet;
@@ -46,7 +47,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     private final KubeApi api;
     private final NodeLeases leases;
     private final OwnAnnotations own;
-    private volatile io.weft.fdb.path.WeftAdvert advert;
+    private volatile WeftAdvert advert;
     private final LogLimiter waiting;
     private volatile String nodeName;
     private volatile NodeWatcher watcher;
@@ -218,7 +219,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
 
     /** Kept as the {@link AnnotationNames#WEFT_ADVERT} annotation on our node, beside flannel's; before {@link #acquire}. */
     @Override
-    public void advertise(io.weft.fdb.path.WeftAdvert a) {
+    public void advertise(WeftAdvert a) {
         advert = a;
     }
 

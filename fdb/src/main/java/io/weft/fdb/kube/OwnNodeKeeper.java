@@ -1,6 +1,7 @@
 package io.weft.fdb.kube;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.fdb.BackendData;
 import io.weft.fdb.Lease;
 import io.weft.fdb.Subnet;
@@ -39,7 +40,7 @@ final class OwnNodeKeeper implements AutoCloseable {
     private ScheduledFuture<?> retry;
     private int failures;
     private String lastInvalidOverwrite;
-    private final io.weft.fdb.path.WeftAdvert advert;
+    private final WeftAdvert advert;
 
     OwnNodeKeeper(KubeApi api, String nodeName, OwnAnnotations own, Inet4Address detected, BackendData data,
                   KubeSettings settings) {
@@ -48,7 +49,7 @@ final class OwnNodeKeeper implements AutoCloseable {
 
     /** @param advert weft's own annotation to keep on our node as well, or null */
     OwnNodeKeeper(KubeApi api, String nodeName, OwnAnnotations own, Inet4Address detected, BackendData data,
-                  io.weft.fdb.path.WeftAdvert advert, KubeSettings settings) {
+                  WeftAdvert advert, KubeSettings settings) {
         this.advert = advert;
         this.api = api;
         this.nodeName = nodeName;

@@ -5,9 +5,7 @@ public enum PathKind {
     /** UDP to the peer's underlay interface address: hosts on one private network, no hairpin through a NAT. */
     PRIVATE("private"),
     /** UDP to the lease's {@code PublicIP}: what flanneld does, and the only path to a plain flannel peer. */
-    PUBLIC("public"),
-    /** The VXLAN frames over one TCP connection to the peer's fallback port at its {@code PublicIP}. */
-    TCP("tcp");
+    PUBLIC("public");
 
     private final String label;
 

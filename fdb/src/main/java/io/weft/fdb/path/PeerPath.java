@@ -22,12 +22,14 @@ public final class PeerPath {
     }
 
     private final List<PathCandidate> candidates;
+    /** The candidates' addresses, for the per-packet sender check (an array: no iterator). */
+    private final int[] addresses;
     private final PathCandidate fallback;
     @SuppressWarnings("unused") // through CURRENT
     private PathCandidate current;
 
     /**
-     * @param candidates in order of preference (private, public, tcp)
+     * @param candidates in order of preference (private, public)
      * @param fallback   the one used until the probes have said better, and when nothing answers: the public UDP one
      */
     public PeerPath(List<PathCandidate> candidates, PathCandidate fallback) {
@@ -35,6 +37,7 @@ public final class PeerPath {
             throw new IllegalArgumentException("the fallback " + fallback + " is not among " + candidates);
         }
         this.candidates = List.copyOf(candidates);
+        this.addresses = candidates.stream().mapToInt(PathCandidate::addressV4).toArray();
         this.fallback = fallback;
         CURRENT.setRelease(this, fallback);
     }
@@ -52,7 +55,7 @@ public final class PeerPath {
         return fallback;
     }
 
-    /** True if there is anything to choose between (a weft peer with a private address or a TCP port). */
+    /** True if there is anything to choose between (a weft peer with a private address). */
     public boolean choosable() {
         return candidates.size() > 1;
     }
@@ -72,8 +75,8 @@ public final class PeerPath {
 
     /** True if {@code address} is one of the peer's advertised addresses: a frame from it is the peer's. */
     public boolean isAddress(int address) {
-        for (PathCandidate c : candidates) {
-            if (c.addressV4() == address) {
+        for (int a : addresses) {
+            if (a == address) {
                 return true;
             }
         }

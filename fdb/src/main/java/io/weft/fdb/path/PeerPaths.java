@@ -20,9 +20,8 @@ public final class PeerPaths {
     private final Map<String, PeerPath> byLease = new ConcurrentHashMap<>();
 
     /**
-     * The candidates for a peer: its private address if it advertises one other than its {@code PublicIP}, its
-     * {@code PublicIP}, and TCP to its {@code PublicIP} if it takes a TCP fallback; a peer without an advert has the
-     * {@code PublicIP} only, as flanneld reaches it.
+     * The candidates for a peer: its private address if it advertises one other than its {@code PublicIP}, then its
+     * {@code PublicIP}; a peer without an advert has the {@code PublicIP} only, as flanneld reaches it.
      */
     public static List<PathCandidate> candidates(Lease lease, WeftAdvert advert, int udpPort) {
         List<PathCandidate> out = new ArrayList<>(3);
@@ -32,10 +31,8 @@ public final class PeerPaths {
         if (advert != null && advert.privateIp() != null && !advert.privateIp().equals(lease.publicIp())) {
             out.add(PathCandidate.of(PathKind.PRIVATE, advert.privateIp(), udpPort));
         }
+        // A TcpPort in the advert is not a candidate yet: this build has no TCP transport to carry frames over it.
         out.add(PathCandidate.of(PathKind.PUBLIC, lease.publicIp(), udpPort));
-        if (advert != null && advert.takesTcp()) {
-            out.add(PathCandidate.of(PathKind.TCP, lease.publicIp(), advert.tcpPort()));
-        }
         return out;
     }
 

@@ -28,8 +28,4 @@ public record WeftAdvert(int version, Inet4Address privateIp, int tcpPort) {
     public static WeftAdvert of(Inet4Address privateIp, int tcpPort) {
         return new WeftAdvert(VERSION, privateIp, tcpPort);
     }
-
-    public boolean takesTcp() {
-        return tcpPort > 0;
-    }
 }
