@@ -10,6 +10,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.weft.dataplane.capture.DataPlaneHooks;
+import io.weft.dataplane.probe.ProbeInjector;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunDevice;
 import io.weft.dataplane.tun.TunOffloads;
@@ -23,6 +24,7 @@ import io.weft.dataplane.worker.WorkerResources;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,7 +110,17 @@ public final class DataPlane implements AutoCloseable {
         if (config.offloads() && !tunOffloads.tso()) {
             LOG.warn("{}: the kernel did not grant TUN TSO offload; forwarding packet by packet (slower)", tun.name());
         }
-        dp.hooks.setInjector(dp::inject);
+        dp.hooks.setInjector(new ProbeInjector() {
+            @Override
+            public boolean inject(byte[] ipv4Packet) {
+                return dp.inject(ipv4Packet);
+            }
+
+            @Override
+            public boolean injectVia(byte[] ipv4Packet, InetSocketAddress via) {
+                return dp.injectVia(ipv4Packet, via);
+            }
+        });
         dp.hooks.markConnected();
         return dp;
     }
@@ -132,6 +144,15 @@ public final class DataPlane implements AutoCloseable {
             return false;
         }
         workers.get(0).inject(ipv4Packet);
+        return true;
+    }
+
+    /** As {@link #inject}, with the frame sent to {@code via} (one of the peer's candidate paths). */
+    boolean injectVia(byte[] ipv4Packet, InetSocketAddress via) {
+        if (workers.isEmpty()) {
+            return false;
+        }
+        workers.get(0).injectVia(ipv4Packet, via);
         return true;
     }
 

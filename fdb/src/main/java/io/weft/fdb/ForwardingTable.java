@@ -1,5 +1,9 @@
 package io.weft.fdb;
 
+import io.weft.fdb.path.PathCandidate;
+import io.weft.fdb.path.PathKind;
+import io.weft.fdb.path.PeerPaths;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.vtep.MacAddress;
 
 import java.net.InetAddress;
@@ -8,6 +12,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An immutable snapshot of where to send: route (overlay prefix → peer), FDB (VtepMAC → underlay endpoint)
@@ -49,6 +54,15 @@ public final class ForwardingTable {
                 withV6.add(p);
             }
         }
+        // A weft peer's private address is known after every PublicIP, so it never hides a host that uses it as its
+        // PublicIP; two sites using the same private range share addresses, and the inner-source check then decides.
+        for (Peer p : current) {
+            for (PathCandidate c : p.path().candidates()) {
+                if (c.kind() == PathKind.PRIVATE) {
+                    byUnderlayV4.putIfAbsent(c.addressV4(), p);
+                }
+            }
+        }
         this.byUnderlayV6 = new PrefixIndex(128, true, withV6, p -> Subnet.of(p.endpointV6().getAddress(), 128));
     }
 
@@ -77,6 +91,18 @@ public final class ForwardingTable {
      * @param port   the UDP port every peer listens on (flannel's Backend.Port; peers never publish one)
      */
     public static ForwardingTable of(TableScope scope, Collection<Lease> leases, int port) {
+        return of(scope, leases, Map.of(), null, port);
+    }
+
+    /**
+     * As {@link #of(TableScope, Collection, int)}, with what weft peers advertise beside their leases.
+     *
+     * @param adverts by lease key ({@link Lease#key()}); a lease without one is a plain flannel peer
+     * @param paths   where each peer's path is kept across snapshots, or null for fresh ones (tests, tools)
+     */
+    public static ForwardingTable of(TableScope scope, Collection<Lease> leases, Map<String, WeftAdvert> adverts,
+                                     PeerPaths paths, int port) {
+        PeerPaths kept = paths != null ? paths : new PeerPaths();
         List<Peer> candidates = new ArrayList<>();
         for (Lease l : leases) {
             if (l == null || !l.isVxlan() || (l.subnet() == null && l.ipv6Subnet() == null)) {
@@ -84,12 +110,14 @@ public final class ForwardingTable {
             }
             boolean local = (Peer.isRealV4(l.subnet()) && l.subnet().equals(scope.local()))
                     || (l.ipv6Subnet() != null && l.ipv6Subnet().equals(scope.localIpv6()));
-            Peer p = local ? null : new Peer(l, port);
+            WeftAdvert advert = adverts.get(l.key());
+            Peer p = local ? null : new Peer(l, port, advert, kept.pathFor(l, advert, port));
             if (p != null && (p.hasV4() || p.hasV6())) {
                 candidates.add(p);
             }
         }
         LeaseScreen.Result screened = LeaseScreen.screen(scope, candidates);
+        kept.retainOnly(screened.kept().stream().map(p -> p.lease().key()).toList());
         return new ForwardingTable(Collections.unmodifiableList(screened.kept()),
                 Collections.unmodifiableList(screened.issues()), port);
     }

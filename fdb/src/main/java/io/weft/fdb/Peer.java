@@ -1,5 +1,9 @@
 package io.weft.fdb;
 
+import io.weft.fdb.path.PathCandidate;
+import io.weft.fdb.path.PeerPath;
+import io.weft.fdb.path.PeerPaths;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.vtep.MacAddress;
 
 import java.net.InetAddress;
@@ -33,8 +37,20 @@ public final class Peer {
     private final MacAddress v6VtepMac;
     private final long v6VtepMacBits;
     private final InetSocketAddress endpointV6;
+    private final WeftAdvert advert;
+    private final PeerPath path;
 
     Peer(Lease lease, int port) {
+        this(lease, port, null, PeerPath.publicOnly(PeerPaths.candidates(lease, null, port).stream().findFirst().orElse(null)));
+    }
+
+    /**
+     * @param advert what the peer tells weft hosts beside its lease, or null for a plain flannel peer
+     * @param path   where its IPv4 frames go now, shared with the snapshots before and after this one
+     */
+    Peer(Lease lease, int port, WeftAdvert advert, PeerPath path) {
+        this.advert = advert;
+        this.path = path;
         this.lease = lease;
         this.vtepMac = lease.backendData().vtepMac();
         this.vtepMacBits = vtepMac.bits();
@@ -100,6 +116,39 @@ public final class Peer {
     /** The peer's {@code PublicIPv6}:port where IPv6 overlay traffic goes, or null; one instance per snapshot. */
     public InetSocketAddress endpointV6() {
         return endpointV6;
+    }
+
+    /** What the peer advertises to weft hosts, or null: a plain flannel peer. */
+    public WeftAdvert advert() {
+        return advert;
+    }
+
+    /** The ways to reach the peer and the one in use; a plain flannel peer has its PublicIP only. */
+    public PeerPath path() {
+        return path;
+    }
+
+    /**
+     * Where IPv4 frames for this peer go now: the address of the path in use (its PublicIP until the prober has chosen
+     * another). Hot path: one acquire load, no allocation.
+     */
+    public InetSocketAddress sendEndpoint() {
+        PathCandidate c = path.current();
+        return c == null ? endpoint : c.endpoint();
+    }
+
+    /** {@link #sendEndpoint()}'s address as an int, 0 if none. */
+    public int sendEndpointV4() {
+        PathCandidate c = path.current();
+        return c == null ? endpointV4 : c.addressV4();
+    }
+
+    /**
+     * True if {@code address} is one this peer's frames may come from: its PublicIP, or an address it advertises
+     * (weft accepts a weft peer's frames from any of them, and nothing else). Allocation-free.
+     */
+    public boolean sendsFrom(int address) {
+        return address != 0 && (address == endpointV4 || path.isAddress(address));
     }
 
     /** The peer's VTEP address, {@code <subnet>.0}: the onlink gateway flannel routes through. */

@@ -12,6 +12,7 @@ import io.weft.fdb.BackendData;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.fdb.registry.AcquireRequest;
 import io.weft.fdb.registry.AcquiredLease;
 import io.weft.fdb.registry.EtcdOptions;
@@ -144,6 +145,8 @@ public final class Agent {
         MacAddress stored = kube == null ? null : kube.storedVtepMac();
         MacAddress mac = stored != null ? stored : VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, publicIp.getHostAddress());
         SubnetEnv previous = SubnetEnv.read(settings.subnetFile());
+        // Beside the lease, never in it: weft peers learn our interface address (reached directly from our private network)
+        registry.advertise(WeftAdvert.of(ext.address().equals(publicIp) ? null : ext.address(), 0));
         HeldLease lease;
         try {
             lease = registry.acquire(config, new AcquireRequest(publicIp, null, new BackendData(vni, mac), null,

@@ -61,6 +61,10 @@ final class Metrics {
                             }
                         }
                     }).register(registry);
+            CounterWithCallback.builder().name("weft_path_switches")
+                    .help("Times a weft peer's frames moved to another path, by the path moved to (private, public)")
+                    .labelNames("to")
+                    .callback(cb -> prober.pathSwitches().forEach((to, n) -> cb.call(n, to))).register(registry);
             CounterWithCallback.builder().name("weft_probe_replies")
                     .help("Probe answers taken from the decap path instead of the TUN")
                     .callback(cb -> cb.call(prober.repliesDiverted())).register(registry);

@@ -80,7 +80,7 @@ final class Reachability implements AutoCloseable {
         Map<Subnet, ?> direct = s.directRoutes();
         for (Peer p : s.table().current().peers()) {
             if (p.hasV4() && p.lease().publicIp() != null && !direct.containsKey(p.subnet())) {
-                out.add(new Target(p.subnet(), p.lease().publicIp().getHostAddress(), s.port()));
+                out.add(new Target(p.subnet(), p.lease().publicIp().getHostAddress(), s.port(), p.path()));
             }
         }
         return out;
@@ -113,6 +113,11 @@ final class Reachability implements AutoCloseable {
                 m.put("publicIp", r.target().publicIp());
                 m.put("port", r.target().port());
                 m.put("vtep", Ipv4.format(r.target().vtepAddress()));
+                io.weft.fdb.path.PathCandidate path = r.target().path() == null ? null : r.target().path().current();
+                if (path != null) {
+                    m.put("path", path.kind().label());
+                    m.put("endpoint", path.endpointText());
+                }
                 m.put("answered", r.answered());
                 m.put("rttMs", r.rttMillis());
                 peers.add(m);

@@ -52,6 +52,11 @@ final class ReachabilityLog implements ProbeLog {
         warnings.accept(message);
     }
 
+    @Override
+    public void pathChanged(String line) {
+        notices.accept(line);
+    }
+
     private static void names(StringBuilder sb, List<Target> targets) {
         for (int i = 0; i < Math.min(NAMED, targets.size()); i++) {
             Target t = targets.get(i);

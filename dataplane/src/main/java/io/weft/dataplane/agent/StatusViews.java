@@ -6,6 +6,7 @@ import io.weft.dataplane.control.ControlServer;
 import io.weft.dataplane.host.DirectRoutes;
 import io.weft.dataplane.probe.PeerStatus;
 import io.weft.dataplane.probe.Prober;
+import io.weft.fdb.path.PathCandidate;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.Subnet;
@@ -119,6 +120,7 @@ final class StatusViews {
     /** Per peer: counters, last packet seen, and what the reachability probes found ({@code prober} may be null). */
     static Map<String, Object> peers(AgentState s, PeerActivity activity, Prober prober) {
         Map<String, PeerStatus> probes = new HashMap<>();
+        Map<String, List<Prober.PathProbe>> pathProbes = prober == null ? Map.of() : prober.pathProbes();
         if (prober != null) {
             for (PeerStatus ps : prober.status()) {
                 probes.put(ps.target().subnet().toString(), ps);
@@ -135,7 +137,13 @@ final class StatusViews {
             m.put("subnet", p.subnet().toString());
             m.put("publicIp", ip);
             m.put("vtepMac", p.vtepMac().toString());
-            m.put("path", direct.containsKey(p.subnet()) ? "direct" : "vxlan");
+            // A peer the kernel routes directly (DirectRouting) is reached on the underlay, not by a tunnel path.
+            boolean directlyRouted = direct.containsKey(p.subnet());
+            PathCandidate path = p.path().current();
+            m.put("weft", p.advert() != null);
+            m.put("path", directlyRouted ? "direct" : path == null ? null : path.kind().label());
+            m.put("endpoint", directlyRouted ? ip : path == null ? null : path.endpointText());
+            m.put("paths", pathProbes.getOrDefault(p.subnet().toString(), List.of()));
             m.put("txPackets", ps.txPackets());
             m.put("txBytes", ps.txBytes());
             m.put("rxPackets", ps.rxPackets());

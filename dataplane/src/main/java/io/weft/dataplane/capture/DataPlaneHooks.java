@@ -32,7 +32,17 @@ public final class DataPlaneHooks {
 
     /** Hands a probe to a worker's encap path; refuses (returns false) until a data plane has connected itself. */
     public ProbeInjector injector() {
-        return packet -> injector.inject(packet);
+        return new ProbeInjector() {
+            @Override
+            public boolean inject(byte[] packet) {
+                return injector.inject(packet);
+            }
+
+            @Override
+            public boolean injectVia(byte[] packet, java.net.InetSocketAddress via) {
+                return injector.injectVia(packet, via);
+            }
+        };
     }
 
     public void setInjector(ProbeInjector injector) {

@@ -147,15 +147,15 @@ final class ShowCommands {
 
         @Override
         void render(JsonNode r, StringBuilder out) {
-            String fmt = "%-18s %-16s %-17s %-6s %-11s %8s %5s %10s %12s %10s %12s  %s%n";
-            out.append(String.format(fmt, "SUBNET", "PUBLIC-IP", "VTEP-MAC", "PATH", "REACH", "RTT", "LOSS", "TX-PKTS",
-                    "TX-BYTES", "RX-PKTS", "RX-BYTES", "LAST-RX"));
+            String fmt = "%-18s %-16s %-7s %-21s %-17s %-11s %8s %5s %10s %12s %10s %12s  %s%n";
+            out.append(String.format(fmt, "SUBNET", "PUBLIC-IP", "PATH", "ENDPOINT", "VTEP-MAC", "REACH", "RTT", "LOSS",
+                    "TX-PKTS", "TX-BYTES", "RX-PKTS", "RX-BYTES", "LAST-RX"));
             for (JsonNode p : r.path("peers")) {
                 JsonNode ago = p.path("lastRxAgoSeconds");
                 JsonNode rtt = p.path("rttMs");
                 JsonNode loss = p.path("probeLossPercent");
                 out.append(String.format(fmt, p.path("subnet").asText(), p.path("publicIp").asText(),
-                        p.path("vtepMac").asText(), p.path("path").asText("vxlan"), p.path("reachability").asText("unknown"),
+                        p.path("path").asText("-"), p.path("endpoint").asText("-"), p.path("vtepMac").asText(), p.path("reachability").asText("unknown"),
                         rtt.isNumber() ? String.format("%.1fms", rtt.asDouble()) : "-",
                         loss.isNumber() ? loss.asInt() + "%" : "-",
                         p.path("txPackets").asLong(), p.path("txBytes").asLong(),

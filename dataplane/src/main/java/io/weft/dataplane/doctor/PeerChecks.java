@@ -25,8 +25,10 @@ public final class PeerChecks {
             String who = "peer " + p.path("subnet").asText() + " at " + p.path("publicIp").asText() + ":" + p.path("port").asInt();
             int port = p.path("port").asInt();
             if (p.path("answered").asBoolean()) {
+                String path = p.path("path").asText("public");
                 out.add(Finding.ok("peer", who + " answers through the tunnel (VTEP " + p.path("vtep").asText() + ", RTT "
-                        + String.format("%.1f", p.path("rttMs").asDouble()) + " ms)"));
+                        + String.format("%.1f", p.path("rttMs").asDouble()) + " ms"
+                        + (path.equals("public") ? "" : ", over the " + path + " path " + p.path("endpoint").asText()) + ")"));
             } else {
                 out.add(Finding.fail("peer", who + ": no answer from its VTEP " + p.path("vtep").asText() + " within "
                                 + reply.path("waitMillis").asLong() + " ms",

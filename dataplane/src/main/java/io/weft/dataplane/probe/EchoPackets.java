@@ -15,6 +15,12 @@ import io.weft.vtep.Ipv4;
 public final class EchoPackets {
     /** "weftprob": the first 8 bytes of every probe payload. */
     public static final long MAGIC = 0x7765_6674_7072_6f62L;
+    /**
+     * "weftpath": the first 8 bytes of a path probe, sent to one of a weft peer's candidate addresses. The peer's data
+     * plane answers it itself, back to the address and port it came from ({@link #isPathProbeRequest}), so the probe
+     * measures that path both ways, whatever path the peer has chosen for its own traffic to us.
+     */
+    public static final long PATH_MAGIC = 0x7765_6674_7061_7468L;
     /** Payload: magic + 8 bytes of padding, 56 bytes in all like ping's default. */
     public static final int PAYLOAD_LENGTH = 56;
     public static final int LENGTH = Ipv4.MIN_HEADER_LENGTH + Icmp.HEADER_LENGTH + PAYLOAD_LENGTH;
@@ -25,11 +31,20 @@ public final class EchoPackets {
 
     /** An echo request, IPv4 header and ICMP checksums filled in. */
     public static byte[] request(int srcVtep, int dstVtep, int identifier, int sequence) {
+        return request(srcVtep, dstVtep, identifier, sequence, MAGIC);
+    }
+
+    /** A path probe: as {@link #request(int, int, int, int)} with {@link #PATH_MAGIC}. */
+    public static byte[] pathRequest(int srcVtep, int dstVtep, int identifier, int sequence) {
+        return request(srcVtep, dstVtep, identifier, sequence, PATH_MAGIC);
+    }
+
+    private static byte[] request(int srcVtep, int dstVtep, int identifier, int sequence, long magic) {
         ByteBuf b = Unpooled.buffer(LENGTH, LENGTH);
         Ipv4.write(b, 0, 0, LENGTH, sequence, 0, TTL, Ip.PROTO_ICMP, srcVtep, dstVtep);
         int icmp = Ipv4.MIN_HEADER_LENGTH;
         Icmp.writeEcho(b, icmp, Icmp.TYPE_ECHO_REQUEST, identifier, sequence);
-        b.setLong(icmp + Icmp.HEADER_LENGTH, MAGIC);
+        b.setLong(icmp + Icmp.HEADER_LENGTH, magic);
         for (int i = 8; i < PAYLOAD_LENGTH; i++) {
             b.setByte(icmp + Icmp.HEADER_LENGTH + i, i);
         }
@@ -52,8 +67,23 @@ public final class EchoPackets {
         if (icmp + Icmp.HEADER_LENGTH + 8 > ip + ipLength) {
             return false;
         }
+        long magic = buf.getLong(icmp + Icmp.HEADER_LENGTH);
         return Icmp.type(buf, icmp) == Icmp.TYPE_ECHO_REPLY && Icmp.id(buf, icmp) == identifier
-                && buf.getLong(icmp + Icmp.HEADER_LENGTH) == MAGIC;
+                && (magic == MAGIC || magic == PATH_MAGIC);
+    }
+
+    /**
+     * True if the IPv4 packet at {@code ip} is another weft host's path probe to {@code ourVtep}: an unfragmented
+     * ICMP echo request whose payload starts with {@link #PATH_MAGIC}. Reads only; allocates nothing.
+     */
+    public static boolean isPathProbeRequest(ByteBuf buf, int ip, int ipLength, int ourVtep) {
+        if (ipLength < Ipv4.MIN_HEADER_LENGTH || Ipv4.version(buf, ip) != 4 || Ipv4.protocol(buf, ip) != Ip.PROTO_ICMP
+                || Ipv4.dst(buf, ip) != ourVtep || Ipv4.isFragment(buf, ip)) {
+            return false;
+        }
+        int icmp = ip + Ipv4.headerLength(buf, ip);
+        return icmp + Icmp.HEADER_LENGTH + 8 <= ip + ipLength && Icmp.type(buf, icmp) == Icmp.TYPE_ECHO_REQUEST
+                && buf.getLong(icmp + Icmp.HEADER_LENGTH) == PATH_MAGIC;
     }
 
     /** The sequence number of the echo at {@code ip}. */

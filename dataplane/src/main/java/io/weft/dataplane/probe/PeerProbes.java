@@ -18,6 +18,8 @@ final class PeerProbes {
     long lastReplyAt;
     boolean everAnswered;
     int consecutiveLost;
+    /** Probes answered since the last one lost (settled lost resets it). */
+    int consecutiveAnswered;
     boolean warned;
 
     PeerProbes(Target target, int window, int firstSeq) {
@@ -57,6 +59,7 @@ final class PeerProbes {
         everAnswered = true;
         answeredCount++;
         consecutiveLost = 0;
+        consecutiveAnswered++;
         return true;
     }
 
@@ -75,6 +78,9 @@ final class PeerProbes {
             }
         }
         consecutiveLost += lost;
+        if (lost > 0) {
+            consecutiveAnswered = 0;
+        }
     }
 
     /** Lost among the settled probes in the ring, in percent, or null if none is settled. */

@@ -13,4 +13,14 @@ public interface ProbeInjector {
      * @return false if no worker could take it (the data plane is stopping)
      */
     boolean inject(byte[] ipv4Packet);
+
+    /**
+     * As {@link #inject}, but the frame goes to {@code via} (one of the peer's candidate paths) instead of the path the
+     * peer uses now: how each path is probed.
+     *
+     * @return false if the frame could not be sent that way (this injector cannot pick a path)
+     */
+    default boolean injectVia(byte[] ipv4Packet, java.net.InetSocketAddress via) {
+        return false;
+    }
 }

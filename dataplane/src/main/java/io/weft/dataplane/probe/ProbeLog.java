@@ -21,6 +21,10 @@ public interface ProbeLog {
     /** The probes themselves failed (a bug or a broken injector). */
     void problem(String message);
 
+    /** A peer's frames now take another path; one line per switch, said once. */
+    default void pathChanged(String line) {
+    }
+
     /** One line per peer, as the prober always logged: for tests, and a handful of peers. */
     static ProbeLog perPeer(Consumer<String> warnings, Consumer<String> notices) {
         return new ProbeLog() {
@@ -37,6 +41,11 @@ public interface ProbeLog {
             @Override
             public void problem(String message) {
                 warnings.accept(message);
+            }
+
+            @Override
+            public void pathChanged(String line) {
+                notices.accept(line);
             }
         };
     }

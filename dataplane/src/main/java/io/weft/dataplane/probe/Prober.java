@@ -1,6 +1,7 @@
 package io.weft.dataplane.probe;
 
 import io.netty.buffer.ByteBuf;
+import io.weft.fdb.path.PathCandidate;
 import io.weft.vtep.Ipv4;
 
 import java.security.SecureRandom;
@@ -43,6 +44,10 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     private final LongSupplier clock;
     private final String ourPublicIp;
     private final Map<Integer, PeerProbes> peers = new LinkedHashMap<>();
+    /** The per-path probes of the weft peers that have more than one path, by VTEP address. */
+    private final Map<Integer, CandidateProbes> paths = new HashMap<>();
+    /** Path switches so far, by the kind switched to. */
+    private final Map<String, Long> switches = new java.util.TreeMap<>();
     private final ConcurrentLinkedQueue<long[]> replies = new ConcurrentLinkedQueue<>();
     private final AtomicLong repliesDiverted = new AtomicLong();
     private final AtomicLong injectFailures = new AtomicLong();
@@ -142,8 +147,36 @@ public final class Prober implements ProbeReplies, AutoCloseable {
         followTargets();
         drainReplies();
         settleAndWarn(now);
+        choosePaths(now);
         for (PeerProbes p : peers.values()) {
             send(p, now);
+        }
+        for (CandidateProbes c : paths.values()) {
+            for (int i = 0; i < c.rings.length; i++) {
+                PeerProbes ring = c.rings[i];
+                int seq = ring.send(now);
+                if (!injector.injectVia(EchoPackets.pathRequest(ourVtep, ring.target.vtepAddress(), identifier, seq),
+                        c.candidate(i).endpoint())) {
+                    injectFailures.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** Settles each path's probes and moves a peer to the best path that answers (each switch said once). */
+    private void choosePaths(long now) {
+        long timeout = settings.timeout().toNanos();
+        for (CandidateProbes c : paths.values()) {
+            c.settle(now, timeout);
+            PathCandidate next = c.decide();
+            if (next == null) {
+                continue;
+            }
+            PathCandidate before = c.path.current();
+            c.path.use(next);
+            switches.merge(next.kind().label(), 1L, Long::sum);
+            log.pathChanged("peer " + describe(c.rings[0].target) + ": path " + before + " -> " + next + " ("
+                    + c.reason(before, next) + ")");
         }
     }
 
@@ -164,10 +197,17 @@ public final class Prober implements ProbeReplies, AutoCloseable {
             PeerProbes existing = peers.get(t.vtepAddress());
             if (existing == null || !existing.target.equals(t)) {
                 // a new peer, or one that came back with a new address: start afresh
-                peers.put(t.vtepAddress(), new PeerProbes(t, settings.window(), identifier * 31 + t.vtepAddress()));
+                int firstSeq = identifier * 31 + t.vtepAddress();
+                peers.put(t.vtepAddress(), new PeerProbes(t, settings.window(), firstSeq));
+                paths.remove(t.vtepAddress());
+                if (t.path() != null && t.path().choosable()) {
+                    paths.put(t.vtepAddress(), new CandidateProbes(t.path(), t, settings.window(), firstSeq,
+                            settings.unreachableAfter(), settings.unreachableAfter()));
+                }
             }
         }
         peers.keySet().retainAll(present);
+        paths.keySet().retainAll(present);
     }
 
     private void drainReplies() {
@@ -179,7 +219,14 @@ public final class Prober implements ProbeReplies, AutoCloseable {
                 continue;
             }
             boolean wasLost = p.warned;
-            if (p.reply((int) r[1], r[2]) && wasLost) {
+            boolean mine = p.reply((int) r[1], r[2]);
+            if (!mine) {
+                CandidateProbes c = paths.get((int) r[0]);
+                if (c != null) {
+                    c.reply((int) r[1], r[2]);
+                }
+            }
+            if (mine && wasLost) {
                 p.warned = false;
                 recovered = recovered == null ? new ArrayList<>() : recovered;
                 recovered.add("peer " + describe(p.target) + " answers probes again (RTT "
@@ -225,6 +272,31 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- views
+
+    /** How one path of a weft peer fares. */
+    public record PathProbe(String path, String endpoint, boolean inUse, int answeredInRow, int lostInRow) {
+    }
+
+    /** Per weft peer with more than one path (by subnet), how each path fares; the others have only their PublicIP. */
+    public synchronized Map<String, List<PathProbe>> pathProbes() {
+        Map<String, List<PathProbe>> out = new LinkedHashMap<>();
+        for (CandidateProbes c : paths.values()) {
+            List<PathProbe> list = new ArrayList<>();
+            PathCandidate current = c.path.current();
+            for (int i = 0; i < c.rings.length; i++) {
+                PathCandidate pc = c.candidate(i);
+                list.add(new PathProbe(pc.kind().label(), pc.endpointText(),
+                        pc.equals(current), c.rings[i].consecutiveAnswered, c.rings[i].consecutiveLost));
+            }
+            out.put(c.rings[0].target.subnet().toString(), list);
+        }
+        return out;
+    }
+
+    /** Path switches since start, by the kind of path switched to ({@code private}, {@code public}). */
+    public synchronized Map<String, Long> pathSwitches() {
+        return new java.util.TreeMap<>(switches);
+    }
 
     /** What the probes know about every current peer. */
     public synchronized List<PeerStatus> status() {

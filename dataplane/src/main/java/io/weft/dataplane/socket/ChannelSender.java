@@ -95,13 +95,13 @@ public final class ChannelSender implements OuterSender {
             int step = segmentSize > 0 ? segmentSize : datagram.readableBytes();
             for (int at = datagram.readerIndex(); at < datagram.writerIndex(); at += step) {
                 tap.onVxlan(PacketTap.OUTBOUND, datagram, at, Math.min(step, datagram.writerIndex() - at),
-                        peer.endpointV4(), port);
+                        peer.sendEndpointV4(), port);
             }
         }
         if (segmentSize > 0) {
-            channel.write(new SegmentedDatagramPacket(datagram, segmentSize, peer.endpoint()), channel.voidPromise());
+            channel.write(new SegmentedDatagramPacket(datagram, segmentSize, peer.sendEndpoint()), channel.voidPromise());
         } else {
-            channel.write(new DatagramPacket(datagram, peer.endpoint()), channel.voidPromise());
+            channel.write(new DatagramPacket(datagram, peer.sendEndpoint()), channel.voidPromise());
         }
     }
 

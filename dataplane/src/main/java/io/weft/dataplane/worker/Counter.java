@@ -15,6 +15,8 @@ public enum Counter {
     RX_PACKETS,
     RX_BYTES,
     ARP_REPLIES,
+    /** another weft host's path probes answered by the data plane, back the way they came */
+    PATH_ECHO_REPLIES,
     /** TSO/USO super-packets read from the TUN and cut into segments (each segment also counts in tx_packets) */
     TX_SUPER_PACKETS,
     /** packets written to the TUN that carry several received segments merged (each also counts in rx_packets) */

@@ -30,6 +30,7 @@ public final class Decapsulator implements DatagramSink {
     private final TunQueue tun;
     private final WorkerCounters counters;
     private final ArpResponder arp;
+    private final PathEchoResponder pathEcho;
     private final DataPlaneHooks hooks;
     private final int vni;
     private final long ourMac;
@@ -40,6 +41,14 @@ public final class Decapsulator implements DatagramSink {
 
     Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, DataPlaneHooks hooks,
                  int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown, boolean acceptAnySource) {
+        this(table, tun, counters, arp, null, hooks, vni, ourMac, localNet, localMask, acceptUnknown, acceptAnySource);
+    }
+
+    /** @param pathEcho answers weft peers' path probes, or null to pass them to the TUN like any echo */
+    Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, PathEchoResponder pathEcho,
+                 DataPlaneHooks hooks, int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown,
+                 boolean acceptAnySource) {
+        this.pathEcho = pathEcho;
         this.table = table;
         this.tun = tun;
         this.counters = counters;
@@ -84,9 +93,13 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(Counter.DROP_NOT_LOCAL);
             return;
         }
-        if (peer != null && !acceptAnySource && !sentFromItsSubnet(t, Ipv4.src(c, ip), sender)) {
-            counters.increment(Counter.DROP_SPOOFED_SOURCE);
-            return;
+        if (peer != null && !acceptAnySource) {
+            // Two sites may use the same private range: the inner source names which host it really is.
+            peer = senderOf(t, Ipv4.src(c, ip), sender);
+            if (peer == null) {
+                counters.increment(Counter.DROP_SPOOFED_SOURCE);
+                return;
+            }
         }
         if ((Ipv4.dst(c, ip) & localMask) != localNet) {
             counters.increment(Counter.DROP_NOT_LOCAL);
@@ -98,6 +111,9 @@ public final class Decapsulator implements DatagramSink {
             if (replies != null && replies.offer(c, ip, ipLength)) {
                 return; // the answer to one of our probes: the prober counts it; the kernel never sees it
             }
+            if (pathEcho != null && pathEcho.answer(c, ip, ipLength, peer, sender, senderPort)) {
+                return; // a weft peer's path probe: answered back the way it came
+            }
         }
         InnerChecksum checksum = PartialChecksum.classify(c, ip, ipLength);
         if (checksum == InnerChecksum.BAD) {
@@ -108,20 +124,22 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(Counter.RX_PARTIAL_CSUM);
         }
         if (peer != null) {
-            counters.peers().count(sender, PeerCounters.RX_PACKETS, ipLength);
+            counters.peers().count(peer.endpointV4(), PeerCounters.RX_PACKETS, ipLength);
         }
         tun.write(c, ip, ipLength, checksum);
     }
 
     /**
-     * True if the inner source {@code src} lies in a subnet of the host at {@code sender}: the lease that routes
+     * The peer that sent a packet with inner source {@code src} from {@code sender}, or null if {@code src} lies in no
+     * subnet of the host at {@code sender}: the lease that routes
      * {@code src} here (longest prefix, as our own traffic to it would go) is one of that host's. So a host with a
      * stale lease next to its current one, or a real node inside a wider hand-written lease, is judged by the lease
-     * that actually holds the address. Allocation-free.
+     * that actually holds the address. A weft peer's frames may come from any address it advertises (its private
+     * address when we both sit on one private network), and from nothing else. Allocation-free.
      */
-    private static boolean sentFromItsSubnet(ForwardingTable t, int src, int sender) {
+    private static Peer senderOf(ForwardingTable t, int src, int sender) {
         Peer owner = t.lookupV4(src);
-        return owner != null && owner.endpointV4() == sender;
+        return owner != null && owner.sendsFrom(sender) ? owner : null;
     }
 
     @Override

@@ -47,6 +47,21 @@ public final class Encapsulator implements TunPacketHandler {
         return true;
     }
 
+    /**
+     * As {@link #packet}, but sent at once to {@code via} instead of the path the peer uses now: a probe of one of the
+     * peer's candidate paths. Off the hot path (a few per peer every probe interval).
+     */
+    public boolean packetVia(ByteBuf buf, int ip, int length, java.net.InetSocketAddress via) {
+        Peer peer = route(buf, ip, length);
+        if (peer == null) {
+            return false;
+        }
+        int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac(peer, buf, ip));
+        buf.setIndex(start, ip + length);
+        sender.reply(buf, via);
+        return true;
+    }
+
     /** Routes a super-packet's segments once (they share a flow), heads each, and queues them as one batch. */
     @Override
     public boolean segments(ByteBuf buf, int count, int stride) {

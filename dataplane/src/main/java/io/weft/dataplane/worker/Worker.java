@@ -68,7 +68,9 @@ public final class Worker {
         this.encapsulator = new Encapsulator(r.table(), sender, counters, config.vni(), ourMac);
         ArpResponder arp = new ArpResponder(config.vtepAddressV4(), ourMac, config.vni(), config.port(), alloc, sender,
                 counters);
-        this.decapsulator = new Decapsulator(r.table(), tun, counters, arp, r.hooks(), config.vni(), ourMac,
+        PathEchoResponder pathEcho = new PathEchoResponder(config.vtepAddressV4(), ourMac, config.vni(), alloc,
+                sender, counters);
+        this.decapsulator = new Decapsulator(r.table(), tun, counters, arp, pathEcho, r.hooks(), config.vni(), ourMac,
                 config.localSubnet().v4Address(), config.localSubnet().v4Mask(), config.acceptUnknownVteps(),
                 config.acceptAnyInnerSource());
     }
@@ -163,6 +165,20 @@ public final class Worker {
         } else {
             buf.release();
         }
+    }
+
+    /** Any thread: as {@link #inject}, with the frame sent to {@code via} whatever path the peer uses now. */
+    public void injectVia(byte[] ipv4Packet, java.net.InetSocketAddress via) {
+        loop.execute(() -> {
+            if (ipv4Packet.length > tun.maxPacketLength()) {
+                return;
+            }
+            ByteBuf buf = alloc.directBuffer(VxlanEncap.HEADROOM + ipv4Packet.length);
+            buf.setBytes(VxlanEncap.HEADROOM, ipv4Packet);
+            if (!encapsulator.packetVia(buf, VxlanEncap.HEADROOM, ipv4Packet.length, via)) {
+                buf.release();
+            }
+        });
     }
 
     /** Reads TUN packets until EAGAIN or the budget, encapsulates and queues each, flushes once. */

@@ -3,6 +3,7 @@ package io.weft.dataplane.agent;
 import io.weft.labkit.SystemTests;
 import io.weft.labkit.etcd.EtcdServer;
 import io.weft.labkit.netns.NatGateway;
+import io.weft.labkit.netns.NatSite;
 import io.weft.labkit.netns.Netns;
 import io.weft.labkit.netns.Switch;
 import io.weft.labkit.process.Cmd;
@@ -102,6 +103,16 @@ final class AgentLab implements AutoCloseable {
         adopt("gw" + n, g.gateway());
         adopt(name, g.host());
         return g;
+    }
+
+    /** Hosts {@code names} on one private network behind site gateway {@code n} ({@link NatSite}); all close with the lab. */
+    NatSite addSite(int n, String... names) {
+        NatSite site = NatSite.add(bridge, n, List.of(names));
+        adopt("site" + n, site.gateway());
+        for (int i = 0; i < names.length; i++) {
+            adopt(names[i], site.hosts().get(i));
+        }
+        return site;
     }
 
     /** Takes a namespace built elsewhere (a NAT gateway and the host behind it) as host {@code name}, closed with the lab. */

@@ -140,10 +140,11 @@ class DirectRoutingClusterIT {
             String kernel = lab.host(HOSTS[w]).ip("-4", "route", "show", "proto", "87").trim();
             assertThat(kernel).isEqualTo(subnets[neighbour] + " via " + UNDERLAY[neighbour] + " dev eth0");
             String peers = lab.weftCli(HOSTS[w], "peers", "--run-dir", runDir(w)).output();
+            // SUBNET PUBLIC-IP PATH ENDPOINT ...: the neighbour is routed by the kernel, the far peers go through the tunnel
             assertThat(peers).containsPattern(Pattern.quote(subnets[neighbour]) + "\\s+" + Pattern.quote(UNDERLAY[neighbour])
-                    + "\\s+\\S+\\s+direct\\s");
+                    + "\\s+direct\\s+" + Pattern.quote(UNDERLAY[neighbour]) + "\\s");
             for (int far : new int[]{(w + 2) % 4, (w + 3) % 4}) {
-                assertThat(peers).containsPattern(Pattern.quote(subnets[far]) + "\\s+\\S+\\s+\\S+\\s+vxlan\\s");
+                assertThat(peers).containsPattern(Pattern.quote(subnets[far]) + "\\s+\\S+\\s+(public|private)\\s");
             }
         }
     }

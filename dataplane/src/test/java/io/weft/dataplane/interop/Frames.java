@@ -3,7 +3,7 @@ package io.weft.dataplane.interop;
 import java.nio.ByteBuffer;
 
 /** Hand-built VXLAN datagrams (UDP payloads) for the bad-input tests; built independently of weft's codec. */
-final class Frames {
+public final class Frames {
     private Frames() {
     }
 
@@ -33,7 +33,7 @@ final class Frames {
     }
 
     /** A well-formed VXLAN + Ethernet + IPv4/ICMP echo frame, except for what the arguments change. */
-    static byte[] ipv4(int firstWord, int vni, int lastByte, String dstMac, String srcMac, String srcIp, String dstIp) {
+    public static byte[] ipv4(int firstWord, int vni, int lastByte, String dstMac, String srcMac, String srcIp, String dstIp) {
         ByteBuffer b = header(firstWord, (vni << 8) | lastByte, 8 + 14 + 28);
         b.put(mac(dstMac)).put(mac(srcMac)).putShort((short) 0x0800);
         int ipStart = b.position();

@@ -31,7 +31,7 @@ class ProberTest {
     private volatile Prober liveProber;
 
     /** What the peer's kernel would send back: src/dst swapped, type 0, same id/seq/payload, fresh checksums. */
-    private static ByteBuf echoReplyFor(byte[] request) {
+    static ByteBuf echoReplyFor(byte[] request) {
         ByteBuf b = Unpooled.copiedBuffer(request);
         int src = Ipv4.src(b, 0);
         Ipv4.setSrc(b, 0, Ipv4.dst(b, 0));

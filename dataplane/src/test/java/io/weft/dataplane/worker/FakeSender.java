@@ -34,14 +34,14 @@ final class FakeSender implements OuterSender {
 
     @Override
     public void send(ByteBuf datagram, Peer peer) {
-        keep(datagram, peer.endpoint(), 0);
+        keep(datagram, peer.sendEndpoint(), 0);
     }
 
     @Override
     public void sendSegments(ByteBuf datagrams, int count, int stride, Peer peer) {
         int total = datagrams.writerIndex();
         for (int at = 0; at < total; at += stride) {
-            sent.add(new Sent(ByteBufUtil.getBytes(datagrams, at, Math.min(stride, total - at)), peer.endpoint(), stride));
+            sent.add(new Sent(ByteBufUtil.getBytes(datagrams, at, Math.min(stride, total - at)), peer.sendEndpoint(), stride));
         }
         datagrams.release();
     }

@@ -39,6 +39,9 @@ class HotPathAllocationTest {
         @Override
         public void send(ByteBuf datagram, Peer peer) {
             bytes += datagram.readableBytes(); // the test reuses the buffer, so nothing is released
+            if (peer.sendEndpoint() == null) { // the per-packet read of the chosen path, as ChannelSender does it
+                throw new AssertionError("no endpoint for " + peer);
+            }
         }
 
         @Override

@@ -10,6 +10,12 @@ import java.util.regex.Pattern;
 public final class AnnotationNames {
     private static final Pattern FORM = Pattern.compile("(?:[a-z0-9_-]+\\.)+[a-z0-9_-]+/(?:[a-z0-9_-]+-)?");
 
+    /**
+     * Where a weft node keeps what only weft nodes read ({@code {"Version":1,"PrivateIP":…,"TcpPort":…}}): under weft's
+     * own prefix, whatever {@code -kube-annotation-prefix} is, so flanneld never reads it.
+     */
+    public static final String WEFT_ADVERT = "weft.io/advert";
+
     private final String prefix;
 
     private AnnotationNames(String prefix) {

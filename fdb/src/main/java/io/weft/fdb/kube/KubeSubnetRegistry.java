@@ -2,6 +2,7 @@ package io.weft.fdb.kube;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.fdb.ConfigException;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Subnet;
@@ -46,6 +47,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     private final KubeApi api;
     private final NodeLeases leases;
     private final OwnAnnotations own;
+    private volatile WeftAdvert advert;
     private final LogLimiter waiting;
     private volatile String nodeName;
     private volatile NodeWatcher watcher;
@@ -162,7 +164,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     @Override
     public HeldLease acquire(NetworkConfig cfg, AcquireRequest request) throws InterruptedException {
         NodeWatcher w = requireWatcher();
-        OwnNodeKeeper k = new OwnNodeKeeper(api, nodeName, own, request.publicIp(), request.backendData(), settings);
+        OwnNodeKeeper k = new OwnNodeKeeper(api, nodeName, own, request.publicIp(), request.backendData(), advert, settings);
         while (true) {
             Node node = w.ownNode();
             String problem;
@@ -213,6 +215,12 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
         if (n != null) {
             k.nodeChanged(n);
         }
+    }
+
+    /** Kept as the {@link AnnotationNames#WEFT_ADVERT} annotation on our node, beside flannel's; before {@link #acquire}. */
+    @Override
+    public void advertise(WeftAdvert a) {
+        advert = a;
     }
 
     @Override

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.weft.fdb.Lease;
+import io.weft.fdb.path.WeftAdvert;
+import io.weft.fdb.path.WeftAdvertJson;
 import io.weft.fdb.registry.LeaseEvents;
 import io.weft.fdb.registry.LogLimiter;
 import org.slf4j.Logger;
@@ -49,6 +51,8 @@ final class NodeWatcher implements AutoCloseable {
     private final ScheduledExecutorService monitor;
     private final Map<String, Lease> reported = new HashMap<>();
     private final Map<String, NodeAddress> addresses = new HashMap<>();
+    /** The weft advert of each reported node that has a good one, by node name. */
+    private final Map<String, WeftAdvert> adverts = new HashMap<>();
     private final AtomicLong skipped = new AtomicLong();
     private volatile Consumer<Node> ownNodeListener = n -> { };
     private volatile Consumer<List<NodeAddress>> addressListener;
@@ -165,6 +169,7 @@ final class NodeWatcher implements AutoCloseable {
         thread.execute(() -> {
             sink = events;
             reported.values().forEach(events::added);
+            adverts.forEach((name, a) -> events.advertised(reported.get(name).key(), a));
             dirty = true;
             flushIfIdle();
         });
@@ -196,6 +201,7 @@ final class NodeWatcher implements AutoCloseable {
                 }
             }
             Lease before = next == null ? reported.remove(name) : reported.put(name, next);
+            followAdvert(node, name, before, next);
             NodeAddress address = next == null ? null : new NodeAddress(name, NodeLeases.internalIp(node), next.publicIp());
             if (!java.util.Objects.equals(address == null ? addresses.remove(name) : addresses.put(name, address), address)) {
                 addressesChanged = true;
@@ -216,6 +222,38 @@ final class NodeWatcher implements AutoCloseable {
             LOG.error("while handling an event for node {}: {}", NodeLeases.name(node), e.toString());
         } finally {
             flushIfIdle();
+        }
+    }
+
+    /** The node's {@link AnnotationNames#WEFT_ADVERT}, reported under its lease key when it changes. */
+    private void followAdvert(Node node, String name, Lease before, Lease next) {
+        WeftAdvert now = next == null ? null : advertOf(node, name);
+        WeftAdvert had = now == null ? adverts.remove(name) : adverts.put(name, now);
+        if (sink == null) {
+            return;
+        }
+        if (had != null && before != null && (next == null || !before.key().equals(next.key()))) {
+            sink.advertised(before.key(), null);
+            had = null;
+        }
+        if (next != null && !java.util.Objects.equals(had, now)) {
+            sink.advertised(next.key(), now);
+            dirty = true;
+        }
+    }
+
+    private WeftAdvert advertOf(Node node, String name) {
+        String text = NodeLeases.annotations(node).get(AnnotationNames.WEFT_ADVERT);
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return WeftAdvertJson.decode("annotation " + AnnotationNames.WEFT_ADVERT + " of node " + name, text);
+        } catch (IllegalArgumentException e) {
+            if (badNodes.allow(name + "/advert")) {
+                LOG.warn("{}", e.getMessage());
+            }
+            return null;
         }
     }
 

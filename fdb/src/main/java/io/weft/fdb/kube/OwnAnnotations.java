@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.weft.fdb.BackendData;
 import io.weft.fdb.Lease;
 import io.weft.fdb.Subnet;
+import io.weft.fdb.path.WeftAdvert;
+import io.weft.fdb.path.WeftAdvertJson;
 import io.weft.vtep.MacAddress;
 
 import java.net.Inet4Address;
@@ -83,7 +85,15 @@ public final class OwnAnnotations {
 
     /** The annotations flanneld would write for this node, in key order. */
     public Map<String, String> wanted(Node node, Inet4Address detected, BackendData data) {
+        return wanted(node, detected, data, null);
+    }
+
+    /** As {@link #wanted(Node, Inet4Address, BackendData)}, plus weft's own {@link AnnotationNames#WEFT_ADVERT}. */
+    public Map<String, String> wanted(Node node, Inet4Address detected, BackendData data, WeftAdvert advert) {
         Map<String, String> want = new TreeMap<>();
+        if (advert != null) {
+            want.put(AnnotationNames.WEFT_ADVERT, WeftAdvertJson.encode(advert));
+        }
         want.put(names.backendType(), Lease.VXLAN);
         want.put(names.backendData(), backendDataValue(data));
         want.put(names.publicIp(), Subnet.formatAddress(advertised(node, detected)));
@@ -93,9 +103,14 @@ public final class OwnAnnotations {
 
     /** Those of {@link #wanted} that the node does not carry yet (empty: nothing to patch). */
     public Map<String, String> missing(Node node, Inet4Address detected, BackendData data) {
+        return missing(node, detected, data, null);
+    }
+
+    /** As {@link #missing(Node, Inet4Address, BackendData)} with the weft advert among the wanted ones. */
+    public Map<String, String> missing(Node node, Inet4Address detected, BackendData data, WeftAdvert advert) {
         Map<String, String> have = NodeLeases.annotations(node);
         Map<String, String> out = new TreeMap<>();
-        wanted(node, detected, data).forEach((k, v) -> {
+        wanted(node, detected, data, advert).forEach((k, v) -> {
             if (!v.equals(have.get(k))) {
                 out.put(k, v);
             }

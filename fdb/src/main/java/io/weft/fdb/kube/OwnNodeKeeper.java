@@ -1,6 +1,7 @@
 package io.weft.fdb.kube;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.fdb.BackendData;
 import io.weft.fdb.Lease;
 import io.weft.fdb.Subnet;
@@ -39,9 +40,17 @@ final class OwnNodeKeeper implements AutoCloseable {
     private ScheduledFuture<?> retry;
     private int failures;
     private String lastInvalidOverwrite;
+    private final WeftAdvert advert;
 
     OwnNodeKeeper(KubeApi api, String nodeName, OwnAnnotations own, Inet4Address detected, BackendData data,
                   KubeSettings settings) {
+        this(api, nodeName, own, detected, data, null, settings);
+    }
+
+    /** @param advert weft's own annotation to keep on our node as well, or null */
+    OwnNodeKeeper(KubeApi api, String nodeName, OwnAnnotations own, Inet4Address detected, BackendData data,
+                  WeftAdvert advert, KubeSettings settings) {
+        this.advert = advert;
         this.api = api;
         this.nodeName = nodeName;
         this.own = own;
@@ -67,7 +76,7 @@ final class OwnNodeKeeper implements AutoCloseable {
         Node n = node;
         while (true) {
             warnInvalidOverwrite(n);
-            Map<String, String> missing = own.missing(n, detected, data);
+            Map<String, String> missing = own.missing(n, detected, data, advert);
             try {
                 if (!missing.isEmpty()) {
                     n = api.annotate(nodeName, missing);
@@ -113,7 +122,7 @@ final class OwnNodeKeeper implements AutoCloseable {
             return;
         }
         warnInvalidOverwrite(n);
-        Map<String, String> missing = own.missing(n, detected, data);
+        Map<String, String> missing = own.missing(n, detected, data, advert);
         if (missing.isEmpty()) {
             failures = 0;
             return;

@@ -1,6 +1,7 @@
 package io.weft.fdb.registry;
 
 import io.weft.fdb.Lease;
+import io.weft.fdb.path.WeftAdvert;
 
 /**
  * What the subnet watch reports about other nodes' vxlan leases (our own subnet and non-vxlan leases are never
@@ -21,6 +22,13 @@ public interface LeaseEvents {
     default void changed(Lease before, Lease after) {
         removed(before);
         added(after);
+    }
+
+    /**
+     * The weft record beside the lease with key {@code leaseKey} ({@link Lease#key()}) appeared, changed, or went away
+     * ({@code advert} null). It may come before or after its lease; a lease without one is a plain flannel peer.
+     */
+    default void advertised(String leaseKey, WeftAdvert advert) {
     }
 
     /** Called after each group of events (a snapshot, a re-list, one watch response), e.g. to publish once. */

@@ -159,7 +159,7 @@ public final class LeaseJson {
     }
 
     /** Go's matching: case-insensitive, last one wins; JSON null counts as absent. */
-    private static JsonNode field(JsonNode object, String name) {
+    public static JsonNode field(JsonNode object, String name) {
         JsonNode found = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();

@@ -3,6 +3,8 @@ package io.weft.fdb.registry;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.weft.fdb.NetworkConfig;
+import io.weft.fdb.path.WeftAdvert;
+import io.weft.fdb.path.WeftAdvertJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,10 @@ import java.util.concurrent.TimeUnit;
  * old one; flanneld never revokes and leaks one grant per day), retries every minute when etcd is away, and watches
  * our own key. When the key is deleted or expires, flanneld exits; weft takes the same subnet again if it is still
  * free, otherwise a new one, and tells the {@link LeaseListener}. Everything runs on one executor thread.
+ *
+ * <p>The weft record ({@link #advertise}) rides on the same etcd lease as our key, so it expires with it: it is
+ * written on every new grant right after our key and before the old grant is revoked, so peers never see it vanish
+ * while the lease lives.
  */
 final class LeaseKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
@@ -36,6 +42,8 @@ final class LeaseKeeper implements AutoCloseable {
     private volatile boolean closed;
     private ScheduledFuture<?> pending;
     private ResumableWatch ownKeyWatch;
+    private volatile WeftAdvert advert;
+    private volatile boolean started;
 
     LeaseKeeper(LeaseStore store, LeaseAcquirer acquirer, NetworkConfig config, AcquireRequest request,
                 AcquiredLease initial, LeaseListener listener, ScheduledExecutorService executor, RegistrySettings settings) {
@@ -50,10 +58,39 @@ final class LeaseKeeper implements AutoCloseable {
     }
 
     void start() {
+        started = true;
         run(() -> {
+            writeAdvertQuietly(current);
             watchOwnKey(current);
             scheduleRenewal();
         });
+    }
+
+    /** From now on keeps {@code a} at {@code <prefix>/weft/<our subnet key>} on our etcd lease. */
+    void advertise(WeftAdvert a) {
+        advert = a;
+        if (started) {
+            run(() -> writeAdvertQuietly(current));
+        }
+    }
+
+    private void writeAdvert(AcquiredLease on) throws EtcdUnavailableException, InterruptedException {
+        WeftAdvert a = advert;
+        if (a != null) {
+            store.put(store.keys().weftKeyOf(on.lease().key()), WeftAdvertJson.encode(a), on.etcdLeaseId());
+        }
+    }
+
+    /** At start and after a re-acquisition: a failure is retried at the next renewal (the lease still works). */
+    private void writeAdvertQuietly(AcquiredLease on) {
+        try {
+            writeAdvert(on);
+        } catch (EtcdUnavailableException e) {
+            LOG.warn("could not write the weft record beside {}; weft peers reach this host as a flannel peer until the"
+                    + " next renewal: {}", on.key(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     AcquiredLease current() {
@@ -93,6 +130,7 @@ final class LeaseKeeper implements AutoCloseable {
                 lost(held, "renewal found " + held.key() + " gone or holding another node's value");
                 return;
             }
+            writeAdvert(new AcquiredLease(held.key(), held.lease(), held.value(), grant.id(), revision));
             revokeQuietly(held.etcdLeaseId());
             current = new AcquiredLease(held.key(), held.lease().withExpiry(grant.expiry()), held.value(), grant.id(), revision);
             LOG.info("renewed subnet lease {} until {} (etcd lease {})", held.key(), grant.expiry(), Long.toHexString(grant.id()));
@@ -123,6 +161,7 @@ final class LeaseKeeper implements AutoCloseable {
             if (same.isPresent()) {
                 current = same.get();
                 LOG.warn("re-acquired the same subnet lease {} (expires {})", current.key(), current.lease().expiry());
+                writeAdvertQuietly(current);
                 watchOwnKey(current);
                 scheduleRenewal();
                 listener.reacquired(current);
@@ -132,6 +171,8 @@ final class LeaseKeeper implements AutoCloseable {
             current = fresh;
             LOG.warn("subnet {} now belongs to another node; acquired {} instead. Pods on this host must be "
                     + "restarted to get addresses in the new subnet", held.key(), fresh.key());
+            deleteOldAdvertQuietly(held);
+            writeAdvertQuietly(fresh);
             watchOwnKey(fresh);
             scheduleRenewal();
             listener.subnetChanged(held, fresh);
@@ -184,6 +225,19 @@ final class LeaseKeeper implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /** The record beside a subnet we no longer hold would otherwise live on until its grant runs out. */
+    private void deleteOldAdvertQuietly(AcquiredLease old) throws InterruptedException {
+        if (advert == null) {
+            return;
+        }
+        try {
+            store.delete(store.keys().weftKeyOf(old.lease().key()));
+        } catch (EtcdUnavailableException e) {
+            LOG.warn("could not delete the weft record beside the lost lease {} (it expires with its etcd lease): {}",
+                    old.key(), e.getMessage());
         }
     }
 

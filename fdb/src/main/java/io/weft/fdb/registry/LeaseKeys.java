@@ -38,6 +38,22 @@ public final class LeaseKeys {
         return prefix + "/subnets";
     }
 
+    /**
+     * Where weft hosts keep what only weft hosts read ({@code <prefix>/weft/<subnet key>}, attached to the same etcd
+     * lease as the flannel key). flanneld never sees it: since v0.18 (etcd v3) it lists and watches only the raw
+     * prefix {@code <prefix>/subnets} and its own key {@code <prefix>/subnets/<key>} (both with WithPrefix, so the
+     * record must not live below either), and reads {@code <prefix>/config}; releases before v0.18 used etcd v2,
+     * whose keyspace is separate from the v3 one weft writes. Checked in {@code pkg/subnet/etcd/registry.go}.
+     */
+    public String weftPrefix() {
+        return prefix + "/weft/";
+    }
+
+    /** {@code <prefix>/weft/<subnet key>}. */
+    public String weftKeyOf(String subnetKeyText) {
+        return weftPrefix() + subnetKeyText;
+    }
+
     public String keyOf(SubnetKey key) {
         return subnetsPrefix() + "/" + key.text();
     }

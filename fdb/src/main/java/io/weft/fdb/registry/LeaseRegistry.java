@@ -4,6 +4,7 @@ import io.etcd.jetcd.Client;
 import io.weft.fdb.ConfigException;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Subnet;
+import io.weft.fdb.path.WeftAdvert;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class LeaseRegistry implements SubnetRegistry {
     private final LogLimiter unreachable;
     private volatile LeaseKeeper keeper;
     private volatile SubnetWatcher watcher;
+    private volatile AdvertWatcher advertWatcher;
+    private volatile WeftAdvert advert;
 
     private LeaseRegistry(EtcdOptions options, RegistrySettings settings) {
         this.options = options;
@@ -142,6 +145,9 @@ public final class LeaseRegistry implements SubnetRegistry {
         };
         keeper = new LeaseKeeper(store, acquirer, held.config(), held.request(), held.acquired(), chained, leaseThread,
                 settings);
+        if (advert != null) {
+            keeper.advertise(advert);
+        }
         keeper.start();
     }
 
@@ -157,6 +163,25 @@ public final class LeaseRegistry implements SubnetRegistry {
         }
         watcher = new SubnetWatcher(store, localSubnet, events, watchThread, settings, new LogLimiter(settings.reportEvery()));
         watcher.start();
+        if (advertWatcher != null) {
+            advertWatcher.close();
+        }
+        // On the same thread as the lease watch, so events sees leases and records in one order.
+        advertWatcher = new AdvertWatcher(store, events, watchThread, settings);
+        advertWatcher.start();
+    }
+
+    /**
+     * Keeps {@code a} at {@code <prefix>/weft/<our subnet key>}, on the same etcd lease as our flannel key (written
+     * with it, renewed with it, gone with it); the flannel key is not changed by a byte. Before or after
+     * {@link #startKeeping}.
+     */
+    @Override
+    public synchronized void advertise(WeftAdvert a) {
+        advert = a;
+        if (keeper != null) {
+            keeper.advertise(a);
+        }
     }
 
     /** The etcd revision the lease set is current to (0 before the first snapshot); for metrics. */
@@ -193,6 +218,9 @@ public final class LeaseRegistry implements SubnetRegistry {
             }
             if (watcher != null) {
                 watcher.close();
+            }
+            if (advertWatcher != null) {
+                advertWatcher.close();
             }
         }
         leaseThread.shutdown();

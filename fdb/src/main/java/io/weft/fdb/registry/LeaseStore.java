@@ -64,8 +64,18 @@ final class LeaseStore {
         return new Listing(r.getHeader().getRevision(), ok, bad);
     }
 
+    /** Every key under {@code prefix} with the read's revision (the weft records beside the leases). */
+    Value.Many listUnder(String prefix) throws EtcdUnavailableException, InterruptedException {
+        GetResponse r = calls.await("listing " + prefix, calls.client().getKVClient()
+                .get(bytes(prefix), GetOption.builder().isPrefix(true).build()));
+        return new Value.Many(r.getKvs(), r.getHeader().getRevision());
+    }
+
     /** The value at {@code key} as text with the read's revision, or empty text when absent. */
     record Value(Optional<KeyValue> kv, long revision) {
+        /** Several keys read at one revision. */
+        record Many(List<KeyValue> kvs, long revision) {
+        }
     }
 
     Value get(String key) throws EtcdUnavailableException, InterruptedException {

@@ -7,6 +7,8 @@ import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.TableScope;
+import io.weft.fdb.path.PeerPaths;
+import io.weft.fdb.path.WeftAdvert;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,8 @@ public final class LeaseTableFeeder implements LeaseEvents {
     /** The topics of the issues of the last table, logged when they first appeared. */
     private Set<String> reportedIssues = Set.of();
     private final Map<String, Lease> leases = new LinkedHashMap<>();
+    private final Map<String, WeftAdvert> adverts = new java.util.HashMap<>();
+    private final PeerPaths paths = new PeerPaths();
     private final Subnet localSubnet;
     private final Subnet localIpv6Subnet;
     private boolean dirty;
@@ -90,6 +94,17 @@ public final class LeaseTableFeeder implements LeaseEvents {
     }
 
     @Override
+    public synchronized void advertised(String leaseKey, WeftAdvert advert) {
+        WeftAdvert before = advert == null ? adverts.remove(leaseKey) : adverts.put(leaseKey, advert);
+        dirty |= !java.util.Objects.equals(before, advert) && leases.containsKey(leaseKey);
+    }
+
+    /** Every peer's path, kept across snapshots; the prober changes which candidate each one uses. */
+    public PeerPaths paths() {
+        return paths;
+    }
+
+    @Override
     public synchronized void batchDone() {
         // The first batch always publishes, so the table carries the configured port even with no peers yet.
         if (dirty || !publishedOnce) {
@@ -104,7 +119,7 @@ public final class LeaseTableFeeder implements LeaseEvents {
 
     private void publish() {
         ForwardingTable next = ForwardingTable.of(new TableScope(network, ipv6Network, localSubnet, localIpv6Subnet),
-                leases.values(), port);
+                leases.values(), adverts, paths, port);
         table.publish(next);
         dirty = false;
         publishedOnce = true;

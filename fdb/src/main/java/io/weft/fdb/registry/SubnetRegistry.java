@@ -25,6 +25,14 @@ public interface SubnetRegistry extends AutoCloseable {
     /** Reports every other node's vxlan lease to {@code events}: first those there now as added, then changes. */
     void startWatching(Subnet localSubnet, LeaseEvents events);
 
+    /**
+     * Publishes what only weft hosts read beside our lease (the lease itself stays as flanneld writes it): a sibling
+     * etcd key on the same etcd lease, or a node annotation under weft's own prefix. Call before {@link #acquire} or
+     * {@link #startKeeping}; a registry that cannot carry it ignores it.
+     */
+    default void advertise(io.weft.fdb.path.WeftAdvert advert) {
+    }
+
     /** Our lease as currently held, or null before {@link #startKeeping}. */
     AcquiredLease currentLease();
 

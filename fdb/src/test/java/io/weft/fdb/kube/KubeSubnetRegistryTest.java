@@ -13,6 +13,7 @@ import io.weft.fdb.registry.AcquireRequest;
 import io.weft.fdb.registry.AcquiredLease;
 import io.weft.fdb.registry.HeldLease;
 import io.weft.fdb.registry.LeaseEvents;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.fdb.registry.LeaseListener;
 import io.weft.labkit.LogCapture;
 import io.weft.labkit.kube.MockKubeApiServer;
@@ -193,6 +194,35 @@ class KubeSubnetRegistryTest {
         // a change of backend type counts too: a node moved to another backend is no VXLAN peer any more
         annotate("node-c", P + "backend-type", "host-gw");
         eventually(() -> peers.current().isEmpty(), "node-c gone with its vxlan backend");
+    }
+
+    @Test
+    void theWeftAdvertIsOurOwnAnnotationBesideFlannelsAndPeersLearnTheirs() throws Exception {
+        createNode("node-a", "10.244.1.0/24", Map.of());
+        Map<String, String> b = new java.util.HashMap<>(flannelAnnotations("192.168.50.3", "aa:bb:cc:00:00:02"));
+        b.put("weft.io/advert", "{\"Version\":1,\"PrivateIP\":\"10.0.0.3\"}");
+        createNode("node-b", "10.244.2.0/24", b);
+        createNode("node-c", "10.244.3.0/24", flannelAnnotations("192.168.50.4", "aa:bb:cc:00:00:03"));
+        registry = registry("node-a", false);
+        registry.awaitConfig();
+        registry.advertise(WeftAdvert.of((Inet4Address) InetAddress.getByName("10.0.0.2"), 0));
+        HeldLease lease = registry.acquire(netConfig(), request("192.168.50.2"));
+        Recorder peers = new Recorder();
+        registry.startWatching(lease.lease().subnet(), peers);
+
+        // Ours: flannel's annotations exactly as without it, and weft's under weft's own prefix.
+        assertThat(annotations("node-a")).containsEntry("weft.io/advert", "{\"Version\":1,\"PrivateIP\":\"10.0.0.2\"}")
+                .containsEntry(P + "backend-data", FLANNEL_BACKEND_DATA).containsEntry(P + "public-ip", "192.168.50.2");
+        assertThat(annotations("node-a").keySet().stream().filter(k -> k.startsWith(P)))
+                .containsExactlyInAnyOrder(P + "backend-type", P + "backend-data", P + "public-ip", P + "kube-subnet-manager");
+
+        eventually(() -> peers.adverts.containsKey("10.244.2.0-24"), "node-b's advert");
+        assertThat(peers.adverts.get("10.244.2.0-24").privateIp().getHostAddress()).isEqualTo("10.0.0.3");
+        assertThat(peers.adverts).doesNotContainKey("10.244.3.0-24");
+        annotate("node-b", "weft.io/advert", null);
+        eventually(() -> !peers.adverts.containsKey("10.244.2.0-24"), "node-b's advert removed");
+        annotate("node-c", "weft.io/advert", "{\"Version\":1,\"PrivateIP\":\"10.0.0.4\"}");
+        eventually(() -> peers.adverts.containsKey("10.244.3.0-24"), "node-c's new advert");
     }
 
     @Test
@@ -523,6 +553,17 @@ class KubeSubnetRegistryTest {
         @Override
         public void batchDone() {
             batches++;
+        }
+
+        final Map<String, WeftAdvert> adverts = new ConcurrentHashMap<>();
+
+        @Override
+        public void advertised(String leaseKey, WeftAdvert advert) {
+            if (advert == null) {
+                adverts.remove(leaseKey);
+            } else {
+                adverts.put(leaseKey, advert);
+            }
         }
 
         Map<String, Lease> current() {

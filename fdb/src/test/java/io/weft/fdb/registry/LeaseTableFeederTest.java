@@ -57,4 +57,34 @@ class LeaseTableFeederTest {
             assertThat(lines(log.text(), "lease 10.245.1.0-24 (PublicIP 192.168.64.9) is outside Network")).isEqualTo(2);
         }
     }
+
+    @Test
+    void anAdvertBeforeOrAfterItsLeaseGivesThePeerItsPrivatePathAndARenewalKeepsTheChoice() throws Exception {
+        NetworkConfig config = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+        PublishedTable table = new PublishedTable();
+        LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, new SubnetKey(Subnet.parse("10.244.1.0/24"), null));
+        io.weft.fdb.path.WeftAdvert advert = io.weft.fdb.path.WeftAdvert.of((Inet4Address) Subnet.parseAddress("10.0.0.3"), 0);
+        feeder.advertised("10.244.2.0-24", advert);   // the record first, as the two watches may deliver them
+        feeder.added(lease("10.244.2.0/24", "192.168.64.2"));
+        feeder.added(lease("10.244.3.0/24", "192.168.64.3"));
+        feeder.batchDone();
+        io.weft.fdb.Peer two = table.current().lookup(Subnet.parseAddress("10.244.2.1"));
+        assertThat(two.advert()).isEqualTo(advert);
+        assertThat(two.path().candidates()).hasSize(2);
+        two.path().use(two.path().candidates().get(0));
+
+        // the other peer's record comes later: a new table, and 10.244.2.0/24 keeps its private path
+        feeder.advertised("10.244.3.0-24", io.weft.fdb.path.WeftAdvert.of((Inet4Address) Subnet.parseAddress("10.0.0.4"), 0));
+        feeder.batchDone();
+        assertThat(table.current().lookup(Subnet.parseAddress("10.244.3.1")).path().candidates()).hasSize(2);
+        assertThat(table.current().lookup(Subnet.parseAddress("10.244.2.1")).sendEndpoint().getAddress().getHostAddress())
+                .isEqualTo("10.0.0.3");
+
+        // its record goes (the host went back to flanneld): a plain flannel peer again, reached at its PublicIP
+        feeder.advertised("10.244.2.0-24", null);
+        feeder.batchDone();
+        io.weft.fdb.Peer plain = table.current().lookup(Subnet.parseAddress("10.244.2.1"));
+        assertThat(plain.advert()).isNull();
+        assertThat(plain.sendEndpoint().getAddress().getHostAddress()).isEqualTo("192.168.64.2");
+    }
 }

@@ -1,0 +1,24 @@
+package io.weft.dataplane.doctor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PeerChecksTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aPeerOnAnotherPathThanItsPublicIpSaysWhich() throws Exception {
+        List<Finding> f = PeerChecks.fromProbeReply(JSON.readTree("{\"publicIp\":\"10.98.0.110\",\"waitMillis\":3000,"
+                + "\"peers\":[{\"subnet\":\"10.244.64.0/24\",\"publicIp\":\"10.98.0.111\",\"port\":8472,\"vtep\":\"10.244.64.0\","
+                + "\"answered\":true,\"rttMs\":0.4,\"path\":\"private\",\"endpoint\":\"10.0.0.3:8472\"},"
+                + "{\"subnet\":\"10.244.90.0/24\",\"publicIp\":\"10.98.0.13\",\"port\":8472,\"vtep\":\"10.244.90.0\","
+                + "\"answered\":true,\"rttMs\":1.5,\"path\":\"public\",\"endpoint\":\"10.98.0.13:8472\"}]}"));
+        assertThat(f.get(0).toString()).contains("peer 10.244.64.0/24 at 10.98.0.111:8472 answers through the tunnel"
+                + " (VTEP 10.244.64.0, RTT 0.4 ms, over the private path 10.0.0.3:8472)");
+        assertThat(f.get(1).toString()).contains("(VTEP 10.244.90.0, RTT 1.5 ms)");
+    }
+}
