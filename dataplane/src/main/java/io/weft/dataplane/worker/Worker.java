@@ -84,7 +84,8 @@ public final class Worker {
         Channel ch = null;
         Worker w;
         try {
-            ch = VxlanSocket.bind(loop, r.config().port(), reads, r.udpGro());
+            ch = r.inheritedSocket() >= 0 ? VxlanSocket.adopt(loop, r.inheritedSocket(), r.config().port(), reads, r.udpGro())
+                    : VxlanSocket.bind(loop, r.config().port(), reads, r.udpGro());
             ChannelSender sender = new ChannelSender(r.index(), ch, r.counters(), r.hooks(), r.config().port(),
                     r.udpGso());
             w = new Worker(r, sender, VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()));
@@ -117,6 +118,11 @@ public final class Worker {
     /** True if UDP_GRO is on for the worker's socket (the kernel accepted the option). */
     public boolean udpGroEnabled() {
         return channel != null && VxlanSocket.groEnabled(channel);
+    }
+
+    /** The descriptor of the worker's VXLAN socket (for the service manager's fd store). */
+    public int socketFd() {
+        return VxlanSocket.fd(channel);
     }
 
     /** The worker's counters: anyone may read them, at any time. */
