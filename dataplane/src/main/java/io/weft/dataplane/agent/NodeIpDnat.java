@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code --node-ip-dnat}: keeps {@link NodeIpDnatRules} current as peer nodes come, go and change their public IP,
  * re-checks them every {@code -iptables-resync} period (another tool may flush nat chains), logs each mapping made or
- * dropped and each shared InternalIP once, and removes its chains and jumps when weft stops.
+ * dropped and each shared InternalIP once. Its chains stay when weft stops (a restart rewrites them in one
+ * transaction); {@link #remove()} deletes them, for {@code weft cleanup}.
  */
 final class NodeIpDnat implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeIpDnat.class);
@@ -139,10 +140,18 @@ final class NodeIpDnat implements AutoCloseable {
         return cmd;
     }
 
-    /** Removes the jumps and both chains: the API server's connections go to the InternalIPs again. */
+    /** Stops following the peers; the rules stay. */
     @Override
     public synchronized void close() {
         thread.shutdownNow();
+    }
+
+    /**
+     * Removes the jumps and both chains: the API server's connections go to the InternalIPs again. Returns the chains
+     * that were there.
+     */
+    static List<String> remove() {
+        List<String> removed = new ArrayList<>();
         for (List<String> jump : List.of(NodeIpDnatRules.dnatJump("-D"), NodeIpDnatRules.snatJump("-D"))) {
             while (HostCommand.run(iptables(jump)).ok()) {
                 // a jump may be there twice; remove every copy
@@ -150,7 +159,10 @@ final class NodeIpDnat implements AutoCloseable {
         }
         for (String chain : List.of(NodeIpDnatRules.DNAT_CHAIN, NodeIpDnatRules.SNAT_CHAIN)) {
             HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-F", chain));
-            HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-X", chain));
+            if (HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-X", chain)).ok()) {
+                removed.add("nat " + chain);
+            }
         }
+        return removed;
     }
 }
