@@ -85,14 +85,16 @@ final class WarmStart implements AutoCloseable {
             return;
         }
         DataPlaneConfig c = previous.dataPlane();
+        // The table first: the workers drain what waited in the TUN queues and socket buffers as soon as they run.
+        table.publish(ForwardingTable.of(new TableScope(c.network(), null, c.localSubnet(), null), previous.leases(),
+                c.port()));
         try {
             dataPlane = start(c, table);
         } catch (RuntimeException e) {
+            table.publish(ForwardingTable.EMPTY);
             log.info("not forwarding from the last run's state before the registry answers: {}", message(e));
             return;
         }
-        table.publish(ForwardingTable.of(new TableScope(c.network(), null, c.localSubnet(), null), previous.leases(),
-                c.port()));
         log.info("forwarding on {} with the last run's table ({} peer(s), subnet {}) until the registry answers",
                 c.device(), previous.leases().size(), c.localSubnet());
     }
