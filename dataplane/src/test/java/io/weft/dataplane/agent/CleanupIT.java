@@ -47,6 +47,8 @@ class CleanupIT {
 
     @Test
     void aStoppedAgentsSetupStaysAndCleanupRemovesAllOfItOnce() throws Exception {
+        cleanup("--force");
+        one.lab.putConfig(CONFIG);
         AgentProcess p = one.start("cleanup.log", Map.of(), List.of(), List.of("run", "-etcd-endpoints", AgentLab.ETCD_URL,
                 "-iface", "eth0", "-subnet-file", one.dir.resolve("subnet.env").toString(), "--run-dir",
                 one.dir.resolve("run").toString(), "--workers", "1", "-ip-masq", "-ip-blackhole-route"));
@@ -96,6 +98,39 @@ class CleanupIT {
                 one.dir.resolve("run").toString(), "--workers", "1"));
         q.awaitOutput("weft is up", 90);
         assertThat(q.output()).doesNotContain("last run");
+    }
+
+    @Test
+    void anAgentStartedForAnotherNetworkReprogramsWhatTheLastRunLeftWithOneLine() throws Exception {
+        cleanup("--force");
+        one.lab.etcdctl("del", "--prefix", "/coreos.com/network").requireOk();
+        one.lab.putConfig(CONFIG);
+        AgentProcess p = runWithMasq("network1.log");
+        p.awaitOutput("weft is up", 90);
+        assertThat(p.stop(30)).isIn(0, 143);
+
+        one.lab.putConfig("{\"Network\":\"10.245.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+        AgentProcess q = runWithMasq("network2.log");
+        q.awaitOutput("weft is up", 90);
+        assertThat(q.output().lines().filter(l -> l.contains("reprogramming for")).toList()).singleElement().asString()
+                .containsPattern("the last run had subnet 10\\.244\\.\\d+\\.0/24, network 10\\.244\\.0\\.0/16; reprogramming"
+                        + " for subnet 10\\.245\\.\\d+\\.0/24, network 10\\.245\\.0\\.0/16");
+        String addr = one.host.ip("-4", "addr", "show", "dev", "weft.1");
+        assertThat(addr.lines().filter(l -> l.contains(" inet ")).toList()).singleElement().asString().contains("inet 10.245.");
+        assertThat(one.host.ip("-4", "route", "show", "dev", "weft.1").strip()).startsWith("10.245.0.0/16 ")
+                .doesNotContain("10.244.");
+        String nat = iptables("nat");
+        assertThat(nat.lines().filter(l -> l.startsWith("-A FLANNEL-POSTRTG ")).toList()).hasSize(6)
+                .noneMatch(l -> l.contains("10.244."));
+        assertThat(nat.lines().filter(l -> l.contains("-j FLANNEL-POSTRTG")).toList()).hasSize(1);
+        assertThat(q.stop(30)).isIn(0, 143);
+        assertThat(cleanup().stdout()).contains("removed TUN device weft.1");
+    }
+
+    private AgentProcess runWithMasq(String logName) throws Exception {
+        return one.start(logName, Map.of(), List.of(), List.of("run", "-etcd-endpoints", AgentLab.ETCD_URL,
+                "-iface", "eth0", "-subnet-file", one.dir.resolve("subnet.env").toString(), "--run-dir",
+                one.dir.resolve("run").toString(), "--workers", "1", "-ip-masq"));
     }
 
     private String iptables(String table) {
