@@ -66,6 +66,15 @@ public final class DataPlane implements AutoCloseable {
      * @throws DataPlaneException with a one-line, actionable message if the host is not ready
      */
     public static DataPlane start(DataPlaneConfig config, PublishedTable table) {
+        return start(config, table, InheritedFds.NONE);
+    }
+
+    /**
+     * Like {@link #start(DataPlaneConfig, PublishedTable)}, but takes the TUN queues and the sockets from {@code fds}
+     * where they fit this config (one of each per worker, the same device); what does not fit is opened anew and left
+     * for the caller to close.
+     */
+    public static DataPlane start(DataPlaneConfig config, PublishedTable table, InheritedFds fds) {
         if (!Epoll.isAvailable()) {
             throw new DataPlaneException("Netty's native epoll transport is unavailable (" + Epoll.unavailabilityCause()
                     + "); weft needs Linux on x86_64 with the bundled netty-transport-native-epoll");
@@ -78,8 +87,11 @@ public final class DataPlane implements AutoCloseable {
             throw new DataPlaneException("direct buffers have no memory address (sun.misc.Unsafe unavailable); run weft on"
                     + " a standard JDK 17+ without -Dio.netty.noUnsafe");
         }
-        VxlanSocket.requirePortFree(config.port());
-        TunDevice tun = TunDevice.open(config.device(), config.workers(), config.offloads());
+        if (!fds.hasSockets(config.workers())) {
+            // (inherited sockets hold the port themselves, and so does the fd store that kept them)
+            VxlanSocket.requirePortFree(config.port());
+        }
+        TunDevice tun = openTun(config, fds);
         TunOffloads tunOffloads = tun.offloads();
         boolean udpGso = tunOffloads.tso() && VxlanSocket.gsoSupported();
         // No cap on the TUN's gso_max_segs, although a 64 KB super-packet (46 segments at MTU 1450) takes two UDP GSO
@@ -96,7 +108,7 @@ public final class DataPlane implements AutoCloseable {
                 WorkerCounters counters = new WorkerCounters();
                 TunQueue queue = TunQueue.open(tun.queues().get(i), tunOffloads.vnetHdr(), config.mtu(), alloc, counters);
                 workers.add(Worker.start(new WorkerResources(i, config, table, (IoEventLoop) e, queue, counters, dp.hooks,
-                        alloc, udpGso, tunOffloads.vnetHdr() && VxlanSocket.groWanted())));
+                        alloc, udpGso, tunOffloads.vnetHdr() && VxlanSocket.groWanted(), fds.socket(i, config.workers()))));
                 i++;
             }
         } catch (RuntimeException ex) {
@@ -123,6 +135,34 @@ public final class DataPlane implements AutoCloseable {
         });
         dp.hooks.markConnected();
         return dp;
+    }
+
+    /** The inherited TUN queues if they are this device's, else the device opened (or attached to) anew. */
+    private static TunDevice openTun(DataPlaneConfig config, InheritedFds fds) {
+        if (fds.hasTunQueues(config.workers())) {
+            try {
+                return TunDevice.adopt(config.device(), fds.tunQueues(), config.offloads());
+            } catch (DataPlaneException e) {
+                LOG.warn("{}: not using the TUN queues handed back by the service manager ({}); opening the device",
+                        config.device(), e.getMessage());
+            }
+        }
+        return TunDevice.open(config.device(), config.workers(), config.offloads());
+    }
+
+    /** Keeps the TUN device (TUNSETPERSIST) when this process's fds close: a restart finds it with its routes. */
+    public void keepDeviceAfterExit() {
+        tun.persist(true);
+    }
+
+    /** The TUN queue fds, in worker order (for the service manager's fd store). */
+    public List<Integer> tunQueueFds() {
+        return tun.queues().stream().map(io.netty.channel.unix.FileDescriptor::intValue).toList();
+    }
+
+    /** The workers' VXLAN socket fds, in worker order (for the service manager's fd store). */
+    public List<Integer> socketFds() {
+        return workers.stream().map(Worker::socketFd).toList();
     }
 
     /**

@@ -17,6 +17,7 @@ import io.weft.fdb.registry.AcquireRequest;
 import io.weft.fdb.registry.AcquiredLease;
 import io.weft.fdb.registry.EtcdOptions;
 import io.weft.fdb.registry.HeldLease;
+import io.weft.fdb.registry.LeaseEvents;
 import io.weft.fdb.registry.LeaseListener;
 import io.weft.fdb.registry.LeaseRegistry;
 import io.weft.fdb.registry.LeaseTableFeeder;
@@ -42,8 +43,10 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The host agent, in the order flanneld does things: the underlay interface, the network config from etcd, our
  * lease, the data plane (TUN, link, route, workers), the watch of everyone else's leases, iptables, then subnet.env
- * (only once packets can flow) and READY=1. Everything set up is pushed on a stack and undone in reverse on a clean
- * stop; the lease stays in etcd, so a restart reuses the subnet.
+ * (only once packets can flow) and READY=1. Before all of that, a restart forwards with the last run's data plane and
+ * table ({@link WarmStart}). What runs is pushed on a stack and closed in reverse on a stop, the data plane last; the
+ * host setup (the persistent TUN, its route, the rules) and the lease stay, as flanneld leaves them, so that the
+ * kernel keeps routing and the next run adopts them. {@code weft cleanup} removes the host setup.
  */
 public final class Agent {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
@@ -65,6 +68,7 @@ public final class Agent {
     /** Starts everything, blocks until SIGTERM/SIGINT (or a fatal event), tears down, and returns the exit code. */
     public int runUntilStopped() throws Exception {
         Thread hook = new Thread(this::stop, "weft-shutdown");
+        // (the hook runs on SIGTERM/SIGINT: it closes what runs, forwarding until the data plane closes, and is quick)
         Runtime.getRuntime().addShutdownHook(hook);
         log.info("weft {} starting", BuildVersion.version());
         try {
@@ -84,9 +88,11 @@ public final class Agent {
         if (stopped.getCount() == 0) {
             return;
         }
+        long t0 = System.nanoTime();
         systemd.stopping();
-        log.info("stopping: undoing host setup; the lease stays in etcd");
+        log.info("stopping: the TUN, its route and the rules stay for the next run, the lease stays in etcd");
         teardown();
+        log.info("stopped in {} ms", (System.nanoTime() - t0) / 1_000_000);
         stopped.countDown();
     }
 
@@ -96,6 +102,11 @@ public final class Agent {
         HttpEndpoints http = new HttpEndpoints(settings.healthzIp(), settings.healthzPort(), settings.metricsPort(),
                 () -> ready);
         undo.push(http);
+        // A restart forwards with what the last run left before etcd (or the API server) is asked anything.
+        WarmStart warm = WarmStart.load(settings.runDir(), systemd);
+        undo.push(warm);
+        PublishedTable table = new PublishedTable();
+        warm.startFromCache(table);
         // Kube mode meets the API server first: our node's node-public-ip annotation is flanneld's -public-ip.
         KubeSubnetRegistry kube = settings.kube() == null ? null : KubeMode.connect(settings);
         SubnetRegistry registry = kube;
@@ -139,7 +150,7 @@ public final class Agent {
         if (settings.replaceFlannel()) {
             ReplaceFlannel.apply(vni, port, config.network(), device);
         }
-        checkDataPlaneCanStart(port);
+        checkDataPlaneCanStart(port, warm);
 
         // flanneld keeps its VtepMAC across restarts in kube mode from its own backend-data annotation
         MacAddress stored = kube == null ? null : kube.storedVtepMac();
@@ -161,25 +172,22 @@ public final class Agent {
         int underlayMtu = config.backend().mtu() > 0 ? config.backend().mtu() : ext.mtu();
         int mtu = TunLinkSetup.deviceMtu(underlayMtu);
         int workers = settings.workers() > 0 ? settings.workers() : DataPlaneConfig.defaultWorkers();
-        PublishedTable table = new PublishedTable();
         Inet4Address source = ext.sourceAddress(publicIp);
-        DataPlane dataPlane = DataPlane.start(new DataPlaneConfig(device, mtu, vni, port, mac, subnet,
+        TunLinkSetup link = new TunLinkSetup(device, mtu, subnet, config.network());
+        DataPlane dataPlane = warm.dataPlaneFor(new DataPlaneConfig(device, mtu, vni, port, mac, subnet,
                 config.network(), workers, settings.acceptUnknownVteps(), settings.acceptAnyInnerSource(),
                 settings.offloads(), source), table);
-        undo.push(dataPlane);
-        TunLinkSetup link = new TunLinkSetup(dataPlane.deviceName(), mtu, subnet, config.network());
-        link.apply();
-        undo.push(link::undo);
         log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP {}:{}",
                 dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers,
                 source.getHostAddress(), port);
 
         LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, new SubnetKey(subnet, null));
-        DirectRouting direct = DirectRouting.start(config, feeder, table, dataPlane.deviceName());
+        LeaseEvents cached = warm.caching(feeder);
+        DirectRouting direct = DirectRouting.start(config, cached, table, dataPlane.deviceName());
         if (direct != null) {
             undo.push(direct);
         }
-        registry.startWatching(subnet, direct != null ? direct : feeder);
+        registry.startWatching(subnet, direct != null ? direct : cached);
         registry.startKeeping(lease, new LeaseLossHandler());
         NodeIpDnat nodeIpDnat = null;
         if (settings.nodeIpDnat()) {
@@ -187,7 +195,10 @@ public final class Agent {
             undo.push(nodeIpDnat);
         }
 
+        RunState.HostSetup setup = RunState.HostSetup.of(settings, config.enableNFTables(), subnet);
+        StaleHostState.remove(warm.previous() == null ? null : warm.previous().setup(), setup);
         TrafficRules.start(settings, config, subnet, undo);
+        warm.setupInstalled(setup);
 
         new SubnetEnv(config.network(), subnet, null, null, mtu, settings.ipMasq()).write(settings.subnetFile());
         log.info("wrote {}", settings.subnetFile());
@@ -284,11 +295,17 @@ public final class Agent {
         }
     }
 
-    /** Fails before a lease is taken if the TUN or the port cannot be had, so a broken host holds no subnet. */
-    private static void checkDataPlaneCanStart(int port) throws AgentException {
+    /**
+     * Fails before a lease is taken if the TUN or the port cannot be had, so a broken host holds no subnet. The port is
+     * not checked when the last run's data plane already forwards on it.
+     */
+    private static void checkDataPlaneCanStart(int port, WarmStart warm) throws AgentException {
         if (!Files.exists(Path.of(TunDevice.CLONE_DEVICE))) {
             throw new AgentException(TunDevice.CLONE_DEVICE + " does not exist: load the tun module (modprobe tun)"
                     + " or, in a container, pass the device in (--device /dev/net/tun)");
+        }
+        if (warm.forwardingOn(port)) {
+            return;
         }
         try {
             VxlanSocket.requirePortFree(port);

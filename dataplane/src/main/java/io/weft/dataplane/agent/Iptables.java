@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Keeps a set of iptables chains in place: creates them, checks every rule each resync period and rebuilds a chain
- * whose rules went missing (another tool flushed it, say), and removes everything on {@link #close()}.
+ * whose rules went missing (another tool flushed it, say). {@link #close()} only stops the checking: the rules stay
+ * across a restart, as flanneld's do, and the next agent finds them complete; {@link #remove()} deletes them.
  */
 public final class Iptables implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Iptables.class);
@@ -79,19 +80,28 @@ public final class Iptables implements AutoCloseable {
         return true;
     }
 
-    /** Removes the jumps and the chains. */
+    /** Stops re-checking; the rules stay in place. */
     @Override
     public synchronized void close() {
         if (resync != null) {
             resync.close();
         }
+    }
+
+    /** Stops re-checking and removes the jumps and the chains; returns the chains that were there. */
+    public synchronized List<String> remove() {
+        close();
+        List<String> removed = new ArrayList<>();
         for (OwnedChain c : chains) {
             while (HostCommand.run(iptables(c.jump().deleteArgs())).ok()) {
                 // a jump may have been added twice by hand; remove every copy
             }
             HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()));
-            HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-X", c.chain()));
+            if (HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-X", c.chain())).ok()) {
+                removed.add(c.table() + " " + c.chain());
+            }
         }
+        return removed;
     }
 
     private static List<String> iptables(List<String> args) {

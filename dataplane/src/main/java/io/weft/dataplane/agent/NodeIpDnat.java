@@ -1,6 +1,8 @@
 package io.weft.dataplane.agent;
 
+import io.weft.dataplane.host.NodeIpDnatRules;
 import io.weft.dataplane.host.NodeIpDnatWriter;
+import io.weft.dataplane.os.HostCommand;
 import io.weft.fdb.kube.KubeSubnetRegistry;
 import io.weft.fdb.kube.NodeAddress;
 import io.weft.fdb.kube.NodeIpMappings;
@@ -9,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.Inet4Address;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * {@code --node-ip-dnat}: keeps the nat rules ({@link NodeIpDnatWriter}: iptables chains, or weft's nftables table in
  * nftables mode) current as peer nodes come, go and change their public IP, re-checks them every
  * {@code -iptables-resync} period (another tool may flush nat chains), logs each mapping made or dropped and each
- * shared InternalIP once, and removes the rules when weft stops.
+ * shared InternalIP once. The rules stay when weft stops (a restart rewrites them in one transaction);
+ * {@link #remove()} deletes the iptables chains for {@code weft cleanup}, which also deletes the nftables table.
  */
 final class NodeIpDnat implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeIpDnat.class);
@@ -106,10 +110,36 @@ final class NodeIpDnat implements AutoCloseable {
         reportedConflicts = now;
     }
 
-    /** Removes the rules: the API server's connections go to the InternalIPs again. */
+    private static List<String> iptables(List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("iptables");
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** Stops following the peers; the rules stay. */
     @Override
     public synchronized void close() {
         thread.shutdownNow();
-        rules.remove();
+    }
+
+    /**
+     * Removes the jumps and both chains: the API server's connections go to the InternalIPs again. Returns the chains
+     * that were there.
+     */
+    static List<String> remove() {
+        List<String> removed = new ArrayList<>();
+        for (List<String> jump : List.of(NodeIpDnatRules.dnatJump("-D"), NodeIpDnatRules.snatJump("-D"))) {
+            while (HostCommand.run(iptables(jump)).ok()) {
+                // a jump may be there twice; remove every copy
+            }
+        }
+        for (String chain : List.of(NodeIpDnatRules.DNAT_CHAIN, NodeIpDnatRules.SNAT_CHAIN)) {
+            HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-F", chain));
+            if (HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-X", chain)).ok()) {
+                removed.add("nat " + chain);
+            }
+        }
+        return removed;
     }
 }

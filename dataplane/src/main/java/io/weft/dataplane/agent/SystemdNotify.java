@@ -4,6 +4,8 @@ import io.weft.dataplane.os.LibC;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.sun.jna.Memory;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -61,7 +63,15 @@ public final class SystemdNotify {
     }
 
     /** Sends one notification; failures are logged, never thrown: the service must not die for its supervisor. */
-    public synchronized boolean send(String message) {
+    public boolean send(String message) {
+        return sendWithFd(message, -1);
+    }
+
+    /**
+     * Sends one notification with {@code fd} attached as SCM_RIGHTS (for {@code FDSTORE=1}), or none if {@code fd} is
+     * negative. Failures are logged, never thrown.
+     */
+    public synchronized boolean sendWithFd(String message, int fd) {
         if (socket == null) {
             return false;
         }
@@ -77,21 +87,29 @@ public final class SystemdNotify {
             addr[2] = 0; // abstract namespace
         }
         int addrLen = 2 + path.length + (path[0] == '@' ? 0 : 1);
-        int fd = LibC.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
+        int sock = LibC.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+        if (sock < 0) {
             log.warn("sd_notify: socket() failed, errno {}", LibC.errno());
             return false;
         }
         try {
             byte[] msg = message.getBytes(StandardCharsets.UTF_8);
-            long n = LibC.sendto(fd, msg, msg.length, 0, addr, addrLen);
+            long n;
+            if (fd < 0) {
+                n = LibC.sendto(sock, msg, msg.length, 0, addr, addrLen);
+            } else {
+                Memory mem = new Memory(SystemdFdStore.msghdrSize(addr, msg));
+                mem.clear();
+                n = LibC.sendmsg(sock, SystemdFdStore.msghdr(mem, addr, addrLen, msg, fd), 0);
+                java.lang.ref.Reference.reachabilityFence(mem); // the native memory must outlive the call
+            }
             if (n < 0) {
                 log.warn("sd_notify to {} failed, errno {}", socket, LibC.errno());
                 return false;
             }
             return true;
         } finally {
-            LibC.close(fd);
+            LibC.close(sock);
         }
     }
 }

@@ -15,8 +15,8 @@ import java.util.List;
 /**
  * flanneld's traffic manager ({@code main.go}, {@code pkg/trafficmngr}): the masquerade and forward rules in iptables,
  * or in nftables when the network config sets {@code EnableNFTables}, after removing what the other mode left
- * behind; and the {@code -ip-blackhole-route}. What it sets up goes on {@code undo} as soon as it exists, so that
- * a failure half-way still undoes the first half.
+ * behind; and the {@code -ip-blackhole-route}. What keeps them goes on {@code undo} as soon as it exists; undoing
+ * stops the re-checking and leaves the rules, as flanneld leaves them across a restart.
  */
 final class TrafficRules {
     private static final Logger log = LoggerFactory.getLogger(TrafficRules.class);
@@ -73,7 +73,25 @@ final class TrafficRules {
             log.info("no iptables on this host: nothing of flannel's iptables mode to remove");
             return;
         }
-        new Iptables(List.of(masqChain(List.of()), forwardChain(List.of()))).close();
+        new Iptables(List.of(masqChain(List.of()), forwardChain(List.of()))).remove();
+    }
+
+    /**
+     * Removes flannel's iptables chains weft installs ({@code masquerade}: FLANNEL-POSTRTG, {@code forward}:
+     * FLANNEL-FWD) with their jumps; returns the chains that were there. Without iptables, nothing.
+     */
+    static List<String> removeIptables(boolean masquerade, boolean forward) {
+        if (!HostCommand.run(List.of("iptables", "--version")).ok()) {
+            return List.of();
+        }
+        List<Iptables.OwnedChain> chains = new ArrayList<>();
+        if (masquerade) {
+            chains.add(masqChain(List.of()));
+        }
+        if (forward) {
+            chains.add(forwardChain(List.of()));
+        }
+        return new Iptables(chains).remove();
     }
 
     private static Iptables.OwnedChain masqChain(List<MasqueradeRules.Rule> rules) {

@@ -18,6 +18,7 @@ import java.util.Map;
                 ShowCommands.Stats.class,
                 DoctorCommand.class,
                 CaptureCommand.class,
+                CleanupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class WeftMain implements Runnable {
     @CommandLine.Spec

@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Keeps flannel's nftables table ({@link NftablesRules}) in place through the {@code nft} command: writes it, checks it
  * every resync period against what nft listed right after the write, and writes it again when it changed (a
- * {@code nft flush ruleset}, say; flanneld writes it once and never looks again). {@link #close()} deletes the table.
+ * {@code nft flush ruleset}, say; flanneld writes it once and never looks again). {@link #close()} stops the checking
+ * and leaves the table, as flanneld does across a restart; {@code weft cleanup} deletes it ({@link #deleteTable}).
  */
 public final class Nftables implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Nftables.class);
@@ -96,12 +97,27 @@ public final class Nftables implements AutoCloseable {
         }
     }
 
+    /** Stops re-checking; the table stays in place. */
     @Override
     public synchronized void close() {
         if (resync != null) {
             resync.close();
         }
-        HostCommand.run(List.of("nft", "delete", "table", NftablesRules.FAMILY, NftablesRules.TABLE));
+    }
+
+    /** {@code nft delete table <family> <name>}; true if it was there. */
+    public static boolean deleteTable(String family, String name) {
+        return HostCommand.run(List.of("nft", "delete", "table", family, name)).ok();
+    }
+
+    /** Every table as {@code "<family> <name>"} ({@code nft list tables}); empty without nft. */
+    public static List<String> tables() {
+        HostCommand.Result r = HostCommand.run(List.of("nft", "list", "tables"));
+        if (!r.ok()) {
+            return List.of();
+        }
+        return r.stdout().lines().map(String::trim).filter(l -> l.startsWith("table "))
+                .map(l -> l.substring("table ".length()).trim()).toList();
     }
 
     /** Runs {@code lines} as one {@code nft -f} transaction (only checked with {@code checkOnly}). */

@@ -1,6 +1,11 @@
 package io.weft.dataplane.host;
 
 import io.weft.fdb.Subnet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Gives the TUN device what flanneld gives {@code flannel.1}, with one difference: instead of a route per peer,
@@ -12,8 +17,13 @@ import io.weft.fdb.Subnet;
  *   <li>{@code ip route replace <Network> dev <tun> src <local subnet>.0}.</li>
  * </ul>
  * The local pod subnet's own route (cni0) is more specific, so local traffic never enters the TUN.
+ *
+ * <p>The device is persistent and keeps all of this across a restart; applying it again to what the previous run left
+ * changes nothing when the subnet and network are the same, and otherwise removes the previous run's address and
+ * routes (one log line) before adding these.
  */
 public final class TunLinkSetup {
+    private static final Logger log = LoggerFactory.getLogger(TunLinkSetup.class);
     /** Outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
     public static final int ENCAP_OVERHEAD = 50;
     public static final int DEFAULT_TXQUEUELEN = 1000;
@@ -48,13 +58,43 @@ public final class TunLinkSetup {
     }
 
     public void apply() {
+        List<String> stale = removeStale();
+        if (!stale.isEmpty()) {
+            log.info("{}: reprogrammed for subnet {} in network {}; removed what an earlier run left: {}", device,
+                    localSubnet, network, String.join(", ", stale));
+        }
         IpCommand.run("link", "set", "dev", device, "mtu", Integer.toString(mtu), "txqueuelen", Integer.toString(DEFAULT_TXQUEUELEN));
         IpCommand.run("addr", "replace", vtepAddress() + "/32", "dev", device);
         IpCommand.run("link", "set", "dev", device, "up");
         IpCommand.run("route", "replace", network.toString(), "dev", device, "src", vtepAddress());
     }
 
-    /** Removes the route and address and takes the device down; the device itself goes away when its fds close. */
+    /** Deletes the device's IPv4 addresses other than ours and its main-table routes other than the Network's. */
+    private List<String> removeStale() {
+        List<String> removed = new ArrayList<>();
+        String ours = vtepAddress() + "/32";
+        for (String line : IpCommand.run("-o", "-4", "addr", "show", "dev", device).split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            for (int i = 0; i + 1 < f.length; i++) {
+                if (f[i].equals("inet") && !f[i + 1].equals(ours) && IpCommand.tryRun("addr", "del", f[i + 1], "dev", device)) {
+                    removed.add("address " + f[i + 1]);
+                }
+            }
+        }
+        for (String line : IpCommand.run("-4", "route", "show", "dev", device).split("\n")) {
+            String prefix = line.trim().split("\\s+")[0];
+            if (!prefix.isEmpty() && !prefix.equals(network.toString())
+                    && IpCommand.tryRun("route", "del", prefix, "dev", device)) {
+                removed.add("route " + prefix);
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Removes the route and address and takes the device down (the lab's static data plane, whose device is not
+     * persistent and goes away when its fds close). The agent never calls it: its setup stays across a restart.
+     */
     public void undo() {
         IpCommand.tryRun("route", "del", network.toString(), "dev", device);
         IpCommand.tryRun("addr", "del", vtepAddress() + "/32", "dev", device);

@@ -27,6 +27,8 @@ public final class LibC {
     public static final int SOCK_CLOEXEC = 0x80000;
 
     public static final int SOL_SOCKET = 1;
+    /** cmsg_type of a control message that carries file descriptors. */
+    public static final int SCM_RIGHTS = 1;
     public static final int SOL_IP = 0;
     public static final int SOL_UDP = 17;
     public static final int SO_RCVTIMEO = 20;
@@ -77,6 +79,9 @@ public final class LibC {
     public static native long sendto(int fd, byte[] buf, long length, int flags, byte[] address, int addressLength);
 
     public static native long recv(int fd, byte[] buf, long length, int flags);
+
+    /** {@code sendmsg(2)}; {@code msghdr} is the address of a {@code struct msghdr} (start-up only: the fd store). */
+    public static native long sendmsg(int fd, long msghdr, int flags);
 
     public static int open(String path, int flags) {
         return Variadic.INSTANCE.open(path, flags);

@@ -90,22 +90,7 @@ public final class VxlanSocket {
 
     /** As {@link #bind(IoEventLoop, int, ChannelHandler, boolean)}, on {@code address} (null: any address). */
     public static Channel bind(IoEventLoop loop, Inet4Address address, int port, ChannelHandler handler, boolean gro) {
-        Bootstrap b = new Bootstrap()
-                .group(loop)
-                .channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET))
-                .option(EpollChannelOption.SO_REUSEPORT, true)
-                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
-                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024))
-                // recvmsg (never recvmmsg, which leaks with GRO runs in 4.2.18) for the reads after an EPOLLERR.
-                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
-                .option(ChannelOption.RECVBUF_ALLOCATOR, fallbackAllocator())
-                .handler(handler);
-        if (gro) {
-            b.option(EpollChannelOption.UDP_GRO, true);
-        }
+        Bootstrap b = bootstrap(loop, handler, gro).channelFactory(() -> new EpollDatagramChannel(SocketProtocolFamily.INET));
         String where = (address == null ? "0.0.0.0" : address.getHostAddress()) + ":" + port;
         ChannelFuture f = b.bind(address == null ? new InetSocketAddress("0.0.0.0", port) : new InetSocketAddress(address, port))
                 .awaitUninterruptibly();
@@ -125,6 +110,51 @@ public final class VxlanSocket {
         Channel ch = f.channel();
         forceBufferSizes(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);
         return ch;
+    }
+
+    /**
+     * A worker's channel over a socket an earlier weft bound (handed back by the service manager's fd store), with the
+     * options {@link #bind} gives; datagrams that arrived while no weft ran are still in its receive buffer.
+     *
+     * @throws DataPlaneException if {@code fd} is not a UDP socket bound to {@code port}
+     */
+    public static Channel adopt(IoEventLoop loop, int fd, int port, ChannelHandler handler, boolean gro) {
+        EpollDatagramChannel channel = new EpollDatagramChannel(fd);
+        InetSocketAddress local = channel.localAddress();
+        if (local == null || local.getPort() != port) {
+            channel.unsafe().closeForcibly();
+            throw new DataPlaneException("the socket handed back as fd " + fd + " is bound to " + local + ", not to port " + port);
+        }
+        ChannelFuture f = bootstrap(loop, handler, gro).channelFactory(() -> channel).register().awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw new DataPlaneException("cannot take over the VXLAN socket fd " + fd + ": " + f.cause(), f.cause());
+        }
+        forceBufferSizes(fd, SOCKET_BUFFER_BYTES);
+        return channel;
+    }
+
+    /** The socket descriptor of a channel made by {@link #bind} or {@link #adopt}. */
+    public static int fd(Channel ch) {
+        return ((EpollDatagramChannel) ch).fd().intValue();
+    }
+
+    private static Bootstrap bootstrap(IoEventLoop loop, ChannelHandler handler, boolean gro) {
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .option(EpollChannelOption.SO_REUSEPORT, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
+                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024))
+                // recvmsg (never recvmmsg, which leaks with GRO runs in 4.2.18) for the reads after an EPOLLERR.
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, fallbackAllocator())
+                .handler(handler);
+        if (gro) {
+            b.option(EpollChannelOption.UDP_GRO, true);
+        }
+        return b;
     }
 
     /**
@@ -176,11 +206,6 @@ public final class VxlanSocket {
         a.respectMaybeMoreData(false);
         a.maxMessagesPerRead(READS_PER_WAKEUP);
         return a;
-    }
-
-    /** The bound channel's socket descriptor. */
-    public static int fd(Channel ch) {
-        return ((EpollDatagramChannel) ch).fd().intValue();
     }
 
     /** True if UDP_GRO is on for the bound channel (the kernel accepted the option). */

@@ -37,6 +37,10 @@ public final class TunDevice implements AutoCloseable {
     static final int TUN_F_TSO6 = 0x04;
     static final int TUN_F_USO4 = 0x20;
     static final int TUN_F_USO6 = 0x40;
+    /** linux/if_tun.h: _IOW('T', 203, int); 1 keeps the device when its last fd closes, 0 lets it go. */
+    static final long TUNSETPERSIST = 0x400454cbL;
+    /** linux/if_tun.h: _IOR('T', 210, unsigned int); fills an ifreq with the name and flags of the fd's device. */
+    static final long TUNGETIFF = 0x800454d2L;
     /** IFNAMSIZ: 15 characters and the terminating NUL. */
     public static final int MAX_NAME_LENGTH = 15;
     private static final int IFREQ_SIZE = 40;
@@ -50,6 +54,47 @@ public final class TunDevice implements AutoCloseable {
         this.name = name;
         this.queues = Collections.unmodifiableList(queues);
         this.offloads = offloads;
+    }
+
+    /**
+     * Takes over TUN queue fds opened by an earlier weft (handed back by the service manager's fd store): each must be a
+     * queue of the layer-3 TUN device {@code name}, with IFF_VNET_HDR if {@code offloads}. The offloads are asked for
+     * again on each fd, which tells what the kernel grants.
+     *
+     * @throws DataPlaneException if an fd is not such a queue (the caller then opens the device afresh)
+     */
+    public static TunDevice adopt(String name, List<Integer> fds, boolean offloads) {
+        TunOffloads granted = TunOffloads.NONE;
+        for (int fd : fds) {
+            byte[] ifr = new byte[IFREQ_SIZE];
+            if (LibC.ioctl(fd, TUNGETIFF, ifr) < 0) {
+                throw new DataPlaneException("fd " + fd + " is not a TUN queue (TUNGETIFF errno " + LibC.errno() + ")");
+            }
+            String device = new String(ifr, 0, nameLength(ifr), StandardCharsets.US_ASCII);
+            int flags = (ifr[IFREQ_FLAGS_OFFSET] & 0xff) | (ifr[IFREQ_FLAGS_OFFSET + 1] & 0xff) << 8;
+            boolean vnet = (flags & IFF_VNET_HDR) != 0;
+            if (!device.equals(name) || (flags & IFF_TUN) == 0 || (flags & IFF_NO_PI) == 0 || vnet != offloads
+                    || ((flags & IFF_MULTI_QUEUE) != 0) != (fds.size() > 1)) {
+                throw new DataPlaneException("fd " + fd + " is a queue of " + device + " with flags 0x"
+                        + Integer.toHexString(flags) + ", not of the " + fds.size() + "-queue TUN " + name + " wanted");
+            }
+            if (vnet) {
+                granted = setOffload(fd);
+            }
+        }
+        List<FileDescriptor> queues = new ArrayList<>(fds.size());
+        for (int fd : fds) {
+            queues.add(new FileDescriptor(fd));
+        }
+        return new TunDevice(name, queues, granted);
+    }
+
+    private static int nameLength(byte[] ifr) {
+        int n = 0;
+        while (n < MAX_NAME_LENGTH + 1 && ifr[n] != 0) {
+            n++;
+        }
+        return n;
     }
 
     /**
@@ -189,6 +234,17 @@ public final class TunDevice implements AutoCloseable {
     /** What the kernel granted: virtio_net_hdr on reads and writes, checksum, TSO and USO offload. */
     public TunOffloads offloads() {
         return offloads;
+    }
+
+    /**
+     * TUNSETPERSIST: with {@code true} the device, its address and its routes stay when weft's fds close (a restart
+     * finds them, as flanneld finds its flannel.1); {@code weft cleanup} deletes it.
+     */
+    public void persist(boolean keep) {
+        if (LibC.ioctl(queues.get(0).intValue(), TUNSETPERSIST, keep ? 1 : 0) < 0) {
+            throw new DataPlaneException("cannot make " + name + (keep ? "" : " not") + " persistent: ioctl(TUNSETPERSIST)"
+                    + " failed with errno " + LibC.errno());
+        }
     }
 
     /** One non-blocking fd per queue, in queue order. */

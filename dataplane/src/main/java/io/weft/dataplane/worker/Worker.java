@@ -87,7 +87,8 @@ public final class Worker {
         Channel ch = null;
         Worker w;
         try {
-            ch = VxlanSocket.bind(loop, r.config().bindAddress(), r.config().port(), reads, r.udpGro());
+            ch = r.inheritedSocket() >= 0 ? VxlanSocket.adopt(loop, r.inheritedSocket(), r.config().port(), reads, r.udpGro())
+                    : VxlanSocket.bind(loop, r.config().bindAddress(), r.config().port(), reads, r.udpGro());
             if (FlowSpreading.wanted()) {
                 FlowSpreading.attach(VxlanSocket.fd(ch), r.config().workers());
             }
@@ -123,6 +124,11 @@ public final class Worker {
     /** True if UDP_GRO is on for the worker's socket (the kernel accepted the option). */
     public boolean udpGroEnabled() {
         return channel != null && VxlanSocket.groEnabled(channel);
+    }
+
+    /** The descriptor of the worker's VXLAN socket (for the service manager's fd store). */
+    public int socketFd() {
+        return VxlanSocket.fd(channel);
     }
 
     /** The worker's counters: anyone may read them, at any time. */

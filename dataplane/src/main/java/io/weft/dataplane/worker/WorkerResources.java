@@ -17,8 +17,15 @@ import io.weft.fdb.PublishedTable;
  * @param hooks    the capture tap and probe hooks the worker consults
  * @param udpGso   the socket may send UDP GSO batches (the worker turns them off itself on EIO)
  * @param udpGro   ask for UDP_GRO on the worker's socket
+ * @param inheritedSocket a bound VXLAN socket fd handed back by the service manager, or -1 to bind a new one
  */
 public record WorkerResources(int index, DataPlaneConfig config, PublishedTable table, IoEventLoop loop, TunQueue tun,
                               WorkerCounters counters, DataPlaneHooks hooks, ByteBufAllocator alloc, boolean udpGso,
-                              boolean udpGro) {
+                              boolean udpGro, int inheritedSocket) {
+    /** A worker that binds its own socket. */
+    public WorkerResources(int index, DataPlaneConfig config, PublishedTable table, IoEventLoop loop, TunQueue tun,
+                           WorkerCounters counters, DataPlaneHooks hooks, ByteBufAllocator alloc, boolean udpGso,
+                           boolean udpGro) {
+        this(index, config, table, loop, tun, counters, hooks, alloc, udpGso, udpGro, -1);
+    }
 }

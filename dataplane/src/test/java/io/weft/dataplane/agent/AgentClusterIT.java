@@ -169,18 +169,28 @@ class AgentClusterIT {
 
     @Test
     @Order(4)
-    void aCleanStopUndoesHostSetupAndKeepsTheLease() throws Exception {
+    void aStopLeavesTheHostSetupForTheNextRunAndCleanupRemovesIt() throws Exception {
         Netns h1 = lab.host("h1");
         assertThat(h1.ip("-o", "link", "show")).contains("weft.1");
         int code = agents[0].stop(30);
         assertThat(code).as("exit code after SIGTERM; output:\n" + agents[0].output()).isIn(0, 143);
+        // as flanneld leaves flannel.1: the device, its route and the rules stay, and so does the lease
+        assertThat(h1.ip("-o", "link", "show")).contains("weft.1");
+        assertThat(h1.ip("route", "show")).contains("10.244.0.0/16 dev weft.1");
+        assertThat(h1.exec(20, "iptables", "-t", "nat", "-S", "POSTROUTING").output()).contains("FLANNEL-POSTRTG");
+        assertThat(h1.exec(20, "iptables", "-S", "FORWARD").output()).contains("FLANNEL-FWD");
+        String leaseKey = "/coreos.com/network/subnets/" + subnets[0].replace(".1/24", ".0-24");
+        assertThat(lab.etcdctl("get", leaseKey, "--print-value-only").requireOk().output()).contains("10.98.0.1");
+        assertPing(podNs(1), podIps[0], false);
+
+        Path run = lab.hostDir("h1").resolve("run");
+        Cmd.Result cleanup = weftCli("h1", "cleanup", "--run-dir", run.toString());
+        assertThat(cleanup.output()).contains("removed TUN device weft.1").contains("removed run dir " + run);
         assertThat(h1.ip("-o", "link", "show")).doesNotContain("weft.1");
         assertThat(h1.ip("route", "show")).doesNotContain("10.244.0.0/16");
         assertThat(h1.exec(20, "iptables", "-t", "nat", "-S", "POSTROUTING").output()).doesNotContain("FLANNEL-POSTRTG");
         assertThat(h1.exec(20, "iptables", "-S", "FORWARD").output()).doesNotContain("FLANNEL-FWD");
-        String leaseKey = "/coreos.com/network/subnets/" + subnets[0].replace(".1/24", ".0-24");
         assertThat(lab.etcdctl("get", leaseKey, "--print-value-only").requireOk().output()).contains("10.98.0.1");
-        assertPing(podNs(1), podIps[0], false);
     }
 
     @Test

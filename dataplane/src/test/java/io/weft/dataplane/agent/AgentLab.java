@@ -212,6 +212,41 @@ final class AgentLab implements AutoCloseable {
         throw new AssertionError(key + " missing from " + env + ": " + Files.readString(env));
     }
 
+    /** Adds a pod behind {@code host} in the subnet its subnet.env names (waiting for the file); returns the pod's IP. */
+    String addPodFromSubnetEnv(String host) throws IOException, InterruptedException {
+        Path env = hostDir(host).resolve("subnet.env");
+        awaitFile(env, 30);
+        return addPod(host, subnetEnvValue(env, "FLANNEL_SUBNET"));
+    }
+
+    /** Waits until {@code text} occurs {@code count} times in {@code log}; fails with the log when time runs out. */
+    static void awaitCount(Path log, String text, int count, long seconds) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            String s = Files.exists(log) ? Files.readString(log) : "";
+            if (s.split(java.util.regex.Pattern.quote(text), -1).length - 1 >= count) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("'" + text + "' not logged " + count + " time(s) within " + seconds + " s:\n" + s);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The pods reach each other (a few tries: the first packets after a restart may still be in flight). */
+    static void assertReachable(Netns from, String to) throws InterruptedException {
+        Cmd.Result r = null;
+        for (int i = 0; i < 5; i++) {
+            r = from.exec(20, "ping", "-c", "2", "-i", "0.2", "-W", "2", to);
+            if (r.ok()) {
+                return;
+            }
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("ping from " + from.name() + " to " + to + ":\n" + r.output());
+    }
+
     /** Kills the processes it tracks (agents, mini-flanneld, etcd) before it removes the namespaces. */
     @Override
     public void close() {

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** weft speaks sd_notify as Type=notify expects: READY=1 once subnet.env is written, WATCHDOG=1, STOPPING=1. */
+/**
+ * weft speaks sd_notify as Type=notify expects: FDSTORE=1 for its descriptors, READY=1 once subnet.env is written,
+ * WATCHDOG=1, STOPPING=1.
+ */
 class AgentSystemdIT {
 
     @Test
@@ -52,7 +55,10 @@ class AgentSystemdIT {
             }
             assertThat(weft.stop(30)).isIn(0, 143);
             List<String> lines = Files.readAllLines(received);
-            assertThat(lines.get(0)).startsWith("READY=1|STATUS=subnet 10.244.").endsWith(" subnet.env=yes");
+            // the TUN queue and the socket go to the fd store as soon as the data plane is up, before READY=1
+            assertThat(lines.subList(0, 2)).allMatch(l -> l.startsWith("FDSTORE=1|FDNAME=weft-"));
+            List<String> notifications = lines.stream().filter(l -> !l.startsWith("FDSTORE=1")).toList();
+            assertThat(notifications.get(0)).startsWith("READY=1|STATUS=subnet 10.244.").endsWith(" subnet.env=yes");
             assertThat(lines).anyMatch(l -> l.startsWith("STOPPING=1"));
             assertThat(lines.indexOf(lines.stream().filter(l -> l.startsWith("STOPPING=1")).findFirst().orElseThrow()))
                     .isGreaterThan(lines.indexOf(lines.stream().filter(l -> l.startsWith("WATCHDOG=1")).findFirst().orElseThrow()));

@@ -206,6 +206,19 @@ class DirectRoutingClusterIT {
         assertThat(routes).doesNotContain("(direct)");
     }
 
+    /** {@code weft cleanup} removes the direct routes with the rest of weft's setup (a stopped agent keeps them). */
+    @Test
+    @Order(6)
+    void cleanupRemovesTheDirectRoutes() throws Exception {
+        agents[0].stop(30);
+        // as a DirectRouting run leaves it: weft's protocol tag on a route to the neighbour's subnet
+        lab.host("w1").ip("-4", "route", "replace", subnets[1], "via", UNDERLAY[1], "dev", "eth0", "proto", "87");
+        String out = lab.weftCli("w1", "cleanup", "--force", "--run-dir", runDir(0),
+                "-subnet-file", lab.hostDir("w1").resolve("subnet.env").toString()).output();
+        assertThat(out).contains("direct route " + subnets[1] + " via " + UNDERLAY[1] + " dev eth0");
+        assertThat(lab.host("w1").ip("-4", "route", "show", "proto", "87")).isBlank();
+    }
+
     private String runDir(int i) {
         try {
             return lab.hostDir(HOSTS[i]).resolve("run").toString();

@@ -65,12 +65,13 @@ class PackageUpgradeIT {
             writeServiceManager(work.resolve("fakebin"), svc, h1, root, h1Dir);
             Cmd.run(30, svc.resolve("start").toString()).requireOk(); // systemctl start weft
             AgentProcess plain = lab.startWeft("h2");
-            awaitCount(log, "weft is up", 1, 90);
+            AgentLab.awaitCount(log, "weft is up", 1, 90);
             plain.awaitOutput("weft is up", 90);
-            String pod1 = podFor(lab, "h1");
-            String pod2 = podFor(lab, "h2");
-            assertReachable(lab.pod("h1"), pod2);
+            String pod1 = lab.addPodFromSubnetEnv("h1");
+            String pod2 = lab.addPodFromSubnetEnv("h2");
+            AgentLab.assertReachable(lab.pod("h1"), pod2);
             long oldPid = Long.parseLong(Files.readString(svc.resolve("pid")).trim());
+            String ifindex = h1.ip("-o", "link", "show", "dev", "weft.1").split(":")[0];
 
             // A pod ping throughout the upgrade: 10 a second, for at most 120 s (stopped early with SIGINT).
             Process ping = new ProcessBuilder(lab.pod("h1").wrap(List.of("ping", "-i", "0.1", "-c", "1200", "-W", "1", pod2)))
@@ -88,7 +89,7 @@ class PackageUpgradeIT {
             assertThat(calls).contains("systemctl --system daemon-reload").contains("deb-systemd-invoke try-restart weft.service");
             long newPid = Long.parseLong(Files.readString(svc.resolve("pid")).trim());
             assertThat(newPid).as("the postinst restarted the agent").isNotEqualTo(oldPid);
-            awaitCount(log, "weft is up", 2, 90);
+            AgentLab.awaitCount(log, "weft is up", 2, 90);
             Thread.sleep(2000);
             Cmd.run(10, "kill", "-INT", Long.toString(ping.pid())).requireOk();
             ping.waitFor(10, TimeUnit.SECONDS);
@@ -103,9 +104,12 @@ class PackageUpgradeIT {
                 System.out.println("upgrade: ping printed no summary: " + pingOut);
             }
 
-            assertThat(Files.readString(log)).containsPattern("(?s)weft .* starting.*weft .* starting");
-            assertReachable(lab.pod("h1"), pod2);
-            assertReachable(lab.pod("h2"), pod1);
+            assertThat(Files.readString(log)).containsPattern("(?s)weft .* starting.*weft .* starting")
+                    .contains("forwarding on weft.1 with the last run's table");
+            assertThat(h1.ip("-o", "link", "show", "dev", "weft.1").split(":")[0]).as("the new agent adopted the TUN")
+                    .isEqualTo(ifindex);
+            AgentLab.assertReachable(lab.pod("h1"), pod2);
+            AgentLab.assertReachable(lab.pod("h2"), pod1);
         }
     }
 
@@ -170,38 +174,5 @@ class PackageUpgradeIT {
     private static void executable(Path p, String text) throws Exception {
         Files.writeString(p, text);
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    private static String podFor(AgentLab lab, String host) throws Exception {
-        Path env = lab.hostDir(host).resolve("subnet.env");
-        AgentLab.awaitFile(env, 30);
-        return lab.addPod(host, AgentLab.subnetEnvValue(env, "FLANNEL_SUBNET"));
-    }
-
-    private static void awaitCount(Path log, String text, int count, long seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (true) {
-            String s = Files.exists(log) ? Files.readString(log) : "";
-            if (s.split(Pattern.quote(text), -1).length - 1 >= count) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("'" + text + "' not logged " + count + " time(s) within " + seconds + " s:\n" + s);
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    /** The pods reach each other (a few tries: the first packets after a restart may still be in flight). */
-    private static void assertReachable(Netns from, String to) throws Exception {
-        Cmd.Result r = null;
-        for (int i = 0; i < 5; i++) {
-            r = from.exec(20, "ping", "-c", "2", "-i", "0.2", "-W", "2", to);
-            if (r.ok()) {
-                return;
-            }
-            Thread.sleep(1000);
-        }
-        throw new AssertionError("ping from " + from.name() + " to " + to + ":\n" + r.output());
     }
 }

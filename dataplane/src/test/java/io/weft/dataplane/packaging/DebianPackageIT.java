@@ -145,7 +145,7 @@ class DebianPackageIT {
         }
         assertThat(Files.readString(control.resolve("postinst"))).contains("deb-systemd-invoke try-restart weft.service");
         assertThat(Files.readString(control.resolve("prerm"))).contains("if [ \"$1\" = remove ]")
-                .contains("deb-systemd-invoke stop weft.service");
+                .contains("deb-systemd-invoke stop weft.service").contains("/usr/bin/weft cleanup");
         assertThat(Files.readString(control.resolve("postrm"))).contains("rm -rf \"${DPKG_ROOT:-}/run/weft\"");
         if (SystemTests.isRoot()) {
             String status = run(20, Map.of(), "dpkg", "--root=" + root, "-s", "weft").output();
@@ -159,6 +159,7 @@ class DebianPackageIT {
         assertThat(installedWeft("--help")).contains("Usage: weft [-hV] [COMMAND]").contains("run ");
         assertThat(installedWeft("run", "--help")).contains("Usage: weft run").contains("-etcd-endpoints");
         assertThat(installedWeft("--version")).isEqualTo("weft " + BuildVersion.version() + "\n");
+        assertThat(installedWeft("cleanup", "--help")).contains("Usage: weft cleanup").contains("--force");
     }
 
     private String installedWeft(String... args) {

@@ -1,0 +1,149 @@
+package io.weft.dataplane.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.weft.dataplane.DataPlaneConfig;
+import io.weft.fdb.Lease;
+import io.weft.fdb.Subnet;
+import io.weft.fdb.registry.LeaseJson;
+import io.weft.vtep.MacAddress;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the last agent ran with, kept in {@code <run-dir>/state.json} so that the next one can forward before etcd (or
+ * the API server) answers and can tell what to reprogram: the data plane's config, the host setup it installed, and
+ * the peers' leases of its last table. Written whole to a temporary file and renamed over the old one, so a reader
+ * (or an agent killed mid-write) never sees half a file.
+ *
+ * @param dataPlane the data plane's config
+ * @param setup     the host setup installed besides the TUN
+ * @param leases    the other nodes' leases the table was last built from
+ */
+record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) {
+    static final String FILE = "state.json";
+    private static final int FORMAT = 1;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    RunState {
+        leases = List.copyOf(leases);
+    }
+
+    RunState withLeases(List<Lease> next) {
+        return new RunState(dataPlane, setup, next);
+    }
+
+    RunState withSetup(HostSetup next) {
+        return new RunState(dataPlane, next, leases);
+    }
+
+    static Path path(Path runDir) {
+        return runDir.resolve(FILE);
+    }
+
+    /** The state in {@code runDir}, or null when there is none or it cannot be read (then the start is a cold one). */
+    static RunState read(Path runDir) {
+        Path p = path(runDir);
+        if (!Files.isRegularFile(p)) {
+            return null;
+        }
+        try {
+            return parse(JSON.readTree(Files.readAllBytes(p)));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static RunState parse(JsonNode root) {
+        if (root.path("format").asInt() != FORMAT) {
+            return null;
+        }
+        JsonNode d = root.path("dataPlane");
+        DataPlaneConfig c = new DataPlaneConfig(d.path("device").asText(), d.path("mtu").asInt(), d.path("vni").asInt(),
+                d.path("port").asInt(), MacAddress.parse(d.path("vtepMac").asText()),
+                Subnet.parse(d.path("subnet").asText()), Subnet.parse(d.path("network").asText()),
+                d.path("workers").asInt(), d.path("acceptUnknownVteps").asBoolean(),
+                d.path("acceptAnyInnerSource").asBoolean(), d.path("offloads").asBoolean());
+        JsonNode s = root.path("setup");
+        HostSetup setup = new HostSetup(s.path("blackhole").isTextual() ? s.path("blackhole").asText() : null,
+                s.path("masquerade").asBoolean(), s.path("forward").asBoolean(), s.path("nftables").asBoolean(),
+                s.path("nodeIpDnat").asBoolean());
+        List<Lease> leases = new ArrayList<>();
+        for (JsonNode l : root.path("leases")) {
+            try {
+                leases.add(LeaseJson.decode(l.path("key").asText(), l.path("value").asText()));
+            } catch (Exception e) {
+                // a lease that no longer parses is left out; etcd's answer brings the truth soon after
+            }
+        }
+        return new RunState(c, setup, leases);
+    }
+
+    String toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", FORMAT);
+        ObjectNode d = root.putObject("dataPlane");
+        d.put("device", dataPlane.device());
+        d.put("mtu", dataPlane.mtu());
+        d.put("vni", dataPlane.vni());
+        d.put("port", dataPlane.port());
+        d.put("vtepMac", dataPlane.vtepMac().toString());
+        d.put("subnet", dataPlane.localSubnet().toString());
+        d.put("network", dataPlane.network().toString());
+        d.put("workers", dataPlane.workers());
+        d.put("acceptUnknownVteps", dataPlane.acceptUnknownVteps());
+        d.put("acceptAnyInnerSource", dataPlane.acceptAnyInnerSource());
+        d.put("offloads", dataPlane.offloads());
+        ObjectNode s = root.putObject("setup");
+        s.put("blackhole", setup.blackhole());
+        s.put("masquerade", setup.masquerade());
+        s.put("forward", setup.forward());
+        s.put("nftables", setup.nftables());
+        s.put("nodeIpDnat", setup.nodeIpDnat());
+        ArrayNode ls = root.putArray("leases");
+        for (Lease l : leases) {
+            ls.addObject().put("key", l.key()).put("value", LeaseJson.encode(l));
+        }
+        return root.toPrettyString() + "\n";
+    }
+
+    /** Writes the state atomically (a temporary file in the same directory, renamed over the old one). */
+    void write(Path runDir) throws IOException {
+        Files.createDirectories(runDir);
+        Path tmp = Files.createTempFile(runDir, ".state-", ".tmp");
+        try {
+            Files.writeString(tmp, toJson());
+            try {
+                Files.move(tmp, path(runDir), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, path(runDir), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * The host setup an agent installs besides the TUN, as its flags and the network config decide it.
+     *
+     * @param blackhole  the subnet of the {@code -ip-blackhole-route}, or null
+     * @param masquerade {@code -ip-masq}
+     * @param forward    {@code -iptables-forward-rules}
+     * @param nftables   the rules are in nftables (EnableNFTables), not iptables
+     * @param nodeIpDnat {@code --node-ip-dnat}
+     */
+    record HostSetup(String blackhole, boolean masquerade, boolean forward, boolean nftables, boolean nodeIpDnat) {
+        static HostSetup of(AgentSettings s, boolean nftables, Subnet subnet) {
+            return new HostSetup(s.blackholeRoute() ? subnet.toString() : null, s.ipMasq(), s.iptablesForwardRules(),
+                    nftables, s.nodeIpDnat());
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.weft.dataplane.agent;
+
+import io.weft.dataplane.DataPlaneConfig;
+import io.weft.fdb.BackendData;
+import io.weft.fdb.Lease;
+import io.weft.fdb.Subnet;
+import io.weft.vtep.MacAddress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RunStateTest {
+    static final DataPlaneConfig CONFIG = new DataPlaneConfig("weft.1", 1450, 1, 8472, MacAddress.parse("02:aa:bb:cc:dd:01"),
+            Subnet.parse("10.244.3.0/24"), Subnet.parse("10.244.0.0/16"), 2, false, false, true);
+
+    static Lease lease(String subnet, String publicIp, String mac) throws Exception {
+        return new Lease(Subnet.parse(subnet), (Inet4Address) InetAddress.getByName(publicIp), null, null, Lease.VXLAN,
+                new BackendData(1, MacAddress.parse(mac)), null, null);
+    }
+
+    @Test
+    void whatIsWrittenIsReadBackWholeAndTheTemporaryFileIsGone(@TempDir Path dir) throws Exception {
+        RunState s = new RunState(CONFIG, new RunState.HostSetup("10.244.3.0/24", true, true, false, false),
+                List.of(lease("10.244.7.0/24", "10.98.0.2", "02:aa:bb:cc:dd:02")));
+        s.write(dir.resolve("run"));
+        RunState back = RunState.read(dir.resolve("run"));
+        assertThat(back).isEqualTo(s);
+        try (var files = Files.list(dir.resolve("run"))) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("state.json");
+        }
+        s.withLeases(List.of()).write(dir.resolve("run"));
+        assertThat(RunState.read(dir.resolve("run")).leases()).isEmpty();
+    }
+
+    @Test
+    void aMissingOrDamagedFileIsAColdStart(@TempDir Path dir) throws Exception {
+        assertThat(RunState.read(dir)).isNull();
+        Files.writeString(dir.resolve("state.json"), "{\"format\":1,\"dataPlane\":{\"device\":\"weft.1\"");
+        assertThat(RunState.read(dir)).isNull();
+        Files.writeString(dir.resolve("state.json"), "{\"format\":99}");
+        assertThat(RunState.read(dir)).isNull();
+    }
+
+    @Test
+    void theReprogrammingLineNamesWhatChanged() {
+        DataPlaneConfig other = new DataPlaneConfig("weft.1", 1400, 1, 8472, CONFIG.vtepMac(), Subnet.parse("10.244.9.0/24"),
+                CONFIG.network(), 2, false, false, true);
+        assertThat(WarmStart.differences(CONFIG, other, true)).isEqualTo("subnet 10.244.3.0/24, MTU 1450");
+        assertThat(WarmStart.differences(CONFIG, other, false)).isEqualTo("subnet 10.244.9.0/24, MTU 1400");
+    }
+}
