@@ -6,6 +6,7 @@ import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.fdb.registry.LeaseEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +87,11 @@ final class DirectRouting implements LeaseEvents, AutoCloseable {
     @Override
     public void changed(Lease before, Lease after) {
         feeder.changed(before, after);
+    }
+
+    @Override
+    public void advertised(String leaseKey, WeftAdvert advert) {
+        feeder.advertised(leaseKey, advert);
     }
 
     @Override

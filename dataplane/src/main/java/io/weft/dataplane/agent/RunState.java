@@ -71,7 +71,7 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
                 d.path("port").asInt(), MacAddress.parse(d.path("vtepMac").asText()),
                 Subnet.parse(d.path("subnet").asText()), Subnet.parse(d.path("network").asText()),
                 d.path("workers").asInt(), d.path("acceptUnknownVteps").asBoolean(),
-                d.path("acceptAnyInnerSource").asBoolean(), d.path("offloads").asBoolean());
+                d.path("acceptAnyInnerSource").asBoolean(), d.path("offloads").asBoolean(), sendFrom(d.path("sendFrom")));
         JsonNode s = root.path("setup");
         HostSetup setup = new HostSetup(s.path("blackhole").isTextual() ? s.path("blackhole").asText() : null,
                 s.path("masquerade").asBoolean(), s.path("forward").asBoolean(), s.path("nftables").asBoolean(),
@@ -85,6 +85,14 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
             }
         }
         return new RunState(c, setup, leases);
+    }
+
+    /** The address the VXLAN sockets were bound to; absent (any address) in a state an older weft wrote. */
+    private static java.net.Inet4Address sendFrom(JsonNode n) {
+        if (!n.isTextual()) {
+            return null;
+        }
+        return Subnet.parseAddress(n.asText()) instanceof java.net.Inet4Address a ? a : null;
     }
 
     String toJson() {
@@ -102,6 +110,9 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
         d.put("acceptUnknownVteps", dataPlane.acceptUnknownVteps());
         d.put("acceptAnyInnerSource", dataPlane.acceptAnyInnerSource());
         d.put("offloads", dataPlane.offloads());
+        if (dataPlane.bindAddress() != null) {
+            d.put("sendFrom", dataPlane.bindAddress().getHostAddress());
+        }
         ObjectNode s = root.putObject("setup");
         s.put("blackhole", setup.blackhole());
         s.put("masquerade", setup.masquerade());

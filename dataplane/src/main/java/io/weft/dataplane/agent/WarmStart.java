@@ -11,6 +11,7 @@ import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Lease;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.TableScope;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.fdb.registry.LeaseEvents;
 import io.weft.fdb.registry.LeaseTableFeeder;
 import org.slf4j.Logger;
@@ -151,6 +152,11 @@ final class WarmStart implements AutoCloseable {
             }
 
             @Override
+            public void advertised(String leaseKey, WeftAdvert advert) {
+                feeder.advertised(leaseKey, advert);
+            }
+
+            @Override
             public void batchDone() {
                 feeder.batchDone();
                 List<Lease> now = feeder.leases();
@@ -210,7 +216,8 @@ final class WarmStart implements AutoCloseable {
         DataPlaneConfig now = dp.config();
         boolean sameTun = now.device().equals(next.device()) && now.workers() == next.workers()
                 && now.offloads() == next.offloads();
-        boolean sameSockets = now.port() == next.port() && now.workers() == next.workers();
+        boolean sameSockets = now.port() == next.port() && now.workers() == next.workers()
+                && java.util.Objects.equals(now.bindAddress(), next.bindAddress());
         return new InheritedFds(sameTun ? dup(dp.tunQueueFds()) : List.of(), sameSockets ? dup(dp.socketFds()) : List.of(),
                 List.of());
     }
@@ -282,6 +289,9 @@ final class WarmStart implements AutoCloseable {
         }
         if (a.workers() != b.workers()) {
             out.add(x.workers() + " worker(s)");
+        }
+        if (!java.util.Objects.equals(a.bindAddress(), b.bindAddress())) {
+            out.add("sending from " + (x.bindAddress() == null ? "any address" : x.bindAddress().getHostAddress()));
         }
         if (a.offloads() != b.offloads()) {
             out.add("offloads " + (x.offloads() ? "on" : "off"));

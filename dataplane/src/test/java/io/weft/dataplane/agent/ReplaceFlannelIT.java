@@ -165,8 +165,20 @@ class ReplaceFlannelIT {
         return from.exec(10, "ping", "-n", "-c", "1", "-W", "1", to).ok();
     }
 
-    private static void assertPing(Netns from, String to) {
-        Cmd.Result r = from.exec(20, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", to);
-        assertThat(r.ok()).as("ping from " + from.name() + " to " + to + ":\n" + r.output()).isTrue();
+    /**
+     * Pings until a reply comes, for up to 15 s: the peers learn a new or changed lease on their own schedule
+     * (mini-flanneld reads etcd once a second, weft follows its watch), so the first packet may precede it.
+     */
+    private static void assertPing(Netns from, String to) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        Cmd.Result r;
+        do {
+            r = from.exec(20, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", to);
+            if (r.ok()) {
+                return;
+            }
+            Thread.sleep(500);
+        } while (System.nanoTime() < deadline);
+        assertThat(r.ok()).as("ping from " + from.name() + " to " + to + " for 15 s:\n" + r.output()).isTrue();
     }
 }

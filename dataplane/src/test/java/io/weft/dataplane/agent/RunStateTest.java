@@ -39,6 +39,19 @@ class RunStateTest {
         assertThat(RunState.read(dir.resolve("run")).leases()).isEmpty();
     }
 
+    /** The sockets' source address is part of the config: without it every restart would reprogram. */
+    @Test
+    void theSourceAddressIsKeptAndAChangeOfItIsNamed(@TempDir Path dir) throws Exception {
+        Inet4Address secondary = (Inet4Address) InetAddress.getByName("10.98.0.7");
+        DataPlaneConfig bound = new DataPlaneConfig("weft.1", 1450, 1, 8472, CONFIG.vtepMac(), CONFIG.localSubnet(),
+                CONFIG.network(), 2, false, false, true, secondary);
+        RunState s = new RunState(bound, new RunState.HostSetup(null, false, true, false, false), List.of());
+        s.write(dir.resolve("run"));
+        assertThat(RunState.read(dir.resolve("run")).dataPlane()).isEqualTo(bound);
+        assertThat(WarmStart.differences(CONFIG, bound, true)).isEqualTo("sending from any address");
+        assertThat(WarmStart.differences(CONFIG, bound, false)).isEqualTo("sending from 10.98.0.7");
+    }
+
     @Test
     void aMissingOrDamagedFileIsAColdStart(@TempDir Path dir) throws Exception {
         assertThat(RunState.read(dir)).isNull();
