@@ -15,13 +15,16 @@ import java.util.Map;
  * in-cluster service-account credentials. The HTTP client is the JDK's ({@code kubernetes-httpclient-jdk}).
  */
 public final class KubeClients {
-    static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
-
     private KubeClients() {
     }
 
     /** @throws IllegalArgumentException in one line when no way to reach the API server is configured */
     public static KubernetesClient create(KubeOptions options, Map<String, String> env) {
+        return create(options, env, InClusterConfig.SERVICE_ACCOUNT_DIR);
+    }
+
+    /** As {@link #create(KubeOptions, Map)}, with the pod's service account mounted at {@code serviceAccountDir}. */
+    static KubernetesClient create(KubeOptions options, Map<String, String> env, Path serviceAccountDir) {
         Config config;
         if (!options.kubeconfigFile().isEmpty()) {
             Path file = Path.of(options.kubeconfigFile());
@@ -40,12 +43,7 @@ public final class KubeClients {
         } else if (!options.apiUrl().isEmpty()) {
             config = new ConfigBuilder(Config.empty()).withMasterUrl(options.apiUrl()).build();
         } else {
-            if (!env.containsKey("KUBERNETES_SERVICE_HOST") || !Files.isReadable(SERVICE_ACCOUNT_TOKEN)) {
-                throw new IllegalArgumentException("-kube-subnet-mgr needs the API server: not running in a pod"
-                        + " (no KUBERNETES_SERVICE_HOST or no service-account token at " + SERVICE_ACCOUNT_TOKEN
-                        + "), so pass -kubeconfig-file (or -kube-api-url)");
-            }
-            config = new ConfigBuilder(Config.autoConfigure(null)).build();
+            config = InClusterConfig.from(env, serviceAccountDir);
         }
         // The registry retries on its own schedule and reports each failure; the client should not hide them.
         config.setRequestRetryBackoffLimit(1);
