@@ -158,15 +158,19 @@ class KubeClusterIT {
     @Order(3)
     void publicIpOverwriteOnARunningNodeIsFollowedWithinSeconds() throws Exception {
         // h2 gets the public side of a 1:1 NAT: 10.98.0.12 reaches it, and its VXLAN packets leave from that address
-        // (a NAT rewrites the source; weft, like flanneld, keeps sending from its interface address); the users'
-        // annotation names it. The NAT is emulated on h2 itself as a static 1:1 NAT rewrites, without state: h2's own
+        // (a NAT rewrites the source and, on the way in, the destination; weft, like flanneld, keeps sending from its
+        // interface address); the users' annotation names it. The NAT is emulated on h2 itself as a static 1:1 NAT
+        // rewrites, without state: h2's own
         // nat tables (-ip-masq, --node-ip-dnat) have had conntrack follow the VXLAN flow since h2 started, and a
         // conntrack SNAT added now would never apply to a flow conntrack already knows
         Netns h2 = lab.host("h2");
         h2.ip("addr", "add", "10.98.0.12/24", "dev", "eth0");
         h2.exec(20, "sh", "-c", "nft add table ip lab-nat"
                 + " && nft add chain ip lab-nat out '{ type filter hook postrouting priority 300 ; }'"
-                + " && nft add rule ip lab-nat out oifname eth0 ip saddr 10.98.0.2 udp dport 8472 ip saddr set 10.98.0.12")
+                + " && nft add rule ip lab-nat out oifname eth0 ip saddr 10.98.0.2 udp dport 8472 ip saddr set 10.98.0.12"
+                // and the way in, as a 1:1 NAT does: what peers send to 10.98.0.12 reaches h2 at its own 10.98.0.2
+                + " && nft add chain ip lab-nat in '{ type filter hook prerouting priority -300 ; }'"
+                + " && nft add rule ip lab-nat in iifname eth0 ip daddr 10.98.0.12 udp dport 8472 ip daddr set 10.98.0.2")
                 .requireOk();
         kube("PATCH", "/api/v1/nodes/h2", "application/merge-patch+json",
                 "{\"metadata\":{\"annotations\":{\"" + P + "public-ip-overwrite\":\"10.98.0.12\"}}}");
