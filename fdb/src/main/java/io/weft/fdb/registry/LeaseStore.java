@@ -140,17 +140,6 @@ final class LeaseStore {
                 .put(bytes(key), bytes(value), PutOption.builder().withLeaseId(leaseId).build())).getHeader().getRevision();
     }
 
-    /** When an etcd lease runs out, or null if it is gone or etcd did not say; never throws for etcd trouble. */
-    java.time.Instant expiryOf(long leaseId) throws InterruptedException {
-        try {
-            long ttl = calls.await("asking the TTL of lease " + Long.toHexString(leaseId), calls.client().getLeaseClient()
-                    .timeToLive(leaseId, io.etcd.jetcd.options.LeaseOption.DEFAULT)).getTTL();
-            return ttl < 0 ? null : java.time.Instant.now().plusSeconds(ttl);
-        } catch (EtcdUnavailableException e) {
-            return null;
-        }
-    }
-
     /**
      * The expiries of many etcd leases, asked all at once (flanneld asks one key at a time, which at start-up costs
      * one round trip per node); those etcd does not answer in time are left out.

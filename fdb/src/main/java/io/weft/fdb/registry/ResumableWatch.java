@@ -11,10 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An etcd watch that never gives up: it starts from a consistent read ({@link Handler#resync()}), watches from the
@@ -27,6 +30,11 @@ import java.util.concurrent.TimeUnit;
  * A watch opened while etcd is away neither fails nor starts: it waits for gRPC to reconnect, on gRPC's backoff of up
  * to 2 minutes. So until etcd confirms the watch, the channel is told to reconnect ({@link EtcdReconnect}) on this
  * class's backoff, and the watch resumes within {@code backoffMax} of etcd's return, as the log line promises.
+ *
+ * <p>etcd answers a watch with one response per write, so 10,000 leases put at once arrive as 10,000 responses. The
+ * responses that queue up while the handler is busy are handed to it together, in one {@link Handler#events} call:
+ * a handler that rebuilds something per call (the forwarding table, from every lease) then does so a few times per
+ * burst instead of once per lease, which made loading a large cluster quadratic in its size.
  */
 final class ResumableWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResumableWatch.class);
@@ -35,7 +43,10 @@ final class ResumableWatch implements AutoCloseable {
         /** Reads the current state and diffs it against what the handler knows; returns the read's revision. */
         long resync() throws EtcdUnavailableException, InterruptedException;
 
-        /** Events of one watch response, in revision order. */
+        /**
+         * Events in revision order: those of every watch response that arrived since the last call (at least one
+         * response, never an empty list).
+         */
         void events(List<WatchEvent> events) throws InterruptedException;
     }
 
@@ -165,16 +176,23 @@ final class ResumableWatch implements AutoCloseable {
         }
     }
 
-    private void onResponse(Session s, WatchResponse response) {
+    /** Runs on the executor: takes every response queued on {@code s} so far and hands their events over at once. */
+    private void drain(Session s) {
+        s.drainScheduled.set(false);
+        List<WatchEvent> events = new ArrayList<>();
+        boolean confirmed = false;
+        for (WatchResponse response = s.pending.poll(); response != null; response = s.pending.poll()) {
+            confirmed |= response.isCreatedNotify() || !response.getEvents().isEmpty();
+            events.addAll(response.getEvents());
+        }
         if (closed || s != session) {
             return;
         }
-        if (response.isCreatedNotify() || !response.getEvents().isEmpty()) {
+        if (confirmed) {
             s.created = true;
             backoffMillis = backoffMin.toMillis();
             logLimiter.reset("watch " + key);
         }
-        List<WatchEvent> events = response.getEvents();
         if (events.isEmpty()) {
             return;
         }
@@ -242,6 +260,10 @@ final class ResumableWatch implements AutoCloseable {
         private volatile boolean dead;
         /** etcd confirmed the watch (or sent events); written and read on the executor thread. */
         private boolean created;
+        /** Responses not yet handed to the handler, in arrival order. */
+        private final ConcurrentLinkedQueue<WatchResponse> pending = new ConcurrentLinkedQueue<>();
+        /** A {@link #drain} of {@link #pending} is on the executor and has not started yet. */
+        private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
         void attach(Watch.Watcher w) {
             watcher = w;
@@ -261,7 +283,11 @@ final class ResumableWatch implements AutoCloseable {
         @Override
         public void onNext(WatchResponse response) {
             if (!dead) {
-                hop(() -> onResponse(this, response));
+                pending.add(response);
+                // One drain per burst: it is queued ahead of any later onError/onCompleted hop, so order is kept.
+                if (drainScheduled.compareAndSet(false, true)) {
+                    hop(() -> drain(this));
+                }
             }
         }
 

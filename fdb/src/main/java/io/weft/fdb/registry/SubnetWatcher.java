@@ -6,10 +6,13 @@ import io.weft.fdb.Subnet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -79,16 +82,27 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
 
     @Override
     public void events(List<WatchEvent> events) throws InterruptedException {
+        // The expiries of a burst's leases are asked all at once: one round trip per PUT would make a burst of
+        // 10,000 renewals or new leases wait on 10,000 sequential calls.
+        List<ParsedPut> puts = new ArrayList<>();
+        for (WatchEvent e : events) {
+            if (e.getEventType() == WatchEvent.EventType.PUT) {
+                puts.add(ParsedPut.of(e));
+            }
+        }
+        Map<Long, java.time.Instant> expiryById = store.expiriesOf(puts.stream().map(ParsedPut::lease)
+                .filter(Objects::nonNull).map(StoredLease::etcdLeaseId).toList());
+        Iterator<ParsedPut> parsed = puts.iterator();
         for (WatchEvent e : events) {
             String key = LeaseStore.text(e.getKeyValue().getKey());
             switch (e.getEventType()) {
                 case PUT -> {
-                    try {
-                        StoredLease s = LeaseStore.parse(e.getKeyValue());
-                        java.time.Instant exp = s.etcdLeaseId() == 0 ? null : store.expiryOf(s.etcdLeaseId());
-                        apply(key, s.lease().withExpiry(exp));
-                    } catch (MalformedLeaseException bad) {
-                        warnBad(bad);
+                    // In event order, so that a key broken, fixed and broken again within one burst is warned twice.
+                    ParsedPut p = parsed.next();
+                    if (p.lease() != null) {
+                        apply(key, p.lease().lease().withExpiry(expiryById.get(p.lease().etcdLeaseId())));
+                    } else {
+                        warnBad(p.bad());
                     }
                 }
                 case DELETE -> remove(key);
@@ -137,6 +151,17 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
     private void warnBad(MalformedLeaseException e) {
         if (badValueLog.allow(e.key())) {
             LOG.warn("{}; skipping it (flanneld would skip it too). Fix or delete the key with etcdctl", e.getMessage());
+        }
+    }
+
+    /** A PUT's value, parsed, or why it does not parse. */
+    private record ParsedPut(StoredLease lease, MalformedLeaseException bad) {
+        static ParsedPut of(WatchEvent e) {
+            try {
+                return new ParsedPut(LeaseStore.parse(e.getKeyValue()), null);
+            } catch (MalformedLeaseException bad) {
+                return new ParsedPut(null, bad);
+            }
         }
     }
 
