@@ -1,12 +1,11 @@
 package io.weft.dataplane.agent;
 
 import io.weft.dataplane.host.DirectRoutes;
-import io.weft.fdb.Lease;
 import io.weft.fdb.NetworkConfig;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
-import io.weft.fdb.path.WeftAdvert;
+import io.weft.fdb.registry.ForwardingLeaseEvents;
 import io.weft.fdb.registry.LeaseEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,11 +30,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Closing stops following and leaves the routes in place, as flanneld leaves its routes when it stops; they are
  * adopted by the next start and removed by {@link DirectRoutes#removeAll()}.
  */
-final class DirectRouting implements LeaseEvents, AutoCloseable {
+final class DirectRouting extends ForwardingLeaseEvents implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DirectRouting.class);
     static final long RETRY_SECONDS = 5;
 
-    private final LeaseEvents feeder;
     private final PublishedTable table;
     private final DirectRoutes routes;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -64,7 +62,7 @@ final class DirectRouting implements LeaseEvents, AutoCloseable {
     }
 
     DirectRouting(LeaseEvents feeder, PublishedTable table, DirectRoutes routes) {
-        this.feeder = feeder;
+        super(feeder);
         this.table = table;
         this.routes = routes;
     }
@@ -75,28 +73,8 @@ final class DirectRouting implements LeaseEvents, AutoCloseable {
     }
 
     @Override
-    public void added(Lease lease) {
-        feeder.added(lease);
-    }
-
-    @Override
-    public void removed(Lease lease) {
-        feeder.removed(lease);
-    }
-
-    @Override
-    public void changed(Lease before, Lease after) {
-        feeder.changed(before, after);
-    }
-
-    @Override
-    public void advertised(String leaseKey, WeftAdvert advert) {
-        feeder.advertised(leaseKey, advert);
-    }
-
-    @Override
     public void batchDone() {
-        feeder.batchDone();
+        next.batchDone();
         schedule(0);
     }
 

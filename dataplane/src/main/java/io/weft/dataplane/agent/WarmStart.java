@@ -11,7 +11,7 @@ import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Lease;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.TableScope;
-import io.weft.fdb.path.WeftAdvert;
+import io.weft.fdb.registry.ForwardingLeaseEvents;
 import io.weft.fdb.registry.LeaseEvents;
 import io.weft.fdb.registry.LeaseTableFeeder;
 import org.slf4j.Logger;
@@ -133,28 +133,8 @@ final class WarmStart implements AutoCloseable {
 
     /** {@code feeder}, and after each batch the leases it holds written to the run dir (when they changed). */
     LeaseEvents caching(LeaseTableFeeder feeder) {
-        return new LeaseEvents() {
+        return new ForwardingLeaseEvents(feeder) {
             private List<Lease> written;
-
-            @Override
-            public void added(Lease lease) {
-                feeder.added(lease);
-            }
-
-            @Override
-            public void removed(Lease lease) {
-                feeder.removed(lease);
-            }
-
-            @Override
-            public void changed(Lease before, Lease after) {
-                feeder.changed(before, after);
-            }
-
-            @Override
-            public void advertised(String leaseKey, WeftAdvert advert) {
-                feeder.advertised(leaseKey, advert);
-            }
 
             @Override
             public void batchDone() {
