@@ -56,7 +56,8 @@ final class Reachability implements AutoCloseable {
             }
         }
         this.rawSocket = raw;
-        this.prober = new Prober(ProbeSettings.DEFAULT, state.subnet().v4Address(), state.publicIp().getHostAddress(),
+        this.prober = new Prober(ProbeSettings.DEFAULT, state.subnet().v4Address(),
+                () -> state.advertisedPublicIp().getHostAddress(),
                 injector, () -> targets(state), new ReachabilityLog(log::warn, log::info), System::nanoTime);
         if (raw != null) {
             raw.deliverTo(prober);

@@ -42,7 +42,8 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     private final Supplier<? extends Collection<Target>> targets;
     private final ProbeLog log;
     private final LongSupplier clock;
-    private final String ourPublicIp;
+    /** The PublicIP we advertise now (a live public-ip-overwrite changes it), for the warning. */
+    private final Supplier<String> ourPublicIp;
     private final Map<Integer, PeerProbes> peers = new LinkedHashMap<>();
     /** The per-path probes of the weft peers that have more than one path, by VTEP address. */
     private final Map<Integer, CandidateProbes> paths = new HashMap<>();
@@ -55,34 +56,34 @@ public final class Prober implements ProbeReplies, AutoCloseable {
 
     /**
      * @param ourVtep     our VTEP address {@code <subnet>.0}, the probes' source
-     * @param ourPublicIp the PublicIP we advertise, for the warning
+     * @param ourPublicIp the PublicIP we advertise now, for the warning
      * @param targets     the peers to probe now (read each round, so leases that come and go are followed)
      * @param warnings    where the one-per-outage warning goes (the log)
      * @param notices     where "answers again" goes (the log)
      * @param clock       nanoseconds, monotonic ({@code System::nanoTime})
      */
-    public Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, ProbeInjector injector,
+    public Prober(ProbeSettings settings, int ourVtep, Supplier<String> ourPublicIp, ProbeInjector injector,
                   Supplier<? extends Collection<Target>> targets, Consumer<String> warnings, Consumer<String> notices,
                   LongSupplier clock) {
         this(settings, ourVtep, ourPublicIp, new SecureRandom().nextInt(0x10000), injector, targets, warnings, notices, clock);
     }
 
-    Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, int identifier, ProbeInjector injector,
+    Prober(ProbeSettings settings, int ourVtep, Supplier<String> ourPublicIp, int identifier, ProbeInjector injector,
            Supplier<? extends Collection<Target>> targets, Consumer<String> warnings, Consumer<String> notices,
            LongSupplier clock) {
         this(settings, ourVtep, ourPublicIp, identifier, injector, targets, ProbeLog.perPeer(warnings, notices), clock);
     }
 
     /**
-     * As {@link #Prober(ProbeSettings, int, String, ProbeInjector, Supplier, Consumer, Consumer, LongSupplier)}, with
+     * As {@link #Prober(ProbeSettings, int, Supplier, ProbeInjector, Supplier, Consumer, Consumer, LongSupplier)}, with
      * each round's news going to {@code log} in one call (the agent's log says many peers in one line).
      */
-    public Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, ProbeInjector injector,
+    public Prober(ProbeSettings settings, int ourVtep, Supplier<String> ourPublicIp, ProbeInjector injector,
                   Supplier<? extends Collection<Target>> targets, ProbeLog log, LongSupplier clock) {
         this(settings, ourVtep, ourPublicIp, new SecureRandom().nextInt(0x10000), injector, targets, log, clock);
     }
 
-    Prober(ProbeSettings settings, int ourVtep, String ourPublicIp, int identifier, ProbeInjector injector,
+    Prober(ProbeSettings settings, int ourVtep, Supplier<String> ourPublicIp, int identifier, ProbeInjector injector,
            Supplier<? extends Collection<Target>> targets, ProbeLog log, LongSupplier clock) {
         this.settings = settings;
         this.ourVtep = ourVtep;
@@ -259,7 +260,7 @@ public final class Prober implements ProbeReplies, AutoCloseable {
         return "peer " + describe(t) + " is unreachable: " + p.consecutiveLost + " probes in a row (" + seconds
                 + " s) from our VTEP " + Ipv4.format(ourVtep) + " to its VTEP " + Ipv4.format(t.vtepAddress())
                 + " got no answer" + (p.everAnswered ? " (it answered before)" : "") + ". Likely causes: (1) UDP port "
-                + t.port() + " is dropped on the way - open UDP " + t.port() + " from " + ourPublicIp + " in the peer's"
+                + t.port() + " is dropped on the way - open UDP " + t.port() + " from " + ourPublicIp.get() + " in the peer's"
                 + " security group/firewall and ours, or move both to another port with Backend.Port if the provider"
                 + " drops or intercepts it; (2) the peer's PublicIP " + t.publicIp() + " is wrong - it must be the address"
                 + " this host reaches it at (set -public-ip or --public-ip-from on the peer); (3) a NAT in front of the"

@@ -20,7 +20,7 @@ class ReachabilityLogTest {
     private long now = 1000 * SECOND;
 
     private Prober prober(List<Target> targets) {
-        return new Prober(ProbeSettings.DEFAULT, Ipv4.parse("10.244.1.0"), "198.51.100.1", packet -> true,
+        return new Prober(ProbeSettings.DEFAULT, Ipv4.parse("10.244.1.0"), () -> "198.51.100.1", packet -> true,
                 () -> targets, new ReachabilityLog(warnings::add, notices::add), () -> now);
     }
 

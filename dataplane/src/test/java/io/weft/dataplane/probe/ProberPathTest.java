@@ -50,7 +50,7 @@ class ProberPathTest {
             return true;
         }
     };
-    private final Prober prober = new Prober(ProbeSettings.DEFAULT, OURS, "198.51.100.1", 0x4321, tunnel,
+    private final Prober prober = new Prober(ProbeSettings.DEFAULT, OURS, () -> "198.51.100.1", 0x4321, tunnel,
             () -> List.of(peer), s -> { }, notices::add, () -> now);
 
     private static Inet4Address ip(String s) {
@@ -133,7 +133,7 @@ class ProberPathTest {
 
     @Test
     void aPlainFlannelPeerHasNoPathProbes() {
-        Prober plain = new Prober(ProbeSettings.DEFAULT, OURS, "198.51.100.1", 0x4321, tunnel,
+        Prober plain = new Prober(ProbeSettings.DEFAULT, OURS, () -> "198.51.100.1", 0x4321, tunnel,
                 () -> List.of(new Target(Subnet.parse("10.244.3.0/24"), "198.51.100.9", 8472)), s -> { }, notices::add,
                 () -> now);
         plain.tick();

@@ -26,7 +26,8 @@ class ProberTest {
     private final List<String> warnings = new ArrayList<>();
     private final List<String> notices = new ArrayList<>();
     private List<Target> targets = List.of(KERNEL_PEER, WEFT_PEER);
-    private final Prober prober = new Prober(ProbeSettings.DEFAULT, OURS, "198.51.100.1", 0x1234, p -> sent.add(p),
+    private String ourPublicIp = "198.51.100.1";
+    private final Prober prober = new Prober(ProbeSettings.DEFAULT, OURS, () -> ourPublicIp, 0x1234, p -> sent.add(p),
             () -> targets, warnings::add, notices::add, () -> now);
     private volatile Prober liveProber;
 
@@ -101,6 +102,18 @@ class ProberTest {
         assertThat(s.state()).isEqualTo(PeerStatus.REACHABLE);
     }
 
+    /** A public-ip-overwrite set on the running node changes what the warning tells the user to open. */
+    @Test
+    void theWarningNamesThePublicIpAdvertisedNowNotTheOneAtStart() {
+        ourPublicIp = "198.51.100.77";
+        for (int round = 0; round < 20; round++) {
+            prober.tick();
+            now += 2 * SECOND;
+        }
+        assertThat(warnings).isNotEmpty();
+        assertThat(warnings.get(0)).contains("open UDP 8472 from 198.51.100.77 ");
+    }
+
     @Test
     void aPeerThatStaysSilentGetsExactlyOneWarningNamingTheCauses() {
         for (int round = 0; round < 20; round++) {
@@ -110,7 +123,8 @@ class ProberTest {
         }
         assertThat(warnings).hasSize(1);
         String w = warnings.get(0);
-        assertThat(w).contains("10.244.3.0/24 at 203.0.113.3:8472 is unreachable")
+        assertThat(w).contains("open UDP 8472 from 198.51.100.1 ")
+                .contains("10.244.3.0/24 at 203.0.113.3:8472 is unreachable")
                 .contains("UDP port 8472 is dropped").contains("security group")
                 .contains("PublicIP 203.0.113.3 is wrong").contains("NAT in front of the peer has no mapping for UDP 8472");
         assertThat(statusOf(WEFT_PEER).state()).isEqualTo(PeerStatus.UNREACHABLE);
@@ -175,7 +189,7 @@ class ProberTest {
             }
             return true;
         };
-        liveProber = new Prober(ProbeSettings.DEFAULT, OURS, "198.51.100.1", 7, answering, () -> targets,
+        liveProber = new Prober(ProbeSettings.DEFAULT, OURS, () -> "198.51.100.1", 7, answering, () -> targets,
                 warnings::add, notices::add, System::nanoTime);
         List<Prober.LiveResult> results = liveProber.probeNow(Duration.ofMillis(500));
         assertThat(results).hasSize(2);
