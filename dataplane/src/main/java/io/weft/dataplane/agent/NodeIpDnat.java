@@ -1,8 +1,6 @@
 package io.weft.dataplane.agent;
 
-import io.weft.dataplane.host.NodeIpDnatRules;
 import io.weft.dataplane.host.NodeIpDnatWriter;
-import io.weft.dataplane.os.HostCommand;
 import io.weft.fdb.kube.KubeSubnetRegistry;
 import io.weft.fdb.kube.NodeAddress;
 import io.weft.fdb.kube.NodeIpMappings;
@@ -11,7 +9,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.Inet4Address;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -110,13 +107,6 @@ final class NodeIpDnat implements AutoCloseable {
         reportedConflicts = now;
     }
 
-    private static List<String> iptables(List<String> args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("iptables");
-        cmd.addAll(args);
-        return cmd;
-    }
-
     /** Stops following the peers; the rules stay. */
     @Override
     public synchronized void close() {
@@ -124,22 +114,10 @@ final class NodeIpDnat implements AutoCloseable {
     }
 
     /**
-     * Removes the jumps and both chains: the API server's connections go to the InternalIPs again. Returns the chains
-     * that were there.
+     * Removes the jumps and both iptables chains: the API server's connections go to the InternalIPs again. Returns
+     * the chains that were there.
      */
     static List<String> remove() {
-        List<String> removed = new ArrayList<>();
-        for (List<String> jump : List.of(NodeIpDnatRules.dnatJump("-D"), NodeIpDnatRules.snatJump("-D"))) {
-            while (HostCommand.run(iptables(jump)).ok()) {
-                // a jump may be there twice; remove every copy
-            }
-        }
-        for (String chain : List.of(NodeIpDnatRules.DNAT_CHAIN, NodeIpDnatRules.SNAT_CHAIN)) {
-            HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-F", chain));
-            if (HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-X", chain)).ok()) {
-                removed.add("nat " + chain);
-            }
-        }
-        return removed;
+        return NodeIpDnatWriter.iptables().remove();
     }
 }

@@ -50,16 +50,20 @@ final class IptablesNodeIpDnat implements NodeIpDnatWriter {
 
     /** Removes the jumps and both chains: the API server's connections go to the InternalIPs again. */
     @Override
-    public void remove() {
+    public List<String> remove() {
         for (List<String> jump : List.of(NodeIpDnatRules.dnatJump("-D"), NodeIpDnatRules.snatJump("-D"))) {
             while (HostCommand.run(iptables(jump)).ok()) {
                 // a jump may be there twice; remove every copy
             }
         }
+        List<String> removed = new ArrayList<>();
         for (String chain : List.of(NodeIpDnatRules.DNAT_CHAIN, NodeIpDnatRules.SNAT_CHAIN)) {
             HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-F", chain));
-            HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-X", chain));
+            if (HostCommand.run(List.of("iptables", "-w", "5", "-t", "nat", "-X", chain)).ok()) {
+                removed.add("nat " + chain);
+            }
         }
+        return removed;
     }
 
     @Override

@@ -65,9 +65,10 @@ final class NftablesNodeIpDnat implements NodeIpDnatWriter {
     }
 
     @Override
-    public synchronized void remove() {
-        HostCommand.run(List.of("nft", "delete", "table", FAMILY, TABLE));
+    public synchronized List<String> remove() {
+        boolean was = HostCommand.run(List.of("nft", "delete", "table", FAMILY, TABLE)).ok();
         applied = null;
+        return was ? List.of(T) : List.of();
     }
 
     @Override

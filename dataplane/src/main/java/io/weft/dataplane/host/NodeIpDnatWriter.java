@@ -2,6 +2,8 @@ package io.weft.dataplane.host;
 
 import io.weft.fdb.kube.NodeIpMappings;
 
+import java.util.List;
+
 /**
  * Where {@code --node-ip-dnat} keeps its nat rules: {@link IptablesNodeIpDnat} (weft's own iptables chains) or
  * {@link NftablesNodeIpDnat} (weft's own nftables table, when the network config sets {@code EnableNFTables}). Each
@@ -14,8 +16,11 @@ public interface NodeIpDnatWriter {
     /** Whether the rules are still those of {@code plan} (another tool may flush nat chains or the whole rule set). */
     boolean inPlace(NodeIpMappings plan);
 
-    /** Removes the rules and everything that leads to them; quiet when there is nothing to remove. */
-    void remove();
+    /**
+     * Removes the rules and everything that leads to them; quiet when there is nothing to remove. Returns what was
+     * there, e.g. {@code "nat WEFT-NODE-DNAT"} (empty: nothing was).
+     */
+    List<String> remove();
 
     /** What the rules live in, for the log: "the iptables chain WEFT-NODE-DNAT". */
     String where();
@@ -26,5 +31,10 @@ public interface NodeIpDnatWriter {
         NodeIpDnatWriter other = nftables ? new IptablesNodeIpDnat() : new NftablesNodeIpDnat();
         other.remove();
         return mine;
+    }
+
+    /** The iptables chains' writer, for removing them ({@code weft cleanup}, a restart with the flag turned off). */
+    static NodeIpDnatWriter iptables() {
+        return new IptablesNodeIpDnat();
     }
 }
