@@ -207,6 +207,7 @@ public final class Agent {
                 port, publicIp, ext, nodeIpDnat, direct);
         PeerActivity activity = new PeerActivity(dataPlane);
         undo.push(activity);
+        undo.push(ChecksumErrorWatch.start(vni));
         Reachability reachability = new Reachability(state, dataPlane.hooks());
         undo.push(reachability);
         ControlServer control = new ControlServer(settings.runDir());

@@ -22,7 +22,8 @@ import java.util.List;
 /**
  * {@code weft doctor}: checks this host and the cluster, in the order a failure would bite: the running agent, etcd
  * and our lease, the leases as routes (refused and overlapping ones), the VXLAN port, a leftover flannel device,
- * CNI configs, sysctls, the MTU, then a live probe to every peer through the agent. Reads only; changes nothing.
+ * CNI configs, sysctls, the kernel's UDP checksum drops, the MTU, then a live probe to every peer through the agent.
+ * Reads only; changes nothing.
  *
  * @param settings  the same flags as {@code weft run} (etcd, -iface, -public-ip, --run-dir, --device)
  * @param cniDir    where CNI configs live ({@code /etc/cni/net.d})
@@ -82,6 +83,7 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
         findings.add(HostChecks.ipForward(sys));
         findings.add(HostChecks.rpFilter(sys, device));
         findings.add(HostChecks.bridgeNfCallIptables(sys));
+        findings.add(HostChecks.udpChecksumErrors(procRoot, vni));
         if (ext != null) {
             findings.add(HostChecks.mtu(ext.name(), ext.mtu(), config != null ? config.backend().mtu() : 0, device,
                     tunMtu(device)));

@@ -2,6 +2,7 @@ package io.weft.dataplane.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weft.dataplane.agent.UdpChecksumErrors;
 import io.weft.dataplane.socket.UdpPortHolder;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
@@ -181,6 +183,23 @@ public final class HostChecks {
                             + ".rp_filter=2");
         }
         return Finding.ok("rp-filter", "rp_filter on " + where + " is " + (effective == 2 ? "loose" : "off") + " (" + effective + ")");
+    }
+
+    /**
+     * UDP datagrams the kernel dropped for a bad checksum ({@link UdpChecksumErrors}), from {@code <procRoot>/net/snmp}:
+     * they never reach weft, and a kernel flannel peer behind NAT is their usual source.
+     */
+    public static Finding udpChecksumErrors(Path procRoot, int vni) {
+        OptionalLong n = UdpChecksumErrors.read(procRoot.resolve("net/snmp"));
+        if (n.isEmpty()) {
+            return Finding.info("udp-checksum", "cannot read Udp InCsumErrors from " + procRoot.resolve("net/snmp"));
+        }
+        if (n.getAsLong() == 0) {
+            return Finding.ok("udp-checksum", "the kernel dropped no UDP datagram for a bad checksum");
+        }
+        return Finding.warn("udp-checksum", "the kernel dropped " + n.getAsLong() + " UDP datagram(s) with a bad checksum"
+                + " (Udp InCsumErrors, counted since boot or since the network namespace was made), before weft could see them; "
+                + UdpChecksumErrors.meaning(), UdpChecksumErrors.fix(vni));
     }
 
     /** {@code net.bridge.bridge-nf-call-iptables}: kube-proxy's rules see bridged pod traffic only with it. */

@@ -30,7 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * same as a1's, as VPCs built from one template have) and a kernel flanneld-style host k4. Every lease carries the
  * public address (as {@code -public-ip} of a NAT'd host does); weft hosts advertise their private address beside it.
  * The same-site pair must find the private path, everyone else the public one; pods talk over every pair; the flannel
- * lease is unchanged; and a frame from an address no lease advertises is dropped and counted.
+ * lease is unchanged; and a frame from an address no lease advertises is dropped and counted. k4's frames to the site,
+ * which the NATs corrupt while k4 keeps its default offloads, are named in weft's journal with flannel's fix for them,
+ * and that fix, applied on k4, is all TCP to and from k4's pod needs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -80,8 +82,8 @@ class SameSiteIT {
         for (int from = 0; from < agents.length; from++) {
             for (int to = 0; to < hosts.length; to++) {
                 if (to != from && !(from < 2 && to < 2)) {
-                    assertThat(peer(from, to).path("path").asText()).as(hosts[from] + " -> " + hosts[to] + diagnostics())
-                            .isEqualTo("public");
+                    String pair = hosts[from] + " -> " + hosts[to];
+                    assertThat(peer(from, to).path("path").asText()).as(() -> pair + diagnostics()).isEqualTo("public");
                     assertThat(peer(from, to).path("endpoint").asText()).isEqualTo(publicIps[to] + ":8472");
                 }
             }
@@ -96,10 +98,42 @@ class SameSiteIT {
         System.out.println("weft peers on a1:\n" + human);
     }
 
+    /**
+     * k4 is a kernel flannel host at its default offloads whose frames are NATed in the kernel that sent them (its
+     * gateway shares the machine, as in any container or namespace lab): the NAT adjusts the outer UDP checksum as if it
+     * were the partial one, and once the site's bridge completes the inner TCP checksum, the site hosts' kernels drop
+     * the frame for its bad outer checksum, before any socket sees it. A kernel host in a2's place drops them the same
+     * way; ping survives (ICMP is never partial), TCP does not. weft cannot receive what its kernel drops, so it says
+     * what happened and what to do on k4, which is flannel's own advice for kernel hosts behind NAT.
+     */
     @Test
     @Order(2)
-    @org.junit.jupiter.api.Disabled("fails in its first run: TCP from a1's pod to k4's (weft to kernel, public path) timed"
-            + " out on connect while ping between the same pods worked; not yet diagnosed")
+    void aKernelPeerWhoseFramesTheNatCorruptsIsNamedWithTheFix() throws Exception {
+        long before = udpChecksumErrors(0);
+        int port = 7599;
+        Process listener = lab.pod("k4").processBuilder("socat", "-u", "TCP-LISTEN:" + port + ",reuseaddr", "OPEN:/dev/null")
+                .redirectErrorStream(true).start();
+        try {
+            Traffic.awaitTcpListener(lab.pod("k4"), port);
+            // k4's SYN-ACKs (partial inner checksum, so corrupted outer) are what a1's kernel drops
+            lab.pod("a1").exec(20, "socat", "-u", "OPEN:/dev/null", "TCP:" + podIps[3] + ":" + port + ",connect-timeout=3");
+        } finally {
+            Cmd.kill(listener);
+        }
+        assertThat(udpChecksumErrors(0)).as("UDP checksum drops in a1's kernel").isGreaterThan(before);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4 * ChecksumErrorWatch.PERIOD_SECONDS);
+        while (System.nanoTime() < deadline && !agents[0].output().contains("with a bad UDP checksum")) {
+            Thread.sleep(200);
+        }
+        assertThat(agents[0].output()).as("a1's journal").contains("UDP datagram(s) with a bad UDP checksum since weft started")
+                .contains("kernel flannel host whose traffic is NATed")
+                .contains("ethtool -K flannel.1 tx-checksum-ip-generic off");
+        // What the line says to do, done on the kernel host; the next test carries TCP between every pair.
+        lab.host("k4").exec(20, "ethtool", "-K", "flannel.1", "tx-checksum-ip-generic", "off").requireOk();
+    }
+
+    @Test
+    @Order(3)
     void pingAndTcpWorkBetweenEveryOrderedPodPair() throws Exception {
         byte[] data = Traffic.randomBytes(256 * 1024, 15);
         int port = 7600;
@@ -108,12 +142,12 @@ class SameSiteIT {
                 if (from == to) {
                     continue;
                 }
+                String pair = hosts[from] + " -> " + hosts[to];
                 Cmd.Result ping = lab.pod(hosts[from]).exec(20, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", podIps[to]);
-                assertThat(ping.ok()).as("ping " + hosts[from] + " -> " + hosts[to] + ":\n" + ping.output() + diagnostics())
-                        .isTrue();
+                // The diagnostics (six weft commands) are gathered only for a failure's message.
+                assertThat(ping.ok()).as(() -> "ping " + pair + ":\n" + ping.output() + diagnostics()).isTrue();
                 byte[] got = Traffic.tcpTransfer(lab.pod(hosts[from]), lab.pod(hosts[to]), podIps[to], port++, data);
-                assertThat(Traffic.sha256(got)).as("TCP " + hosts[from] + " -> " + hosts[to] + diagnostics())
-                        .isEqualTo(Traffic.sha256(data));
+                assertThat(Traffic.sha256(got)).as(() -> "TCP " + pair + diagnostics()).isEqualTo(Traffic.sha256(data));
             }
         }
         // The same-site pair's frames crossed the site's private bridge, not its gateway's NAT.
@@ -122,7 +156,7 @@ class SameSiteIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void theFlannelLeaseIsAsFlanneldWritesItAndTheAdvertSitsBesideIt() {
         String key = subnets[0].replace("/", "-").replaceFirst("\\.1-", ".0-");
         String lease = lab.etcdctl("get", "--print-value-only", "/coreos.com/network/subnets/" + key).requireOk().stdout();
@@ -136,7 +170,7 @@ class SameSiteIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aFrameFromAnAddressNoLeaseAdvertisesDeliversNothingAndIsCounted() throws Exception {
         JsonNode stats = JSON.readTree(weft(0, "stats", "--json"));
         long before = stats.path("drops").path("unknown_sender").asLong();
@@ -156,6 +190,12 @@ class SameSiteIT {
         }
         assertThat(after - before).as("unknown_sender drops at a1").isGreaterThanOrEqualTo(5);
         assertThat(podRxPackets(0) - podRxBefore).as("packets that reached a1's pod").isZero();
+    }
+
+    /** Udp InCsumErrors in host {@code host}'s kernel. */
+    private long udpChecksumErrors(int host) {
+        String snmp = lab.host(hosts[host]).exec(10, "cat", "/proc/net/snmp").requireOk().stdout();
+        return UdpChecksumErrors.parse(snmp).orElseThrow();
     }
 
     private long podRxPackets(int host) {

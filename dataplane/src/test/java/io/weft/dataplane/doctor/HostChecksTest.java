@@ -92,4 +92,19 @@ class HostChecksTest {
         Files.createDirectories(p.getParent());
         Files.writeString(p, s);
     }
+
+    @Test
+    void udpChecksumDropsAreAWarningThatNamesTheKernelPeersFix() throws Exception {
+        Files.createDirectories(dir.resolve("net"));
+        Files.writeString(dir.resolve("net/snmp"), "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors"
+                + " InCsumErrors IgnoredMulti MemErrors\nUdp: 1532 0 14 1601 0 0 14 0 0\n");
+        Finding f = HostChecks.udpChecksumErrors(dir, 4);
+        assertThat(f.status()).isEqualTo(Finding.Status.WARN);
+        assertThat(f.message()).contains("dropped 14 UDP datagram(s) with a bad checksum", "kernel flannel host", "NATed");
+        assertThat(f.fix()).contains("ethtool -K flannel.4 tx-checksum-ip-generic off");
+
+        Files.writeString(dir.resolve("net/snmp"), "Udp: InDatagrams InCsumErrors\nUdp: 1532 0\n");
+        assertThat(HostChecks.udpChecksumErrors(dir, 4).status()).isEqualTo(Finding.Status.OK);
+        assertThat(HostChecks.udpChecksumErrors(dir.resolve("nowhere"), 4).status()).isEqualTo(Finding.Status.INFO);
+    }
 }
