@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code postinst configure OLD}), in a private mount namespace where {@code /run/systemd/system} exists (so they
  * believe systemd runs) and with {@code systemctl} and {@code deb-systemd-invoke} on PATH replaced by two small
  * scripts: {@code systemctl} only records its call; {@code deb-systemd-invoke} keeps weft.service as a pid file and
- * an ExecStart script ({@code java -jar <root>/usr/lib/weft/weft.jar run ...} in the host's namespace), and does
+ * an ExecStart script (the package's {@code /etc/default/weft} read as the unit's EnvironmentFile, then
+ * {@code java $WEFT_JAVA_OPTS -jar <root>/usr/lib/weft/weft.jar run ...} in the host's namespace), and does
  * {@code try-restart} (SIGTERM, wait, start again, only if it runs), {@code stop}, {@code start} and
  * {@code restart} on it. Unlike systemd it does not wait for READY=1. The two package versions are one jar packaged
  * by scripts/package and repacked under a higher version with dpkg-deb.
