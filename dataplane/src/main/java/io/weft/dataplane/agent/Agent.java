@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The host agent, in the order flanneld does things: the underlay interface, the network config from etcd, our
@@ -52,6 +53,7 @@ public final class Agent {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
     /** Exit code asking systemd (Restart=on-failure) for a fresh start, used when our subnet was taken over. */
     public static final int EXIT_RESTART = 3;
+    private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
 
     private final AgentSettings settings;
     private final Deque<AutoCloseable> undo = new ArrayDeque<>();
@@ -70,7 +72,7 @@ public final class Agent {
         Thread hook = new Thread(this::stop, "weft-shutdown");
         // (the hook runs on SIGTERM/SIGINT: it closes what runs, forwarding until the data plane closes, and is quick)
         Runtime.getRuntime().addShutdownHook(hook);
-        log.info("weft {} starting", BuildVersion.version());
+        announce();
         try {
             start();
         } catch (AgentException | RuntimeException | IOException | InterruptedException e) {
@@ -81,6 +83,13 @@ public final class Agent {
         }
         stopped.await();
         return exitCode;
+    }
+
+    /** The log's first line, once per process (an {@link EarlyStart} logs it before the command line is parsed). */
+    static void announce() {
+        if (ANNOUNCED.compareAndSet(false, true)) {
+            log.info("weft {} starting", BuildVersion.version());
+        }
     }
 
     /** Tears down once; called by the shutdown hook (SIGTERM, SIGINT) or by a fatal event. */
@@ -98,15 +107,24 @@ public final class Agent {
 
     private void start() throws Exception {
         Privileges.requireNetAdmin();
+        // A restart forwards with what the last run left before etcd (or the API server) is asked anything, and before
+        // anything else is set up: usually main() did it before the command line was parsed (EarlyStart).
+        EarlyStart early = EarlyStart.take(settings.runDir());
+        WarmStart warm;
+        PublishedTable table;
+        if (early != null) {
+            warm = early.warm;
+            table = early.table;
+        } else {
+            warm = WarmStart.load(settings.runDir(), systemd);
+            table = new PublishedTable();
+            warm.startFromCache(table);
+        }
+        undo.push(warm);
         // flanneld serves /healthz before it fetches the config, so that a liveness probe passes while it waits.
         HttpEndpoints http = new HttpEndpoints(settings.healthzIp(), settings.healthzPort(), settings.metricsPort(),
                 () -> ready);
         undo.push(http);
-        // A restart forwards with what the last run left before etcd (or the API server) is asked anything.
-        WarmStart warm = WarmStart.load(settings.runDir(), systemd);
-        undo.push(warm);
-        PublishedTable table = new PublishedTable();
-        warm.startFromCache(table);
         // Kube mode meets the API server first: our node's node-public-ip annotation is flanneld's -public-ip.
         KubeSubnetRegistry kube = settings.kube() == null ? null : KubeMode.connect(settings);
         SubnetRegistry registry = kube;

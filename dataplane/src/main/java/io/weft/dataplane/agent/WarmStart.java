@@ -96,8 +96,8 @@ final class WarmStart implements AutoCloseable {
             log.info("not forwarding from the last run's state before the registry answers: {}", message(e));
             return;
         }
-        log.info("forwarding on {} with the last run's table ({} peer(s), subnet {}) until the registry answers",
-                c.device(), previous.leases().size(), c.localSubnet());
+        log.info("forwarding on {} with the last run's table ({} peer(s), subnet {}) until the registry answers, {} ms"
+                + " after the process started", c.device(), previous.leases().size(), c.localSubnet(), ProcessAge.millis());
     }
 
     /** The data plane for {@code config}: the one started from the cache if it has this config, else a new one. */

@@ -1,5 +1,6 @@
 package io.weft.dataplane.cli;
 
+import io.weft.dataplane.agent.EarlyStart;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,7 +25,25 @@ public final class WeftMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * Netty 4.2 registers its buffer allocation events with the JDK's flight recorder when its allocator loads, which
+     * took half a second of a restart (the time the pods' traffic waits for the next agent); weft turns that off
+     * unless the JVM options ask for it ({@code -Dio.netty.jfr.enabled=true} in WEFT_JAVA_OPTS).
+     */
+    static final String NETTY_JFR_PROPERTY = "io.netty.jfr.enabled";
+
     public static void main(String[] args) {
+        if (System.getProperty(NETTY_JFR_PROPERTY) == null) {
+            System.setProperty(NETTY_JFR_PROPERTY, "false");
+        }
+        EarlyRunArgs run = EarlyRunArgs.of(args, System.getenv());
+        if (run != null) {
+            // A restart forwards again before the command tree is built and parsed (the slowest part of a start).
+            if (run.debug() && System.getProperty(RunCommand.LOG_LEVEL_PROPERTY) == null) {
+                System.setProperty(RunCommand.LOG_LEVEL_PROPERTY, "debug");
+            }
+            EarlyStart.begin(run.runDir());
+        }
         System.exit(execute(args, System.getenv()));
     }
 

@@ -174,11 +174,17 @@ final class AgentLab implements AutoCloseable {
 
     /** Starts {@code weft run} in {@code host} with the lab's etcd, eth0, and files under the host's directory. */
     AgentProcess startWeft(String host, String... extra) throws IOException {
+        return startWeft(AgentProcess.TEST_JVM, host, extra);
+    }
+
+    /** Like {@link #startWeft(String, String...)}, with {@code jvmOptions} (the unit's, say) for the agent's JVM. */
+    AgentProcess startWeft(List<String> jvmOptions, String host, String... extra) throws IOException {
         Path d = hostDir(host);
         List<String> args = new ArrayList<>(List.of("run", "-etcd-endpoints", ETCD_URL, "-iface", "eth0",
                 "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir", d.resolve("run").toString(), "--workers", "1"));
         args.addAll(List.of(extra));
-        AgentProcess p = AgentProcess.start(namespaces.get(host), d.resolve("weft.log"), args.toArray(new String[0]));
+        AgentProcess p = AgentProcess.start(namespaces.get(host), d.resolve("weft.log"), Map.of(), List.of(), jvmOptions,
+                args.toArray(new String[0]));
         processes.add(p.process);
         return p;
     }

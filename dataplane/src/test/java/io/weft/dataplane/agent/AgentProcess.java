@@ -21,17 +21,38 @@ final class AgentProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /** The JVM options of most tests' agents: small and quick to start (not what users run: {@link #unitJvmOptions}). */
+    static final List<String> TEST_JVM = List.of("-Xmx200m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     static AgentProcess start(Netns ns, Path log, Map<String, String> env, List<String> javaPrefix, String... args)
             throws IOException {
+        return start(ns, log, env, javaPrefix, TEST_JVM, args);
+    }
+
+    /** Starts the agent with {@code jvmOptions} (before {@code -jar}). */
+    static AgentProcess start(Netns ns, Path log, Map<String, String> env, List<String> javaPrefix,
+            List<String> jvmOptions, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(javaPrefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("-Xmx200m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", AgentLab.JAR.toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", AgentLab.JAR.toString()));
         cmd.addAll(List.of(args));
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns.name(), "env"));
         env.forEach((k, v) -> full.add(k + "=" + v));
         full.addAll(cmd);
         ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
         return new AgentProcess(pb.start(), log);
+    }
+
+    /** WEFT_JAVA_OPTS of the unit's environment file (src/systemd/weft.env): the JVM options users run weft with. */
+    static List<String> unitJvmOptions() throws IOException {
+        Path env = Path.of("..", "src", "systemd", "weft.env").toAbsolutePath().normalize();
+        for (String line : Files.readAllLines(env)) {
+            if (line.startsWith("WEFT_JAVA_OPTS=")) {
+                return List.of(line.substring("WEFT_JAVA_OPTS=".length()).trim().split("\\s+"));
+            }
+        }
+        throw new AssertionError("no WEFT_JAVA_OPTS in " + env);
     }
 
     static AgentProcess start(Netns ns, Path log, String... args) throws IOException {

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code postinst configure OLD}), in a private mount namespace where {@code /run/systemd/system} exists (so they
  * believe systemd runs) and with {@code systemctl} and {@code deb-systemd-invoke} on PATH replaced by two small
  * scripts: {@code systemctl} only records its call; {@code deb-systemd-invoke} keeps weft.service as a pid file and
- * an ExecStart script ({@code java -jar <root>/usr/lib/weft/weft.jar run ...} in the host's namespace), and does
+ * an ExecStart script (the package's {@code /etc/default/weft} read as the unit's EnvironmentFile, then
+ * {@code java $WEFT_JAVA_OPTS -jar <root>/usr/lib/weft/weft.jar run ...} in the host's namespace), and does
  * {@code try-restart} (SIGTERM, wait, start again, only if it runs), {@code stop}, {@code start} and
  * {@code restart} on it. Unlike systemd it does not wait for READY=1. The two package versions are one jar packaged
  * by scripts/package and repacked under a higher version with dpkg-deb.
@@ -103,6 +104,8 @@ class PackageUpgradeIT {
             } else {
                 System.out.println("upgrade: ping printed no summary: " + pingOut);
             }
+            System.out.println("the new agent (JVM options from the package's /etc/default/weft): " + Files.readString(log)
+                    .lines().filter(l -> l.contains("ms after the process started")).reduce((a, b) -> b).orElse("(none)"));
 
             assertThat(Files.readString(log)).containsPattern("(?s)weft .* starting.*weft .* starting")
                     .contains("forwarding on weft.1 with the last run's table");
@@ -136,8 +139,10 @@ class PackageUpgradeIT {
     private static void writeServiceManager(Path bin, Path svc, Netns host, Path root, Path hostDir) throws Exception {
         Files.createDirectories(bin);
         executable(bin.resolve("systemctl"), "#!/bin/sh\necho \"systemctl $*\" >> '" + svc + "/calls'\n");
+        // as the unit: EnvironmentFile=-/etc/default/weft, then java $WEFT_JAVA_OPTS -jar /usr/lib/weft/weft.jar run ...
         executable(svc.resolve("start"), "#!/bin/sh\n# ExecStart of the emulated weft.service: the installed jar\n"
-                + "nohup " + String.join(" ", host.wrap(List.of("java", "-jar", root + "/usr/lib/weft/weft.jar", "run",
+                + "set -a; . '" + root + "/etc/default/weft'; set +a\n"
+                + "nohup " + String.join(" ", host.wrap(List.of("java", "$WEFT_JAVA_OPTS", "-jar", root + "/usr/lib/weft/weft.jar", "run",
                 "-etcd-endpoints", AgentLab.ETCD_URL, "-iface", "eth0", "-subnet-file", hostDir + "/subnet.env",
                 "--run-dir", hostDir + "/run", "--workers", "1")))
                 + " >> '" + hostDir + "/weft.log' 2>&1 < /dev/null &\necho $! > '" + svc + "/pid'\n");

@@ -25,7 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * second while h1's agent is restarted three ways: SIGTERM then a new agent, SIGKILL then a new agent (both without
  * the service manager's fd store), and SIGTERM with an emulated fd store ({@code fd-store.py}: it owns the notify
  * socket, keeps the descriptors the agent sends with FDSTORE=1, and starts the next agent with them as LISTEN_FDS).
- * The pings lost are printed (no timing is asserted); asserted is what cannot be flaky: the next agent starts (after
+ * h1's agents run with the unit's JVM options (WEFT_JAVA_OPTS of src/systemd/weft.env), as users run weft. The pings
+ * lost are printed, with how soon after its process started each new agent forwarded (no timing is asserted); asserted
+ * is what cannot be flaky: the next agent starts (after
  * SIGKILL despite the stale control socket), adopts the persistent TUN (same ifindex), forwards from the last run's
  * table, takes the descriptors back, leaves every rule and route exactly once, and traffic flows again both ways.
  */
@@ -56,7 +58,9 @@ class RestartIT {
         lab.putConfig(CONFIG);
         Netns h1 = lab.addHost("h1", 1);
         lab.addHost("h2", 2);
-        AgentProcess[] h1Agent = {lab.startWeft("h1", H1_FLAGS)};
+        // h1's agents run with the JVM options users run weft with (the unit's WEFT_JAVA_OPTS)
+        List<String> jvm = AgentProcess.unitJvmOptions();
+        AgentProcess[] h1Agent = {lab.startWeft(jvm, "h1", H1_FLAGS)};
         AgentProcess h2Agent = lab.startWeft("h2");
         h1Agent[0].awaitOutput("weft is up", 90);
         h2Agent.awaitOutput("weft is up", 90);
@@ -71,9 +75,10 @@ class RestartIT {
             assertThat(h1Agent[0].output()).contains("stopped in ");
             System.out.println("SIGTERM: " + h1Agent[0].output().lines().filter(l -> l.contains("stopped in ")).findFirst()
                     .orElseThrow());
-            h1Agent[0] = lab.startWeft("h1", H1_FLAGS);
+            h1Agent[0] = lab.startWeft(jvm, "h1", H1_FLAGS);
             h1Agent[0].awaitOutput("weft is up", 90);
         });
+        String termStart = forwardingAfter(h1Agent[0].output());
         assertAdopted(lab, h1, h1Agent[0].output(), ifindex, pod1, pod2);
 
         Path socket = lab.hostDir("h1").resolve("run/weft.sock");
@@ -81,13 +86,14 @@ class RestartIT {
             h1Agent[0].close(); // SIGKILL
             assertThat(h1Agent[0].process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(socket).as("the killed agent's control socket is left behind").exists();
-            h1Agent[0] = lab.startWeft("h1", H1_FLAGS);
+            h1Agent[0] = lab.startWeft(jvm, "h1", H1_FLAGS);
             h1Agent[0].awaitOutput("weft is up", 90);
         });
+        String killStart = forwardingAfter(h1Agent[0].output());
         assertAdopted(lab, h1, h1Agent[0].output(), ifindex, pod1, pod2);
 
         assertThat(h1Agent[0].stop(30)).isIn(0, 143);
-        FdStore store = FdStore.start(lab, h1, H1_FLAGS);
+        FdStore store = FdStore.start(lab, h1, jvm, H1_FLAGS);
         store.command("start");
         AgentLab.awaitCount(store.agentLog, "weft is up", 1, 90);
         assertThat(Files.readString(store.notifyLog)).contains("FDSTORE=1|FDNAME=weft-tun-0")
@@ -105,6 +111,8 @@ class RestartIT {
 
         System.out.printf("restart of h1's agent, a pod ping at 20/s throughout: SIGTERM without fd store %s;"
                 + " SIGKILL without fd store %s; SIGTERM with the fd store %s%n", term, kill, stored);
+        System.out.printf("the next agent forwarded %s ms (SIGTERM), %s ms (SIGKILL), %s ms (fd store) after its"
+                + " process started; JVM options %s%n", termStart, killStart, forwardingAfter(second), jvm);
     }
 
     /** The next agent took over what the last one left, and the pods reach each other both ways. */
@@ -115,6 +123,13 @@ class RestartIT {
         assertSetupOnce(h1);
         AgentLab.assertReachable(lab.pod("h1"), pod2);
         AgentLab.assertReachable(lab.pod("h2"), pod1);
+    }
+
+    /** How many ms after its process started the agent that wrote {@code log} forwarded with the last run's table. */
+    private static String forwardingAfter(String log) {
+        Matcher m = Pattern.compile("until the registry answers, (\\d+) ms after the process started").matcher(log);
+        assertThat(m.find()).as("the agent says when it forwarded:\n" + log).isTrue();
+        return m.group(1);
     }
 
     /** Every rule, address and route of h1's setup is there exactly once. */
@@ -147,7 +162,7 @@ class RestartIT {
     private static String measure(AgentLab lab, String pod2, String name, Restart restart) throws Exception {
         Path out = lab.dir.resolve("ping-" + name + ".txt");
         // bounded: at most 1200 pings (60 s); stopped with SIGINT once the restart is over
-        Process ping = new ProcessBuilder(lab.pod("h1").wrap(List.of("ping", "-i", "0.05", "-c", "1200", "-W", "1", pod2)))
+        Process ping = new ProcessBuilder(lab.pod("h1").wrap(List.of("ping", "-D", "-O", "-i", "0.05", "-c", "1200", "-W", "1", pod2)))
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();
         lab.track(ping);
         try {
@@ -193,7 +208,7 @@ class RestartIT {
             this.commands = process.getOutputStream();
         }
 
-        static FdStore start(AgentLab lab, Netns h1, String... flags) throws IOException {
+        static FdStore start(AgentLab lab, Netns h1, List<String> jvm, String... flags) throws IOException {
             Path d = lab.hostDir("h1");
             Path script = d.resolve("fd-store.py");
             try (InputStream in = RestartIT.class.getResourceAsStream("fd-store.py")) {
@@ -201,8 +216,9 @@ class RestartIT {
             }
             List<String> cmd = new ArrayList<>(List.of("python3", "-u", script.toString(), d.resolve("notify.sock").toString(),
                     d.resolve("notify.log").toString(), d.resolve("weft-fd.log").toString(), "ip", "netns", "exec", h1.name(),
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx200m", "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "-jar", AgentLab.JAR.toString(), "run", "-etcd-endpoints", AgentLab.ETCD_URL,
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            cmd.addAll(jvm);
+            cmd.addAll(List.of("-jar", AgentLab.JAR.toString(), "run", "-etcd-endpoints", AgentLab.ETCD_URL,
                     "-iface", "eth0", "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir",
                     d.resolve("run").toString(), "--workers", "1"));
             cmd.addAll(List.of(flags));
