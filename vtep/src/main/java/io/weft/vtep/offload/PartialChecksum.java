@@ -68,8 +68,8 @@ public final class PartialChecksum {
      * for which Linux always computes the UDP checksum (weft never sets SO_NO_CHECK), over the VXLAN header and the
      * whole inner packet; NAT on the way updates it, and the receiving kernel verifies it (in the NIC, in software,
      * or not at all on a veth, where the packet never left memory) and drops a damaged datagram before our socket
-     * sees it, counting it in UdpInCsumErrors. The inner checksum would check the same bytes again with the same
-     * 16-bit sum. A flannel peer's kernel VXLAN device sends a zero outer checksum (udpcsum is off), so its frames
+     * sees it, counting it in UdpInCsumErrors. (A frame that came over weft's TCP fallback is covered the same way
+     * by the TCP checksum.) The inner checksum would check the same bytes again with the same 16-bit sum. A flannel peer's kernel VXLAN device sends a zero outer checksum (udpcsum is off), so its frames
      * keep the full {@link #classify}, and a damaged one is still dropped and counted by weft. Neither checksum is
      * a security measure: whoever can put a frame on the wire from a peer's address can also compute a right inner
      * checksum, so trusting the outer one gives a forger nothing; what stops forged frames is the sender and
