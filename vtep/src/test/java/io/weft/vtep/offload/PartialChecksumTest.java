@@ -251,18 +251,7 @@ class PartialChecksumTest {
     }
 
     @Test
-    void underAnOuterChecksumAZeroUdpChecksumIsStillInvalidOverIpv6AndAFragmentUnchecked() {
-        for (boolean v6 : new boolean[] {false, true}) {
-            Shape s = shape(v6, false, 0, 0, new byte[] {1, 2, 3, 4, 5}, 7, 0, true);
-            ByteBuf b = build(s);
-            try {
-                b.setShort(s.field(), 0);
-                assertThat(PartialChecksum.classifyCovered(b, s.at(), s.length())).as("v6 %s", v6)
-                        .isEqualTo(v6 ? InnerChecksum.BAD : InnerChecksum.COVERED);
-            } finally {
-                b.release();
-            }
-        }
+    void underAnOuterChecksumAFragmentIsStillUnchecked() {
         Shape s = shape(false, true, 0, 0, new byte[40], 5, 0, true);
         ByteBuf b = build(s);
         try {
@@ -284,6 +273,8 @@ class PartialChecksumTest {
                 b.setShort(s.field(), 0);
                 assertThat(PartialChecksum.classify(b, s.at(), s.length())).as("v6 %s", v6)
                         .isEqualTo(v6 ? InnerChecksum.BAD : InnerChecksum.VALID);
+                assertThat(PartialChecksum.classifyCovered(b, s.at(), s.length())).as("covered, v6 %s", v6)
+                        .isEqualTo(v6 ? InnerChecksum.BAD : InnerChecksum.COVERED);
                 assertThat(PartialChecksum.isPartial(b, s.at(), s.length())).isFalse();
             } finally {
                 b.release();
