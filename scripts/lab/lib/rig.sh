@@ -141,7 +141,8 @@ wdp_kvx() {
   wlab_kvx_peer "$1" flannel.1 "$7" "$8" "$6" "$7/24"
 }
 
-# wdp_weft <ns> <subnet> <mac> <peer subnet> <peer ip> <peer mac>: weft's data plane with one static peer, started
+# wdp_weft <ns> <subnet> <mac> <peer subnet> <peer ip> <peer mac> [weft]: weft's data plane with one static peer
+# ("weft": the peer is a weft host, as the agent learns from its record beside the lease), started
 # and "ready"; its stdin stays open (it quits at end of input) and its log is /tmp/wdp-<ns>.log. JVM options from
 # WDP_JAVA_OPTS; WEFT_WORKERS, WEFT_OFFLOADS as in dp-bench.
 wdp_weft() {
@@ -150,7 +151,7 @@ wdp_weft() {
   # shellcheck disable=SC2086
   ip netns exec "$1" "$JAVA" ${WDP_JAVA_OPTS:-} -cp "$CP" $WLAB_MAIN --device "${P}t0" --subnet "$2" \
       --network 10.244.0.0/16 --mac "$3" --workers "${WEFT_WORKERS:-1}" --offloads "${WEFT_OFFLOADS:-on}" \
-      --peer "$4,$5,$6" <"$fifo" >"$log" 2>&1 &
+      --peer "$4,$5,$6${7:+,$7}" <"$fifo" >"$log" 2>&1 &
   WLAB_PIDS+=($!); disown $!
   exec {fd}>"$fifo"; rm -f "$fifo"
   for _ in $(seq 1 100); do grep -q ready "$log" 2>/dev/null && return 0; sleep 0.2; done

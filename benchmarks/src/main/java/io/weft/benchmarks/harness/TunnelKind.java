@@ -80,7 +80,7 @@ enum TunnelKind {
         Tunnel open(Rig rig, TunnelSettings settings) {
             KernelVxlan kernel = kernelVxlan(rig, Rig.Side.B);
             try {
-                StaticDataPlane weft = weft(rig, Rig.Side.A, settings);
+                StaticDataPlane weft = weft(rig, Rig.Side.A, settings, false);
                 return new OverlayTunnel(Map.of(Rig.Side.A, weft), List.of(kernel));
             } catch (RuntimeException e) {
                 kernel.delete();
@@ -92,9 +92,9 @@ enum TunnelKind {
     WEFT_WEFT(null) {
         @Override
         Tunnel open(Rig rig, TunnelSettings settings) {
-            StaticDataPlane weftA = weft(rig, Rig.Side.A, settings);
+            StaticDataPlane weftA = weft(rig, Rig.Side.A, settings, true);
             try {
-                StaticDataPlane weftB = weft(rig, Rig.Side.B, settings);
+                StaticDataPlane weftB = weft(rig, Rig.Side.B, settings, true);
                 return new OverlayTunnel(Map.of(Rig.Side.A, weftA, Rig.Side.B, weftB), List.of());
             } catch (RuntimeException e) {
                 weftA.close();
@@ -144,12 +144,17 @@ enum TunnelKind {
 
     /**
      * weft's data plane from weft.jar on {@code side}, with the other side as its one static peer (no etcd; the data
-     * plane is the same one the agent runs).
+     * plane is the same one the agent runs). {@code peerIsWeft}: the peer is known as a weft host, as the agent knows
+     * it from the record a weft peer writes beside its lease (its frames' inner checksums are then not summed again).
      */
-    private static StaticDataPlane weft(Rig rig, Rig.Side side, TunnelSettings settings) {
+    private static StaticDataPlane weft(Rig rig, Rig.Side side, TunnelSettings settings, boolean peerIsWeft) {
         StaticDataPlane.Jvm jvm = new StaticDataPlane.Jvm(settings.java(), settings.weftJavaOptions(), settings.weftJar().toString());
-        return StaticDataPlane.start(rig.ns(side), jvm, StaticDataPlane.args(WEFT_DEVICE, Overlay.self(rig, side),
+        List<String> args = new ArrayList<>(StaticDataPlane.args(WEFT_DEVICE, Overlay.self(rig, side),
                 Overlay.NETWORK, Overlay.PORT, settings.weftWorkers(), Overlay.host(rig, side.other())));
+        if (peerIsWeft) {
+            args.set(args.size() - 1, args.get(args.size() - 1) + ",weft");
+        }
+        return StaticDataPlane.start(rig.ns(side), jvm, args);
     }
 
     /** An overlay between weft processes and/or kernel vxlan devices; addresses are the VTEP IPs. */

@@ -22,7 +22,7 @@ import java.util.Map;
  * <pre>
  * java -cp ... io.weft.dataplane.lab.StaticDataPlaneMain --device wdp-t0 --subnet 10.244.1.0/24 \
  *     --network 10.244.0.0/16 --mac 0e:2a:00:00:00:01 [--mtu 1450] [--vni 1] [--port 8472] [--workers 1] \
- *     [--accept-unknown-vteps] [--accept-any-inner-source] [--offloads on|off] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02]...
+ *     [--accept-unknown-vteps] [--accept-any-inner-source] [--offloads on|off] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02[,weft]]...
  * </pre>
  * Then it prints {@code ready} and reads commands, one per line, answering each with one line:
  * {@code peer add <subnet> <publicIp> <mac>} / {@code peer del <subnet>} → {@code ok} (or {@code error: ...}),
@@ -74,10 +74,10 @@ public final class StaticDataPlaneMain {
             StaticPeers staticPeers = new StaticPeers(local, port, vni, table);
             for (String p : peers) {
                 String[] f = p.split(",");
-                if (f.length != 3) {
-                    throw new IllegalArgumentException("--peer wants <subnet>,<publicIp>,<mac>, got " + p);
+                if (f.length != 3 && !(f.length == 4 && f[3].equals("weft"))) {
+                    throw new IllegalArgumentException("--peer wants <subnet>,<publicIp>,<mac>[,weft], got " + p);
                 }
-                staticPeers.add(f[0], f[1], f[2]);
+                staticPeers.add(f[0], f[1], f[2], f.length == 4);
             }
             dp = DataPlane.start(config, table);
             link = new TunLinkSetup(dp.deviceName(), mtu, local, network);

@@ -21,8 +21,8 @@ import io.weft.vtep.offload.PartialChecksum;
  * The receive decisions for one VXLAN datagram, in order: a known sender (before anything is parsed), the wire checks
  * of {@link VxlanDecap#check} (each failure counted by {@link Counter#forDrop}), the capture tap, ARP, an inner source
  * in the sender's subnet, an inner destination in our subnet, the answers to our own probes, the inner TCP/UDP
- * checksum (right, or partial as a kernel peer whose device offloads checksums leaves it; anything else is dropped),
- * and finally the inner packet to the {@link TunQueue}. Pure logic over a buffer, the table and the counters: a test
+ * checksum (right, or partial as a kernel peer whose device offloads checksums leaves it; anything else is dropped;
+ * a weft peer's is not summed, as its outer UDP checksum covers it), and finally the inner packet to the {@link TunQueue}. Pure logic over a buffer, the table and the counters: a test
  * drives it with frames built by the vtep codecs and a fake TUN queue.
  */
 public final class Decapsulator implements DatagramSink {
@@ -115,7 +115,11 @@ public final class Decapsulator implements DatagramSink {
                 return; // a weft peer's path probe: answered back the way it came
             }
         }
-        InnerChecksum checksum = PartialChecksum.classify(c, ip, ipLength);
+        // A weft peer's frame was checked whole by the kernel (its outer UDP checksum, which weft always sends):
+        // summing the inner packet again would only repeat that. A flannel peer sends no outer checksum, so its
+        // inner checksum is the only one, and is verified here (PartialChecksum.classifyCovered says why in full).
+        InnerChecksum checksum = peer != null && peer.advert() != null ? PartialChecksum.classifyCovered(c, ip, ipLength)
+                : PartialChecksum.classify(c, ip, ipLength);
         if (checksum == InnerChecksum.BAD) {
             counters.increment(Counter.DROP_BAD_CHECKSUM);
             return;

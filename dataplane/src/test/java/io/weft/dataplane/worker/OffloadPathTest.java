@@ -7,6 +7,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.FileDescriptor;
 import io.weft.dataplane.tun.TunQueue;
+import io.weft.fdb.ForwardingTable;
+import io.weft.fdb.Lease;
+import io.weft.fdb.TableScope;
+import io.weft.fdb.path.WeftAdvert;
 import io.weft.vtep.Checksum;
 import io.weft.vtep.Ip;
 import io.weft.vtep.Ipv4;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static io.weft.dataplane.worker.TwoHosts.MAC_A;
 import static io.weft.dataplane.worker.TwoHosts.MAC_B;
@@ -282,6 +287,33 @@ class OffloadPathTest {
         assertThat(b.count(Counter.DROP_BAD_CHECKSUM)).isEqualTo(2);
         assertThat(b.count(Counter.RX_PACKETS)).as("nothing reached the TUN").isZero();
         assertThat(b.count(Counter.RX_PARTIAL_CSUM)).isZero();
+    }
+
+    /**
+     * From a weft peer the inner checksum is not summed again: the outer UDP checksum, which weft always sends and
+     * the kernel verified, covered the same bytes. So a packet whose inner checksum is wrong (it cannot be, from a
+     * real weft peer, unless weft itself built it wrongly) is handed to the TUN alone with a zero header, for the
+     * kernel to judge at its end, instead of being dropped here; from a flannel peer (the test above) it is dropped.
+     */
+    @Test
+    void fromAWeftPeerTheInnerChecksumIsLeftToTheOuterOneAndToTheKernel() throws IOException {
+        Lease fromA = TwoHosts.lease(TwoHosts.SUBNET_A, PUBLIC_A, MAC_A);
+        b.table.publish(ForwardingTable.of(TableScope.localOnly(TwoHosts.SUBNET_B, null), List.of(fromA),
+                Map.of(fromA.key(), WeftAdvert.of(null, 0)), null, TwoHosts.PORT));
+        ByteBuf damaged = tcp(200, SEQ, Tcp.FLAG_ACK);
+        damaged.setByte(HEADERS + 5, damaged.getByte(HEADERS + 5) ^ 0x10);
+
+        b.receive(PUBLIC_A, TwoHosts.vxlanFrame(VNI, MAC_B, MAC_A, ByteBufUtil.getBytes(damaged, 0, damaged.readableBytes())));
+
+        ByteBuf written = Unpooled.directBuffer(2048);
+        int n = outOfB.readAddress(written.memoryAddress(), 0, written.capacity());
+        assertThat(n).isEqualTo(VirtioNetHdr.LENGTH + damaged.readableBytes());
+        assertThat(VirtioNetHdr.flags(written, 0)).as("no NEEDS_CSUM, no DATA_VALID: the kernel verifies it").isZero();
+        assertThat(ByteBufUtil.getBytes(written, VirtioNetHdr.LENGTH, n - VirtioNetHdr.LENGTH))
+                .isEqualTo(ByteBufUtil.getBytes(damaged, 0, damaged.readableBytes()));
+        assertThat(b.count(Counter.DROP_BAD_CHECKSUM)).isZero();
+        assertThat(b.count(Counter.RX_PACKETS)).isEqualTo(1);
+        written.release();
     }
 
     // ------------------------------------------------------------------ a kernel peer's GSO packet, received whole

@@ -16,9 +16,10 @@ import io.weft.vtep.Tcp;
  * addresses, ports and acknowledgement number, the same IP header fields (TOS/TTL/DF; traffic class, flow label and
  * hop limit), the same TCP header length, options and window, flags ACK or ACK|PSH, carries data, its sequence
  * number follows the run's last byte exactly, it is not longer than the run's first segment, its IPv4 header
- * checksum verifies and its TCP checksum is {@link InnerChecksum#VALID} or {@link InnerChecksum#PARTIAL} (a NEEDS_CSUM
- * packet is not verified again by the kernel; a partial one, as a sender with checksum offload leaves it, was not
- * going to be verified anyway: NEEDS_CSUM is the kernel's own meaning of it). Nothing joins after a PSH or a segment
+ * checksum verifies and its TCP checksum is {@link InnerChecksum#VALID}, {@link InnerChecksum#PARTIAL} or
+ * {@link InnerChecksum#COVERED} (a NEEDS_CSUM packet is not verified again by the kernel; a partial one, as a sender
+ * with checksum offload leaves it, was not going to be verified anyway: NEEDS_CSUM is the kernel's own meaning of it;
+ * a covered one was verified as part of its outer UDP datagram). Nothing joins after a PSH or a segment
  * shorter than the first. Anything else is handed on alone after the runs of its own TCP connection (so no
  * connection sees its packets reordered): with a zero virtio_net_hdr, or, if its TCP or UDP checksum is partial,
  * with NEEDS_CSUM at its csum_start/csum_offset and the field left as it came.
@@ -197,7 +198,7 @@ public final class GroBatch {
                 || (flags != Tcp.FLAG_ACK && flags != FLAGS_ACK_PSH)) {
             return NOT_MERGEABLE_TCP;
         }
-        if (checksum != InnerChecksum.VALID && checksum != InnerChecksum.PARTIAL) {
+        if (!mergeable(checksum)) {
             return NOT_MERGEABLE_TCP;
         }
         return length - ipHeader - tcpHeader;
@@ -208,7 +209,7 @@ public final class GroBatch {
      * (whatever its flags: a GSO packet may carry PSH, FIN or CWR, which the kernel's segmentation places), or -1.
      */
     private static int superPacketHeader(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
-        if (checksum != InnerChecksum.VALID && checksum != InnerChecksum.PARTIAL || length < Ipv4.MIN_HEADER_LENGTH) {
+        if (!mergeable(checksum) || length < Ipv4.MIN_HEADER_LENGTH) {
             return -1;
         }
         int gsoType = Ip.version(buf, ip) == 4 ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6;
@@ -217,6 +218,11 @@ public final class GroBatch {
             return -1;
         }
         return header;
+    }
+
+    /** Right, partial, or covered by a verified outer checksum: a checksum a merged packet may stand for. */
+    private static boolean mergeable(InnerChecksum checksum) {
+        return checksum == InnerChecksum.VALID || checksum == InnerChecksum.PARTIAL || checksum == InnerChecksum.COVERED;
     }
 
     /** Same addresses, ports and acknowledgement number. */

@@ -12,6 +12,12 @@ public enum InnerChecksum {
      * deliver it with VIRTIO_NET_HDR_F_NEEDS_CSUM, or complete it in software ({@link PartialChecksum#complete}).
      */
     PARTIAL,
+    /**
+     * Not summed, because something stronger already vouched for it: the frame came from a weft peer, which always
+     * sends an outer UDP checksum over the whole inner packet, and the kernel verified that one before the socket
+     * handed us the datagram (see {@link PartialChecksum#classifyCovered}). Merge and deliver as if right.
+     */
+    COVERED,
     /** Neither right nor partial: the packet was damaged (or built wrongly). Drop and count it. */
     BAD,
     /**

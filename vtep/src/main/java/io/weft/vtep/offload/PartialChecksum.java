@@ -59,6 +59,35 @@ public final class PartialChecksum {
         return OnesSum.fold(pseudo + OnesSum.sum(buf, l4, l4Length)) == 0xFFFF ? InnerChecksum.VALID : InnerChecksum.BAD;
     }
 
+    /**
+     * {@link #classify} for a packet whose bytes an outer checksum already covers: only the cheap test is made, so a
+     * packet is {@link InnerChecksum#PARTIAL} (the field holds the pseudo-header sum), {@link InnerChecksum#UNCHECKED}
+     * (not TCP or UDP, as for classify) or else {@link InnerChecksum#COVERED}, and the payload is never summed.
+     *
+     * <p>Why that is enough, for a frame from a weft peer: weft sends every frame through an ordinary UDP socket,
+     * for which Linux always computes the UDP checksum (weft never sets SO_NO_CHECK), over the VXLAN header and the
+     * whole inner packet; NAT on the way updates it, and the receiving kernel verifies it (in the NIC, in software,
+     * or not at all on a veth, where the packet never left memory) and drops a damaged datagram before our socket
+     * sees it, counting it in UdpInCsumErrors. (A frame that came over weft's TCP fallback is covered the same way
+     * by the TCP checksum.) The inner checksum would check the same bytes again with the same 16-bit sum. A flannel peer's kernel VXLAN device sends a zero outer checksum (udpcsum is off), so its frames
+     * keep the full {@link #classify}, and a damaged one is still dropped and counted by weft. Neither checksum is
+     * a security measure: whoever can put a frame on the wire from a peer's address can also compute a right inner
+     * checksum, so trusting the outer one gives a forger nothing; what stops forged frames is the sender and
+     * inner-source checks, which run before this.
+     */
+    public static InnerChecksum classifyCovered(ByteBuf buf, int ip, int length) {
+        int start = csumStart(buf, ip, length);
+        if (start < 0) {
+            return InnerChecksum.UNCHECKED;
+        }
+        int protocol = Ip.protocol(buf, ip);
+        int field = buf.getUnsignedShort(ip + start + checksumOffset(protocol));
+        if (protocol == Ip.PROTO_UDP && field == 0) {
+            return Ip.version(buf, ip) == 4 ? InnerChecksum.COVERED : InnerChecksum.BAD;
+        }
+        return field == OnesSum.fold(Checksum.pseudoHeader(buf, ip)) ? InnerChecksum.PARTIAL : InnerChecksum.COVERED;
+    }
+
     /** True if the packet is TCP or UDP and its checksum field holds exactly the folded pseudo-header sum. */
     public static boolean isPartial(ByteBuf buf, int ip, int length) {
         int start = csumStart(buf, ip, length);

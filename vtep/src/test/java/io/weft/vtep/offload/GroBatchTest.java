@@ -274,6 +274,31 @@ class GroBatchTest {
         assertThat(VirtioNetHdr.flags(written.get(2), 0)).isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
     }
 
+    @Test
+    void segmentsCoveredByAVerifiedOuterChecksumMergeWithoutBeingSummedAndALoneOneGoesOutWithAZeroHeader() {
+        ByteBuf in = SuperPackets.tcp(false, 4 * 1000, 12, 0x10, 500, 3, 36);
+        Segments s = split(in, 1000);
+        // Damage one payload byte of segment 1: under COVERED nothing sums it (the outer checksum was what judged it).
+        int damaged = s.ip(1) + 52 + 10;
+        s.out.setByte(damaged, s.out.getByte(damaged) ^ 0x40);
+        for (int i = 0; i < s.count; i++) {
+            gro.offer(s.out, s.ip(i), s.length(i), InnerChecksum.COVERED);
+        }
+        gro.flush();
+        assertThat(segmentCounts).containsExactly(s.count);
+        assertThat(VirtioNetHdr.flags(written.get(0), 0)).isEqualTo(VirtioNetHdr.F_NEEDS_CSUM);
+        assertThat(VirtioNetHdr.gsoType(written.get(0), 0)).isEqualTo(VirtioNetHdr.GSO_TCPV4);
+        assertThat(VirtioNetHdr.gsoSize(written.get(0), 0)).isEqualTo(1000);
+
+        written.clear();
+        ByteBuf ack = SuperPackets.tcp(false, 0, 12, 0x10, 1, 2, 37); // a pure ACK: never merged
+        gro.offer(ack, PREFIX, ack.writerIndex() - PREFIX, InnerChecksum.COVERED);
+        gro.flush();
+        assertThat(written).hasSize(1);
+        assertThat(VirtioNetHdr.flags(written.get(0), 0)).as("alone: the kernel checks it at its end").isZero();
+        assertThat(VirtioNetHdr.gsoType(written.get(0), 0)).isEqualTo(VirtioNetHdr.GSO_NONE);
+    }
+
     // ------------------------------------------------------------------ super-packets received whole
 
     /** A batch for a TUN of MTU 1450, with its own sink. */

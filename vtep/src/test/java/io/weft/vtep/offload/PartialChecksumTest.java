@@ -219,6 +219,49 @@ class PartialChecksumTest {
         }
     }
 
+    // ------------------------------------------------------------------ covered by an outer checksum
+
+    /**
+     * A weft peer's frame: the payload is not summed, so a complete checksum and a damaged one are both COVERED (the
+     * outer UDP checksum the kernel verified is what judged the bytes); the partial form is still recognised, and
+     * what classify cannot judge stays UNCHECKED.
+     */
+    @Property(tries = 300)
+    void underAnOuterChecksumOnlyThePartialFormIsTold(@ForAll("shapes") Shape s, @ForAll int where,
+                                                        @ForAll @IntRange(min = 1, max = 255) int flip) {
+        ByteBuf b = build(s);
+        try {
+            InnerChecksum complete = PartialChecksum.classify(b, s.at(), s.length());
+            assertThat(PartialChecksum.classifyCovered(b, s.at(), s.length()))
+                    .isEqualTo(complete == InnerChecksum.PARTIAL ? InnerChecksum.PARTIAL : InnerChecksum.COVERED);
+
+            int payloadAt = s.l4() + s.l4Header();
+            Assume.that(s.payload().length > 0);
+            int at = payloadAt + Math.floorMod(where, s.payload().length);
+            b.setByte(at, b.getUnsignedByte(at) ^ flip);
+            Assume.that(b.getUnsignedShort(s.field()) != partialForm(b, s));
+            assertThat(PartialChecksum.classifyCovered(b, s.at(), s.length())).as("damaged, not summed")
+                    .isEqualTo(InnerChecksum.COVERED);
+
+            PartialChecksum.makePartial(b, s.at(), s.length());
+            assertThat(PartialChecksum.classifyCovered(b, s.at(), s.length())).isEqualTo(InnerChecksum.PARTIAL);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void underAnOuterChecksumAFragmentIsStillUnchecked() {
+        Shape s = shape(false, true, 0, 0, new byte[40], 5, 0, true);
+        ByteBuf b = build(s);
+        try {
+            b.setShort(s.at() + 6, 0x2000);
+            assertThat(PartialChecksum.classifyCovered(b, s.at(), s.length())).isEqualTo(InnerChecksum.UNCHECKED);
+        } finally {
+            b.release();
+        }
+    }
+
     // ------------------------------------------------------------------ UDP's zero rules
 
     @Test
@@ -230,6 +273,8 @@ class PartialChecksumTest {
                 b.setShort(s.field(), 0);
                 assertThat(PartialChecksum.classify(b, s.at(), s.length())).as("v6 %s", v6)
                         .isEqualTo(v6 ? InnerChecksum.BAD : InnerChecksum.VALID);
+                assertThat(PartialChecksum.classifyCovered(b, s.at(), s.length())).as("covered, v6 %s", v6)
+                        .isEqualTo(v6 ? InnerChecksum.BAD : InnerChecksum.COVERED);
                 assertThat(PartialChecksum.isPartial(b, s.at(), s.length())).isFalse();
             } finally {
                 b.release();
@@ -409,6 +454,7 @@ class PartialChecksumTest {
                 sum += PartialChecksum.writeNeedsCsumHeader(b, ip - VirtioNetHdr.LENGTH, ip, length) ? 1 : 0;
                 sum += PartialChecksum.complete(b, ip, length) ? 1 : 0;
                 sum += PartialChecksum.classify(b, ip, length).ordinal();
+                sum += PartialChecksum.classifyCovered(b, ip, length).ordinal();
             }
         }
         return sum;
