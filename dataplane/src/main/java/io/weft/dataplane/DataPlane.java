@@ -37,6 +37,10 @@ import java.util.concurrent.TimeUnit;
  * owns one TUN queue and one SO_REUSEPORT socket; the control plane talks to the workers only through the
  * {@link PublishedTable} it passed in (publish a new snapshot at any time).
  *
+ * <p>With an {@link Ipv6Overlay} the same TUN device carries IPv6 too (an L3 TUN tells the families apart by the first
+ * nibble; flanneld's second device, {@code flannel-v6.<VNI>}, exists only because a kernel VXLAN device has one
+ * underlay family), and each worker has a second, AF_INET6 socket on the same port for the IPv6 underlay.
+ *
  * <p>Starting opens the TUN device; giving it an address, MTU and route is {@code TunLinkSetup}'s job, done by
  * the caller after {@link #start}. {@link #close()} closes fds and channels and changes nothing else on the host.
  */

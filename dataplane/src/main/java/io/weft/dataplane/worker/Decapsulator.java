@@ -150,6 +150,14 @@ public final class Decapsulator implements DatagramSink {
                 return; // a weft peer's path probe: answered back the way it came
             }
         }
+        deliver(c, ip, ipLength, peer);
+    }
+
+    /**
+     * The last step of both families: the inner TCP/UDP checksum (right, or partial as a kernel peer whose device
+     * offloads checksums leaves it; anything else is dropped), the per-peer count, the TUN.
+     */
+    private void deliver(ByteBuf c, int ip, int ipLength, Peer peer) {
         InnerChecksum checksum = PartialChecksum.classify(c, ip, ipLength);
         if (checksum == InnerChecksum.BAD) {
             counters.increment(Counter.DROP_BAD_CHECKSUM);
@@ -159,6 +167,7 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(Counter.RX_PARTIAL_CSUM);
         }
         if (peer != null) {
+            // Per peer by its PublicIP: a dual-stack peer's two families add up; an IPv6-only peer's go under 0.
             counters.peers().count(peer.endpointV4(), PeerCounters.RX_PACKETS, ipLength);
         }
         tun.write(c, ip, ipLength, checksum);
@@ -210,19 +219,7 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(Counter.DROP_NOT_LOCAL);
             return;
         }
-        InnerChecksum checksum = PartialChecksum.classify(c, ip, ipLength);
-        if (checksum == InnerChecksum.BAD) {
-            counters.increment(Counter.DROP_BAD_CHECKSUM);
-            return;
-        }
-        if (checksum == InnerChecksum.PARTIAL) {
-            counters.increment(Counter.RX_PARTIAL_CSUM);
-        }
-        if (peer != null) {
-            // Per peer by its PublicIP: a dual-stack peer's two families add up; an IPv6-only peer's go under 0.
-            counters.peers().count(peer.endpointV4(), PeerCounters.RX_PACKETS, ipLength);
-        }
-        tun.write(c, ip, ipLength, checksum);
+        deliver(c, ip, ipLength, peer);
     }
 
     /**
