@@ -37,6 +37,10 @@ import java.util.concurrent.TimeUnit;
  * owns one TUN queue and one SO_REUSEPORT socket; the control plane talks to the workers only through the
  * {@link PublishedTable} it passed in (publish a new snapshot at any time).
  *
+ * <p>With an {@link Ipv6Overlay} the same TUN device carries IPv6 too (an L3 TUN tells the families apart by the first
+ * nibble; flanneld's second device, {@code flannel-v6.<VNI>}, exists only because a kernel VXLAN device has one
+ * underlay family), and each worker has a second, AF_INET6 socket on the same port for the IPv6 underlay.
+ *
  * <p>Starting opens the TUN device; giving it an address, MTU and route is {@code TunLinkSetup}'s job, done by
  * the caller after {@link #start}. {@link #close()} closes fds and channels and changes nothing else on the host.
  */
@@ -118,7 +122,10 @@ public final class DataPlane implements AutoCloseable {
         boolean udpGro = !workers.isEmpty() && workers.get(0).udpGroEnabled();
         dp.capabilities = new DataPlaneCapabilities(config.offloads(), tunOffloads.vnetHdr(), tunOffloads.checksum(),
                 tunOffloads.tso(), tunOffloads.uso(), udpGso, udpGro);
-        LOG.info("{}: {} worker(s), {}", tun.name(), config.workers(), dp.capabilities.summary());
+        LOG.info("{}: {} worker(s), {}{}", tun.name(), config.workers(), dp.capabilities.summary(),
+                config.ipv6() == null ? "" : "; IPv6 overlay " + config.ipv6().localSubnet() + " over UDP ["
+                        + (config.ipv6().bindAddress() == null ? "::" : config.ipv6().bindAddress().getHostAddress())
+                        + "]:" + config.port() + (config.hasIpv4() ? "" : " (IPv6 only)"));
         if (config.offloads() && !tunOffloads.tso()) {
             LOG.warn("{}: the kernel did not grant TUN TSO offload; forwarding packet by packet (slower)", tun.name());
         }
@@ -214,6 +221,9 @@ public final class DataPlane implements AutoCloseable {
                 sums[k.ordinal()] += c.get(k);
             }
             for (Map.Entry<Integer, long[]> p : c.peers().snapshot().entrySet()) {
+                if (p.getKey() == 0) {
+                    continue; // the IPv6-only peers' traffic (no PublicIP): in the totals only
+                }
                 long[] acc = peerSums.computeIfAbsent(p.getKey(), k -> new long[4]);
                 for (int j = 0; j < 4; j++) {
                     acc[j] += p.getValue()[j];

@@ -54,6 +54,44 @@ public final class Frames {
         return b.array();
     }
 
+    static byte[] ip6(String text) {
+        try {
+            byte[] b = java.net.InetAddress.getByName(text).getAddress();
+            if (b.length != 16) {
+                throw new IllegalArgumentException("not IPv6: " + text);
+            }
+            return b;
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /**
+     * An IPv6 Neighbour Solicitation (RFC 4861 §4.3) from {@code srcIp} asking for {@code targetIp}, to its
+     * solicited-node group but sent to {@code dstMac} (unicast, as a NUD probe is), with a source link-layer option.
+     */
+    static byte[] neighbourSolicitation(int vni, String dstMac, String srcMac, String srcIp, String targetIp) {
+        ByteBuffer b = header(0x08000000, vni << 8, 8 + 14 + 40 + 32);
+        b.put(mac(dstMac)).put(mac(srcMac)).putShort((short) 0x86dd);
+        int ipStart = b.position();
+        byte[] target = ip6(targetIp);
+        byte[] group = ip6("ff02::1:ff00:0");
+        System.arraycopy(target, 13, group, 13, 3);
+        b.putInt(0x60000000).putShort((short) 32).put((byte) 58).put((byte) 255).put(ip6(srcIp)).put(group);
+        int icmp = b.position();
+        b.put((byte) 135).put((byte) 0).putShort((short) 0).putInt(0).put(target).put((byte) 1).put((byte) 1).put(mac(srcMac));
+        // ICMPv6 checksum: the pseudo-header (source, destination, length, next header) and the message.
+        byte[] pseudo = new byte[40 + 32];
+        System.arraycopy(b.array(), ipStart + 8, pseudo, 0, 32);
+        pseudo[35] = 32;
+        pseudo[39] = 58;
+        byte[] all = new byte[pseudo.length];
+        System.arraycopy(pseudo, 0, all, 0, 40);
+        System.arraycopy(b.array(), icmp, all, 40, 32);
+        b.putShort(icmp + 2, checksum(all, 0, all.length));
+        return b.array();
+    }
+
     private static short checksum(byte[] data, int off, int len) {
         long sum = 0;
         for (int i = 0; i < len; i += 2) {
