@@ -24,6 +24,10 @@ import java.net.Inet4Address;
  * @param offloads           use TUN TSO/checksum offload, UDP GSO/GRO and merging where the kernel has them; false
  *                           forces the per-packet path (also {@code -Dweft.offloads=off} for the 9-argument form)
  * @param bindAddress        the local address the VXLAN sockets bind to and send from, or null for any (0.0.0.0)
+ * @param ipv6               the IPv6 overlay (dual-stack, or IPv6-only), or null for an IPv4-only host. IPv6 packets
+ *                           share the one TUN device and go over AF_INET6 sockets on the same port (see
+ *                           {@link Ipv6Overlay}). An IPv6-only host passes null {@code localSubnet} and {@code network}:
+ *                           it then routes no IPv4 at all (flannel's {@code EnableIPv4: false})
  */
 public record DataPlaneConfig(
         String device,
@@ -37,7 +41,8 @@ public record DataPlaneConfig(
         boolean acceptUnknownVteps,
         boolean acceptAnyInnerSource,
         boolean offloads,
-        Inet4Address bindAddress) {
+        Inet4Address bindAddress,
+        Ipv6Overlay ipv6) {
 
     public static final int DEFAULT_PORT = Vxlan.LINUX_DEFAULT_PORT;
     public static final int MAX_DEFAULT_WORKERS = 8;
@@ -64,6 +69,14 @@ public record DataPlaneConfig(
                 offloads, null);
     }
 
+    /** IPv4 only. */
+    public DataPlaneConfig(String device, int mtu, int vni, int port, MacAddress vtepMac, Subnet localSubnet,
+                           Subnet network, int workers, boolean acceptUnknownVteps, boolean acceptAnyInnerSource,
+                           boolean offloads, Inet4Address bindAddress) {
+        this(device, mtu, vni, port, vtepMac, localSubnet, network, workers, acceptUnknownVteps, acceptAnyInnerSource,
+                offloads, bindAddress, null);
+    }
+
     /** False if the system property {@value #OFFLOADS_PROPERTY} is {@code off}, {@code false} or {@code 0}. */
     public static boolean offloadsByDefault() {
         String v = System.getProperty(OFFLOADS_PROPERTY, "on").trim().toLowerCase(java.util.Locale.ROOT);
@@ -86,8 +99,14 @@ public record DataPlaneConfig(
         if (vtepMac == null || !vtepMac.isUnicast() || vtepMac.equals(MacAddress.ZERO)) {
             throw new IllegalArgumentException("VtepMAC must be a unicast address, got " + vtepMac);
         }
-        if (localSubnet == null || network == null || localSubnet.isIpv6() || !network.contains(localSubnet)) {
-            throw new IllegalArgumentException("local subnet " + localSubnet + " must be an IPv4 subnet inside the Network " + network);
+        boolean ipv6Only = ipv6 != null && localSubnet == null && network == null;
+        if (!ipv6Only && (localSubnet == null || network == null || localSubnet.isIpv6() || !network.contains(localSubnet))) {
+            throw new IllegalArgumentException("local subnet " + localSubnet + " must be an IPv4 subnet inside the Network "
+                    + network + (ipv6 == null ? "" : " (or both null for an IPv6-only host)"));
+        }
+        if (ipv6 != null && ipv6.mtu() > mtu) {
+            throw new IllegalArgumentException("the IPv6 route MTU " + ipv6.mtu() + " is above the TUN MTU " + mtu
+                    + "; the TUN must take the larger of the two");
         }
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be at least 1, got " + workers);
@@ -99,8 +118,18 @@ public record DataPlaneConfig(
         return Math.min(Runtime.getRuntime().availableProcessors(), MAX_DEFAULT_WORKERS);
     }
 
-    /** Our VTEP address, {@code <local subnet>.0}, as an int. */
+    /** True if this host routes IPv4 overlay traffic (it has an IPv4 subnet). */
+    public boolean hasIpv4() {
+        return localSubnet != null;
+    }
+
+    /** True if this host routes IPv6 overlay traffic. */
+    public boolean hasIpv6() {
+        return ipv6 != null;
+    }
+
+    /** Our VTEP address, {@code <local subnet>.0}, as an int; 0 on an IPv6-only host. */
     public int vtepAddressV4() {
-        return localSubnet.v4Address();
+        return localSubnet == null ? 0 : localSubnet.v4Address();
     }
 }

@@ -104,22 +104,45 @@ public final class ForwardingTable {
                                      PeerPaths paths, int port) {
         PeerPaths kept = paths != null ? paths : new PeerPaths();
         List<Peer> candidates = new ArrayList<>();
+        List<LeaseIssue> v6Issues = new ArrayList<>();
+        boolean routesV6 = scope.localIpv6() != null || scope.ipv6Network() != null;
         for (Lease l : leases) {
-            if (l == null || !l.isVxlan() || (l.subnet() == null && l.ipv6Subnet() == null)) {
+            if (!isVxlanPeer(l)) {
                 continue;
             }
             boolean local = (Peer.isRealV4(l.subnet()) && l.subnet().equals(scope.local()))
                     || (l.ipv6Subnet() != null && l.ipv6Subnet().equals(scope.localIpv6()));
+            if (local) {
+                continue;
+            }
             WeftAdvert advert = adverts.get(l.key());
-            Peer p = local ? null : new Peer(l, port, advert, kept.pathFor(l, advert, port));
-            if (p != null && (p.hasV4() || p.hasV6())) {
+            Peer p = new Peer(l, port, advert, kept.pathFor(l, advert, port));
+            String unusable = routesV6 ? p.ipv6Unusable() : null;
+            if (unusable != null) {
+                v6Issues.add(new LeaseIssue(LeaseIssue.Kind.NO_IPV6_ROUTE, l, null, "lease " + l.key() + " has IPv6 subnet "
+                        + l.ipv6Subnet() + " but " + unusable + "; its IPv6 traffic is dropped (no_route)"
+                        + (p.hasV4() ? ", its IPv4 subnet is routed" : "") + ". Its flanneld runs without IPv6 on its"
+                        + " interface: give it -public-ipv6 or an -iface with an IPv6 address"));
+            }
+            if (p.hasV4() || p.hasV6()) {
                 candidates.add(p);
             }
         }
         LeaseScreen.Result screened = LeaseScreen.screen(scope, candidates);
         kept.retainOnly(screened.kept().stream().map(p -> p.lease().key()).toList());
-        return new ForwardingTable(Collections.unmodifiableList(screened.kept()),
-                Collections.unmodifiableList(screened.issues()), port);
+        List<LeaseIssue> issues = new ArrayList<>(v6Issues);
+        issues.addAll(screened.issues());
+        return new ForwardingTable(Collections.unmodifiableList(screened.kept()), Collections.unmodifiableList(issues),
+                port);
+    }
+
+    /**
+     * A lease weft may forward to: a vxlan lease with a subnet and the backend data of at least one family (an
+     * IPv6-only flanneld writes {@code BackendV6Data} and no {@code BackendData}).
+     */
+    private static boolean isVxlanPeer(Lease l) {
+        return l != null && Lease.VXLAN.equals(l.backendType()) && (l.backendData() != null || l.backendV6Data() != null)
+                && (l.subnet() != null || l.ipv6Subnet() != null);
     }
 
     /** The peer whose subnet holds this IPv4 destination, or null. Allocation-free. */

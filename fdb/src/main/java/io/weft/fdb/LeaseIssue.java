@@ -20,7 +20,12 @@ public record LeaseIssue(Kind kind, Lease lease, Lease other, String message) {
         /** One lease's subnet holds another's: both route, the longer prefix wins for the addresses it holds. */
         OVERLAP,
         /** Two leases claim the very same subnet: one of them gets that subnet's traffic. */
-        SAME_SUBNET;
+        SAME_SUBNET,
+        /**
+         * The lease's IPv6 subnet cannot be routed (no PublicIPv6, or no BackendV6Data with its VtepMAC): its IPv6
+         * traffic is dropped as no_route; its IPv4 subnet, if any, is routed as usual.
+         */
+        NO_IPV6_ROUTE;
 
         /** True if the lease is left out of the table altogether. */
         public boolean refuses() {

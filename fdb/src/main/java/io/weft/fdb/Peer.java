@@ -37,6 +37,8 @@ public final class Peer {
     private final MacAddress v6VtepMac;
     private final long v6VtepMacBits;
     private final InetSocketAddress endpointV6;
+    private final long endpointV6Hi;
+    private final long endpointV6Lo;
     private final WeftAdvert advert;
     private final PeerPath path;
 
@@ -52,13 +54,16 @@ public final class Peer {
         this.advert = advert;
         this.path = path;
         this.lease = lease;
-        this.vtepMac = lease.backendData().vtepMac();
-        this.vtepMacBits = vtepMac.bits();
+        // An IPv6-only flanneld (EnableIPv4 false) writes no BackendData: such a peer has an IPv6 VTEP only.
+        this.vtepMac = lease.backendData() == null ? null : lease.backendData().vtepMac();
+        this.vtepMacBits = vtepMac == null ? 0 : vtepMac.bits();
         this.endpoint = lease.publicIp() == null ? null : new InetSocketAddress(lease.publicIp(), port);
         this.endpointV4 = lease.publicIp() == null ? 0 : Subnet.bytesToInt(lease.publicIp().getAddress(), 0);
         this.v6VtepMac = lease.backendV6Data() == null ? null : lease.backendV6Data().vtepMac();
         this.v6VtepMacBits = v6VtepMac == null ? 0 : v6VtepMac.bits();
         this.endpointV6 = lease.publicIpv6() == null ? null : new InetSocketAddress(lease.publicIpv6(), port);
+        this.endpointV6Hi = lease.publicIpv6() == null ? 0 : Subnet.bytesToLong(lease.publicIpv6().getAddress(), 0);
+        this.endpointV6Lo = lease.publicIpv6() == null ? 0 : Subnet.bytesToLong(lease.publicIpv6().getAddress(), 8);
     }
 
     public Lease lease() {
@@ -75,16 +80,17 @@ public final class Peer {
         return lease.ipv6Subnet();
     }
 
-    /** True if this peer takes IPv4 overlay traffic: it has a real IPv4 subnet and PublicIP. */
+    /** True if this peer takes IPv4 overlay traffic: it has a real IPv4 subnet, a VtepMAC and a PublicIP. */
     public boolean hasV4() {
-        return isRealV4(lease.subnet()) && endpointV4 != 0;
+        return isRealV4(lease.subnet()) && vtepMac != null && endpointV4 != 0;
     }
 
     /** True if this peer takes IPv6 overlay traffic: it has an IPv6 subnet, a v6 VtepMAC and a PublicIPv6. */
     public boolean hasV6() {
-        return lease.ipv6Subnet() != null && v6VtepMac != null && endpointV6 != null;
+        return lease.ipv6Subnet() != null && lease.ipv6Subnet().isIpv6() && v6VtepMac != null && endpointV6 != null;
     }
 
+    /** The IPv4 VtepMAC ({@code BackendData}), or null for a peer of an IPv6-only network. */
     public MacAddress vtepMac() {
         return vtepMac;
     }
@@ -116,6 +122,26 @@ public final class Peer {
     /** The peer's {@code PublicIPv6}:port where IPv6 overlay traffic goes, or null; one instance per snapshot. */
     public InetSocketAddress endpointV6() {
         return endpointV6;
+    }
+
+    /** True if {@code hi:lo} is this peer's {@code PublicIPv6}, where its IPv6 frames come from. Allocation-free. */
+    public boolean sendsFromV6(long hi, long lo) {
+        return endpointV6 != null && endpointV6Hi == hi && endpointV6Lo == lo;
+    }
+
+    /**
+     * What is missing for this peer's IPv6 subnet to be routed ({@code "no PublicIPv6"}, {@code "no BackendV6Data"}),
+     * or null if it is routed or the lease has no IPv6 subnet.
+     */
+    public String ipv6Unusable() {
+        if (lease.ipv6Subnet() == null || hasV6()) {
+            return null;
+        }
+        if (!lease.ipv6Subnet().isIpv6()) {
+            return "an IPv6 subnet that is not IPv6";
+        }
+        return v6VtepMac == null && endpointV6 == null ? "no PublicIPv6 and no BackendV6Data"
+                : v6VtepMac == null ? "no BackendV6Data (VtepMAC)" : "no PublicIPv6";
     }
 
     /** What the peer advertises to weft hosts, or null: a plain flannel peer. */
