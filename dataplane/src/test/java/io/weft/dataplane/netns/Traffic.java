@@ -35,13 +35,17 @@ public final class Traffic {
         Path dst = Files.createTempFile("wdp-tcp-dst", ".bin");
         try {
             Files.write(src, data);
-            Process listener = to.processBuilder("socat", "-u", "TCP-LISTEN:" + port + ",reuseaddr", "OPEN:" + dst + ",creat,trunc")
+            // an IPv6 destination: socat's TCP addresses are IPv4 unless told otherwise
+            boolean v6 = toIp.contains(":");
+            Process listener = to.processBuilder("socat", "-u", (v6 ? "TCP6-LISTEN:" : "TCP-LISTEN:") + port + ",reuseaddr",
+                            "OPEN:" + dst + ",creat,trunc")
                     .redirectErrorStream(true).start();
             try {
                 awaitTcpListener(to, port);
                 Cmd.Result sent = null;
                 for (int attempt = 0; attempt < 20; attempt++) {
-                    sent = from.exec(60, "socat", "-u", "OPEN:" + src, "TCP:" + toIp + ":" + port + ",connect-timeout=5");
+                    sent = from.exec(60, "socat", "-u", "OPEN:" + src, (v6 ? "TCP6:[" + toIp + "]:" : "TCP:" + toIp + ":")
+                            + port + ",connect-timeout=5");
                     if (sent.ok() || !sent.output().contains("Connection refused")) {
                         break;
                     }
