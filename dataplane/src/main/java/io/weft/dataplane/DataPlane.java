@@ -118,7 +118,10 @@ public final class DataPlane implements AutoCloseable {
         boolean udpGro = !workers.isEmpty() && workers.get(0).udpGroEnabled();
         dp.capabilities = new DataPlaneCapabilities(config.offloads(), tunOffloads.vnetHdr(), tunOffloads.checksum(),
                 tunOffloads.tso(), tunOffloads.uso(), udpGso, udpGro);
-        LOG.info("{}: {} worker(s), {}", tun.name(), config.workers(), dp.capabilities.summary());
+        LOG.info("{}: {} worker(s), {}{}", tun.name(), config.workers(), dp.capabilities.summary(),
+                config.ipv6() == null ? "" : "; IPv6 overlay " + config.ipv6().localSubnet() + " over UDP ["
+                        + (config.ipv6().bindAddress() == null ? "::" : config.ipv6().bindAddress().getHostAddress())
+                        + "]:" + config.port() + (config.hasIpv4() ? "" : " (IPv6 only)"));
         if (config.offloads() && !tunOffloads.tso()) {
             LOG.warn("{}: the kernel did not grant TUN TSO offload; forwarding packet by packet (slower)", tun.name());
         }
@@ -214,6 +217,9 @@ public final class DataPlane implements AutoCloseable {
                 sums[k.ordinal()] += c.get(k);
             }
             for (Map.Entry<Integer, long[]> p : c.peers().snapshot().entrySet()) {
+                if (p.getKey() == 0) {
+                    continue; // the IPv6-only peers' traffic (no PublicIP): in the totals only
+                }
                 long[] acc = peerSums.computeIfAbsent(p.getKey(), k -> new long[4]);
                 for (int j = 0; j < 4; j++) {
                     acc[j] += p.getValue()[j];

@@ -266,6 +266,59 @@ class ForwardingTableTest {
     }
 
     @Test
+    void aLeaseWhoseIpv6PartLacksPublicIpv6OrBackendV6DataKeepsItsIpv4RouteAndSaysWhy() {
+        Lease noPublicV6 = new Lease(Subnet.parse("10.244.2.0/24"), (Inet4Address) Subnet.parseAddress("192.168.64.2"),
+                Subnet.parse("fd00:0:0:2::/64"), null, "vxlan", new BackendData(1, MacAddress.parse("0a:00:00:00:00:02")),
+                new BackendData(1, MacAddress.parse("0a:00:00:00:66:02")), null);
+        Lease noV6Data = new Lease(Subnet.parse("10.244.3.0/24"), (Inet4Address) Subnet.parseAddress("192.168.64.3"),
+                Subnet.parse("fd00:0:0:3::/64"), (Inet6Address) Subnet.parseAddress("fd00:64::3"), "vxlan",
+                new BackendData(1, MacAddress.parse("0a:00:00:00:00:03")), null, null);
+        ForwardingTable t = ForwardingTable.build(Subnet.parse("10.244.1.0/24"), Subnet.parse("fd00:0:0:1::/64"),
+                List.of(noPublicV6, noV6Data), PORT);
+
+        assertThat(lookup(t, "10.244.2.5")).as("IPv4 still routed").isNotNull();
+        assertThat(lookup(t, "10.244.3.5")).as("IPv4 still routed").isNotNull();
+        assertThat(lookup(t, "fd00:0:0:2::5")).isNull();
+        assertThat(lookup(t, "fd00:0:0:3::5")).isNull();
+        assertThat(t.routes()).extracting(ForwardingTable.RouteEntry::prefix)
+                .containsExactly(Subnet.parse("10.244.2.0/24"), Subnet.parse("10.244.3.0/24"));
+        assertThat(t.issues()).extracting(LeaseIssue::kind).containsExactly(LeaseIssue.Kind.NO_IPV6_ROUTE,
+                LeaseIssue.Kind.NO_IPV6_ROUTE);
+        assertThat(t.issues().get(0).message()).contains("10.244.2.0-24&fd00:0:0:2::-64", "no PublicIPv6",
+                "IPv4 subnet is routed").doesNotContain("\n");
+        assertThat(t.issues().get(1).message()).contains("no BackendV6Data");
+        assertThat(t.issues()).allSatisfy(i -> assertThat(i.kind().refuses()).isFalse());
+
+        ForwardingTable v4Host = ForwardingTable.build(Subnet.parse("10.244.1.0/24"), List.of(noPublicV6, noV6Data), PORT);
+        assertThat(v4Host.issues()).as("a host without IPv6 does not care about the peers' IPv6 parts").isEmpty();
+    }
+
+    @Test
+    void anIpv6OnlyFlanneldsLeaseWithoutBackendDataIsAnIpv6Peer() {
+        // flanneld with EnableIPv4 false writes PublicIPv6 and BackendV6Data only.
+        Lease l = new Lease(Subnet.parse("0.0.0.0/0"), null, Subnet.parse("fd00:0:0:2::/64"),
+                (Inet6Address) Subnet.parseAddress("fd00:64::2"), "vxlan", null,
+                new BackendData(1, MacAddress.parse("0a:00:00:00:66:02")), null);
+        ForwardingTable t = ForwardingTable.build(null, Subnet.parse("fd00:0:0:1::/64"), List.of(l), PORT);
+        Peer p = lookup(t, "fd00:0:0:2::7");
+        assertThat(p).isNotNull();
+        assertThat(p.hasV4()).isFalse();
+        assertThat(p.vtepMac()).isNull();
+        assertThat(t.issues()).isEmpty();
+        assertThat(t.fdb()).extracting(ForwardingTable.FdbEntry::mac).containsExactly(MacAddress.parse("0a:00:00:00:66:02"));
+        byte[] a = Subnet.parseAddress("fd00:64::2").getAddress();
+        assertThat(p.sendsFromV6(Subnet.bytesToLong(a, 0), Subnet.bytesToLong(a, 8))).isTrue();
+        assertThat(p.sendsFromV6(Subnet.bytesToLong(a, 0), Subnet.bytesToLong(a, 8) + 1)).isFalse();
+
+        Lease nothing = new Lease(Subnet.parse("0.0.0.0/0"), null, Subnet.parse("fd00:0:0:3::/64"), null, "vxlan", null,
+                new BackendData(1, MacAddress.parse("0a:00:00:00:66:03")), null);
+        ForwardingTable t2 = ForwardingTable.build(null, Subnet.parse("fd00:0:0:1::/64"), List.of(nothing), PORT);
+        assertThat(t2.peers()).isEmpty();
+        assertThat(t2.issues()).singleElement().satisfies(i -> assertThat(i.message()).contains("no PublicIPv6")
+                .doesNotContain("IPv4 subnet is routed"));
+    }
+
+    @Test
     void ipv6LeasesOutsideTheIpv6NetworkAreRefused() {
         TableScope scope = new TableScope(null, Subnet.parse("fd00::/48"), null, null);
         ForwardingTable t = ForwardingTable.of(scope, List.of(

@@ -24,7 +24,7 @@ import java.io.IOException;
  * <p>The reader works on its own {@code dup(2)} of the socket's descriptor, so that it can be registered on the
  * event loop next to the Netty channel that keeps sending from the same socket. The headers live in a second direct
  * buffer: {@code struct mmsghdr} and {@code iovec} in the machine's (little-endian) order, the sender's
- * {@code sockaddr_in} as the kernel wrote it (port and address in network order). One instance per thread.
+ * {@code sockaddr_in} (or {@code sockaddr_in6}) as the kernel wrote it (port and address in network order). One instance per thread.
  */
 public final class BatchReceiver implements AutoCloseable {
     /** {@code struct mmsghdr}: a 56-byte {@code msghdr}, then {@code unsigned msg_len}, padded to 64. */
@@ -167,6 +167,19 @@ public final class BatchReceiver implements AutoCloseable {
     public int senderAddress(int i) {
         int name = nameBase + i * NAME;
         return meta.getShortLE(name) == LibC.AF_INET ? meta.getInt(name + 4) : 0;
+    }
+
+    /**
+     * High 64 bits of the IPv6 address slot {@code i} came from ({@code sockaddr_in6.sin6_addr}, network order), on an
+     * AF_INET6 socket.
+     */
+    public long senderV6Hi(int i) {
+        return meta.getLong(nameBase + i * NAME + 8);
+    }
+
+    /** Low 64 bits of the IPv6 address slot {@code i} came from. */
+    public long senderV6Lo(int i) {
+        return meta.getLong(nameBase + i * NAME + 16);
     }
 
     /** The UDP port slot {@code i} came from. */

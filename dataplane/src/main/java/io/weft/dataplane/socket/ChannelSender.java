@@ -34,6 +34,7 @@ public final class ChannelSender implements OuterSender {
     private final WorkerCounters counters;
     private final DataPlaneHooks hooks;
     private final int port;
+    private final boolean ipv6;
     private boolean udpGso;
 
     /**
@@ -42,6 +43,16 @@ public final class ChannelSender implements OuterSender {
      */
     public ChannelSender(int index, Channel channel, WorkerCounters counters, DataPlaneHooks hooks, int port,
                          boolean udpGso) {
+        this(index, channel, counters, hooks, port, udpGso, false);
+    }
+
+    /**
+     * @param ipv6 the channel is the worker's AF_INET6 socket: datagrams go to each peer's {@code PublicIPv6}
+     *             ({@link Peer#endpointV6()}) instead of the IPv4 path it uses now
+     */
+    public ChannelSender(int index, Channel channel, WorkerCounters counters, DataPlaneHooks hooks, int port,
+                         boolean udpGso, boolean ipv6) {
+        this.ipv6 = ipv6;
         this.index = index;
         this.channel = channel;
         this.counters = counters;
@@ -91,7 +102,8 @@ public final class ChannelSender implements OuterSender {
     /** {@code segmentSize > 0} makes it a GSO send of segments of that size. */
     private void sendOuter(ByteBuf datagram, int segmentSize, Peer peer) {
         PacketTap tap = hooks.tap();
-        if (tap != null) {
+        InetSocketAddress to = ipv6 ? peer.endpointV6() : peer.sendEndpoint();
+        if (tap != null && !ipv6) { // (the capture tap records the IPv4 underlay only)
             int step = segmentSize > 0 ? segmentSize : datagram.readableBytes();
             for (int at = datagram.readerIndex(); at < datagram.writerIndex(); at += step) {
                 tap.onVxlan(PacketTap.OUTBOUND, datagram, at, Math.min(step, datagram.writerIndex() - at),
@@ -99,9 +111,9 @@ public final class ChannelSender implements OuterSender {
             }
         }
         if (segmentSize > 0) {
-            channel.write(new SegmentedDatagramPacket(datagram, segmentSize, peer.sendEndpoint()), channel.voidPromise());
+            channel.write(new SegmentedDatagramPacket(datagram, segmentSize, to), channel.voidPromise());
         } else {
-            channel.write(new DatagramPacket(datagram, peer.sendEndpoint()), channel.voidPromise());
+            channel.write(new DatagramPacket(datagram, to), channel.voidPromise());
         }
     }
 

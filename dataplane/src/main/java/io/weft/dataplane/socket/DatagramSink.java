@@ -11,6 +11,13 @@ public interface DatagramSink {
      */
     void datagram(ByteBuf buf, int at, int length, int sender, int senderPort);
 
+    /**
+     * One datagram that came over the IPv6 underlay, from {@code senderHi:senderLo} (network order) and
+     * {@code senderPort}; as {@link #datagram} otherwise. A sink without an IPv6 overlay ignores it.
+     */
+    default void datagramV6(ByteBuf buf, int at, int length, long senderHi, long senderLo, int senderPort) {
+    }
+
     /** The datagrams of one receive batch are all handed over; their buffers are reused after this returns. */
     void endOfBatch();
 }

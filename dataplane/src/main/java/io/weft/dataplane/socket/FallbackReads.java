@@ -38,9 +38,14 @@ public final class FallbackReads extends ChannelInboundHandlerAdapter {
             try {
                 ByteBuf c = p.content();
                 InetAddress from = p.sender().getAddress();
-                // Inet4Address.hashCode() is the address itself.
-                int address = from instanceof Inet4Address ? from.hashCode() : 0;
-                s.datagram(c, c.readerIndex(), c.readableBytes(), address, p.sender().getPort());
+                if (from instanceof Inet4Address) {
+                    // Inet4Address.hashCode() is the address itself.
+                    s.datagram(c, c.readerIndex(), c.readableBytes(), from.hashCode(), p.sender().getPort());
+                } else {
+                    byte[] b = from.getAddress();
+                    s.datagramV6(c, c.readerIndex(), c.readableBytes(), java.nio.ByteBuffer.wrap(b).getLong(0),
+                            java.nio.ByteBuffer.wrap(b).getLong(8), p.sender().getPort());
+                }
                 s.endOfBatch();
             } finally {
                 p.release();

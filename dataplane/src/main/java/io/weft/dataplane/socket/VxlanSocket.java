@@ -19,6 +19,7 @@ import io.weft.dataplane.os.LibC;
 
 import java.net.BindException;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
@@ -60,6 +61,10 @@ public final class VxlanSocket {
     public static final String GRO_PROPERTY = "weft.udp.gro";
     /** The largest UDP payload over IPv4, rounded up: one slot holds any GRO run. */
     public static final int GRO_SLOT = 64 * 1024;
+
+    /** {@code IPPROTO_IPV6} / {@code IPV6_V6ONLY}: an AF_INET6 socket that takes no IPv4 (the IPv4 socket does). */
+    private static final int IPPROTO_IPV6 = 41;
+    private static final int IPV6_V6ONLY = 26;
 
     private VxlanSocket() {
     }
@@ -106,6 +111,42 @@ public final class VxlanSocket {
                 throw new DataPlaneException(UdpPortHolder.inUseMessage(port, holder), cause);
             }
             throw new DataPlaneException("cannot bind UDP " + where + ": " + msg, cause);
+        }
+        Channel ch = f.channel();
+        forceBufferSizes(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);
+        return ch;
+    }
+
+    /**
+     * As {@link #bind(IoEventLoop, Inet4Address, int, ChannelHandler, boolean)} for the IPv6 underlay: an AF_INET6
+     * socket with IPV6_V6ONLY (so it never shares the port's IPv4 traffic with the IPv4 sockets) bound to
+     * {@code [address]:port} ({@code [::]} for null), as flanneld's {@code flannel-v6.<VNI>} device has the PublicIPv6
+     * as its {@code local}.
+     */
+    public static Channel bindV6(IoEventLoop loop, Inet6Address address, int port, ChannelHandler handler, boolean gro) {
+        Bootstrap b = bootstrap(loop, handler, gro).channelFactory(() -> {
+            EpollDatagramChannel ch = new EpollDatagramChannel(SocketProtocolFamily.INET6);
+            if (LibC.setsockopt(ch.fd().intValue(), IPPROTO_IPV6, IPV6_V6ONLY, 1) != 0) {
+                throw new DataPlaneException("setsockopt(IPV6_V6ONLY) on the IPv6 VXLAN socket failed: errno " + LibC.errno());
+            }
+            return ch;
+        });
+        String where = "[" + (address == null ? "::" : address.getHostAddress()) + "]:" + port;
+        ChannelFuture f = b.bind(address == null ? new InetSocketAddress("::", port) : new InetSocketAddress(address, port))
+                .awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            Throwable cause = f.cause();
+            if (address != null && Errno.is(cause, Errno.EADDRNOTAVAIL)) {
+                throw new DataPlaneException("cannot bind UDP " + where + ": this host has no address "
+                        + address.getHostAddress() + " (any more, or it is still tentative); check -iface / -public-ipv6",
+                        cause);
+            }
+            if (cause instanceof BindException || Errno.is(cause, Errno.EADDRINUSE)) {
+                throw new DataPlaneException("cannot bind UDP " + where + ": another socket holds the IPv6 port " + port
+                        + "; stop it (flanneld's flannel-v6 device?) or choose another Backend.Port", cause);
+            }
+            throw new DataPlaneException("cannot bind UDP " + where + ": " + (cause == null ? "unknown error"
+                    : cause.getMessage()), cause);
         }
         Channel ch = f.channel();
         forceBufferSizes(((EpollDatagramChannel) ch).fd().intValue(), SOCKET_BUFFER_BYTES);

@@ -15,6 +15,8 @@ public enum Counter {
     RX_PACKETS,
     RX_BYTES,
     ARP_REPLIES,
+    /** IPv6 neighbour solicitations for our IPv6 VTEP address answered (the IPv6 underlay's ARP) */
+    NDP_REPLIES,
     /** another weft host's path probes answered by the data plane, back the way they came */
     PATH_ECHO_REPLIES,
     /** TSO/USO super-packets read from the TUN and cut into segments (each segment also counts in tx_packets) */
@@ -61,6 +63,13 @@ public enum Counter {
     DROP_TOO_LONG,
     /** an ARP frame that is not a request for our VTEP address */
     DROP_ARP_IGNORED,
+    /** an IPv6 neighbour solicitation that is not a valid one for our IPv6 VTEP address */
+    DROP_NDP_IGNORED,
+    /**
+     * an inner packet of the other IP family than its underlay carries (IPv4 inside IPv6, or IPv6 inside IPv4), or of a
+     * family this host has no subnet of: flanneld's flannel.1 carries IPv4 only and flannel-v6.1 IPv6 only
+     */
+    DROP_WRONG_FAMILY,
     /** inner destination IP is neither in the local subnet nor our VTEP address */
     DROP_NOT_LOCAL,
     /** inner TCP/UDP checksum neither right nor partial: the packet was damaged */

@@ -9,9 +9,13 @@ import io.weft.dataplane.tun.TunQueue;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
+import io.weft.dataplane.Ipv6Overlay;
 import io.weft.vtep.DecapDrop;
+import io.weft.vtep.Ethernet;
+import io.weft.vtep.Icmpv6;
 import io.weft.vtep.Ip;
 import io.weft.vtep.Ipv4;
+import io.weft.vtep.Ipv6;
 import io.weft.vtep.Vxlan;
 import io.weft.vtep.VxlanDecap;
 import io.weft.vtep.offload.InnerChecksum;
@@ -22,7 +26,8 @@ import io.weft.vtep.offload.PartialChecksum;
  * of {@link VxlanDecap#check} (each failure counted by {@link Counter#forDrop}), the capture tap, ARP, an inner source
  * in the sender's subnet, an inner destination in our subnet, the answers to our own probes, the inner TCP/UDP
  * checksum (right, or partial as a kernel peer whose device offloads checksums leaves it; anything else is dropped),
- * and finally the inner packet to the {@link TunQueue}. Pure logic over a buffer, the table and the counters: a test
+ * and finally the inner packet to the {@link TunQueue}. A datagram of the IPv6 underlay ({@link #datagramV6}) goes the
+ * same way with the IPv6 overlay's VtepMAC, subnet and peers' PublicIPv6, and NDP in ARP's place. Pure logic over a buffer, the table and the counters: a test
  * drives it with frames built by the vtep codecs and a fake TUN queue.
  */
 public final class Decapsulator implements DatagramSink {
@@ -38,6 +43,16 @@ public final class Decapsulator implements DatagramSink {
     private final int localMask;
     private final boolean acceptUnknown;
     private final boolean acceptAnySource;
+    /** False on an IPv6-only host: every IPv4 inner packet is of the wrong family. */
+    private final boolean routesV4;
+    /** The IPv6 overlay, or null (then {@link #ndp} is null too, and nothing comes over an IPv6 underlay). */
+    private final Ipv6Overlay v6;
+    private final NdpResponder ndp;
+    private final long ourMacV6;
+    private final long localHiV6;
+    private final long localLoV6;
+    private final long maskHiV6;
+    private final long maskLoV6;
 
     Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, DataPlaneHooks hooks,
                  int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown, boolean acceptAnySource) {
@@ -48,6 +63,26 @@ public final class Decapsulator implements DatagramSink {
     Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, PathEchoResponder pathEcho,
                  DataPlaneHooks hooks, int vni, long ourMac, int localNet, int localMask, boolean acceptUnknown,
                  boolean acceptAnySource) {
+        this(table, tun, counters, arp, pathEcho, hooks, vni, ourMac, true, localNet, localMask, acceptUnknown,
+                acceptAnySource, null, null);
+    }
+
+    /**
+     * @param routesV4 false on an IPv6-only host ({@code localNet} and {@code localMask} are then unused)
+     * @param v6       the IPv6 overlay, or null for an IPv4-only host
+     * @param ndp      answers neighbour solicitations over the IPv6 underlay; null exactly when {@code v6} is
+     */
+    Decapsulator(PublishedTable table, TunQueue tun, WorkerCounters counters, ArpResponder arp, PathEchoResponder pathEcho,
+                 DataPlaneHooks hooks, int vni, long ourMac, boolean routesV4, int localNet, int localMask,
+                 boolean acceptUnknown, boolean acceptAnySource, Ipv6Overlay v6, NdpResponder ndp) {
+        this.routesV4 = routesV4;
+        this.v6 = v6;
+        this.ndp = ndp;
+        this.ourMacV6 = v6 == null ? 0 : v6.vtepMac().bits();
+        this.localHiV6 = v6 == null ? 0 : v6.localSubnet().v6High();
+        this.localLoV6 = v6 == null ? 0 : v6.localSubnet().v6Low();
+        this.maskHiV6 = v6 == null ? 0 : io.weft.fdb.Subnet.v6MaskHi(v6.localSubnet().prefixLength());
+        this.maskLoV6 = v6 == null ? 0 : io.weft.fdb.Subnet.v6MaskLo(v6.localSubnet().prefixLength());
         this.pathEcho = pathEcho;
         this.table = table;
         this.tun = tun;
@@ -88,9 +123,9 @@ public final class Decapsulator implements DatagramSink {
             arp.answer(c, at + Vxlan.HEADER_LENGTH, peer, sender);
             return;
         }
-        if (Ip.version(c, ip) != 4) {
-            // No IPv6 local subnet is configured yet (dual-stack is a later issue), so nothing is local.
-            counters.increment(Counter.DROP_NOT_LOCAL);
+        if (Ip.version(c, ip) != 4 || !routesV4) {
+            // IPv6 overlay traffic comes over the IPv6 underlay (flanneld's flannel-v6 device), never over this one.
+            counters.increment(Counter.DROP_WRONG_FAMILY);
             return;
         }
         if (peer != null && !acceptAnySource) {
@@ -124,6 +159,67 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(Counter.RX_PARTIAL_CSUM);
         }
         if (peer != null) {
+            counters.peers().count(peer.endpointV4(), PeerCounters.RX_PACKETS, ipLength);
+        }
+        tun.write(c, ip, ipLength, checksum);
+    }
+
+    /**
+     * As {@link #datagram}, for a datagram of the IPv6 underlay from {@code senderHi:senderLo}: a known sender (a
+     * peer's PublicIPv6), the wire checks against our IPv6 VtepMAC, NDP for our IPv6 VTEP address, an inner IPv6
+     * source in the sending peer's IPv6 subnet, an inner destination in our IPv6 subnet, the inner checksum, the TUN.
+     */
+    @Override
+    public void datagramV6(ByteBuf c, int at, int length, long senderHi, long senderLo, int senderPort) {
+        if (v6 == null) {
+            counters.increment(Counter.DROP_UNKNOWN_SENDER);
+            return;
+        }
+        ForwardingTable t = table.current();
+        Peer peer = t.peerByUnderlayV6(senderHi, senderLo);
+        if (peer == null && !acceptUnknown) {
+            counters.increment(Counter.DROP_UNKNOWN_SENDER);
+            return;
+        }
+        int ip = VxlanDecap.check(c, at, length, vni, ourMacV6);
+        if (ip < 0) {
+            // ARP has no place on the IPv6 overlay: neighbours are found by NDP.
+            counters.increment(ip == DecapDrop.ARP.code() ? Counter.DROP_ARP_IGNORED : Counter.forDrop(DecapDrop.reason(ip)));
+            return;
+        }
+        if (Ip.version(c, ip) != 6) {
+            counters.increment(Counter.DROP_WRONG_FAMILY);
+            return;
+        }
+        int ipLength = Ip.packetLength(c, ip);
+        if (Ipv6.nextHeader(c, ip) == Ip.PROTO_ICMPV6 && ipLength > Ipv6.HEADER_LENGTH
+                && c.getUnsignedByte(ip + Ipv6.HEADER_LENGTH) == Icmpv6.TYPE_NEIGHBOR_SOLICITATION) {
+            // Before the source check: a solicitation may come from the peer's link-local address.
+            ndp.answer(c, ip - Ethernet.HEADER_LENGTH, ipLength + Ethernet.HEADER_LENGTH, peer, senderHi, senderLo);
+            return;
+        }
+        if (peer != null && !acceptAnySource) {
+            Peer owner = t.lookupV6(Ipv6.srcHi(c, ip), Ipv6.srcLo(c, ip));
+            if (owner == null || !owner.sendsFromV6(senderHi, senderLo)) {
+                counters.increment(Counter.DROP_SPOOFED_SOURCE);
+                return;
+            }
+            peer = owner;
+        }
+        if ((Ipv6.dstHi(c, ip) & maskHiV6) != localHiV6 || (Ipv6.dstLo(c, ip) & maskLoV6) != localLoV6) {
+            counters.increment(Counter.DROP_NOT_LOCAL);
+            return;
+        }
+        InnerChecksum checksum = PartialChecksum.classify(c, ip, ipLength);
+        if (checksum == InnerChecksum.BAD) {
+            counters.increment(Counter.DROP_BAD_CHECKSUM);
+            return;
+        }
+        if (checksum == InnerChecksum.PARTIAL) {
+            counters.increment(Counter.RX_PARTIAL_CSUM);
+        }
+        if (peer != null) {
+            // Per peer by its PublicIP: a dual-stack peer's two families add up; an IPv6-only peer's go under 0.
             counters.peers().count(peer.endpointV4(), PeerCounters.RX_PACKETS, ipLength);
         }
         tun.write(c, ip, ipLength, checksum);

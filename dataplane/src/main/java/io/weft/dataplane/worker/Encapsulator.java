@@ -21,29 +21,50 @@ public final class Encapsulator implements TunPacketHandler {
 
     private final PublishedTable table;
     private final OuterSender sender;
+    private final OuterSender senderV6;
     private final WorkerCounters counters;
     private final int vni;
     private final long ourMac;
+    private final long ourMacV6;
 
     public Encapsulator(PublishedTable table, OuterSender sender, WorkerCounters counters, int vni, long ourMac) {
+        this(table, sender, null, counters, vni, ourMac, 0);
+    }
+
+    /**
+     * With an IPv6 overlay: IPv6 packets leave on {@code senderV6} (the worker's AF_INET6 socket) to the peer's
+     * PublicIPv6, from our IPv6 VtepMAC {@code ourMacV6} to the peer's; IPv4 packets as before.
+     *
+     * @param senderV6 the IPv6 socket, or null for a host without an IPv6 overlay (IPv6 packets are then no_route)
+     */
+    public Encapsulator(PublishedTable table, OuterSender sender, OuterSender senderV6, WorkerCounters counters, int vni,
+                        long ourMac, long ourMacV6) {
         this.table = table;
         this.sender = sender;
+        this.senderV6 = senderV6;
         this.counters = counters;
         this.vni = vni;
         this.ourMac = ourMac;
+        this.ourMacV6 = ourMacV6;
     }
 
     /** Writes the headers in front of the packet and queues that very buffer. */
     @Override
     public boolean packet(ByteBuf buf, int ip, int length) {
         Peer peer = route(buf, ip, length);
-        if (peer == null || !sender.writable()) {
+        if (peer == null) {
             return false;
         }
-        int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac(peer, buf, ip));
+        boolean v6 = Ip.version(buf, ip) == 6;
+        OuterSender out = v6 ? senderV6 : sender;
+        if (!out.writable()) {
+            return false;
+        }
+        int start = v6 ? VxlanEncap.encapsulate(buf, ip, vni, ourMacV6, peer.v6VtepMacBits())
+                : VxlanEncap.encapsulate(buf, ip, vni, ourMac, peer.vtepMacBits());
         buf.setIndex(start, ip + length);
         counters.countTx(peer.endpointV4(), 1, length);
-        sender.send(buf, peer);
+        out.send(buf, peer);
         return true;
     }
 
@@ -53,10 +74,10 @@ public final class Encapsulator implements TunPacketHandler {
      */
     public boolean packetVia(ByteBuf buf, int ip, int length, java.net.InetSocketAddress via) {
         Peer peer = route(buf, ip, length);
-        if (peer == null) {
+        if (peer == null || Ip.version(buf, ip) != 4) { // (probes are IPv4: the prober's paths are IPv4 paths)
             return false;
         }
-        int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac(peer, buf, ip));
+        int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, peer.vtepMacBits());
         buf.setIndex(start, ip + length);
         sender.reply(buf, via);
         return true;
@@ -67,27 +88,36 @@ public final class Encapsulator implements TunPacketHandler {
     public boolean segments(ByteBuf buf, int count, int stride) {
         int total = buf.writerIndex();
         Peer peer = route(buf, OVERHEAD, Math.min(stride, total) - OVERHEAD);
-        if (peer == null || !sender.writable()) {
+        if (peer == null) {
             return false;
         }
-        long dstMac = dstMac(peer, buf, OVERHEAD);
+        boolean v6 = Ip.version(buf, OVERHEAD) == 6;
+        OuterSender out = v6 ? senderV6 : sender;
+        if (!out.writable()) {
+            return false;
+        }
+        long srcMac = v6 ? ourMacV6 : ourMac;
+        long dstMac = v6 ? peer.v6VtepMacBits() : peer.vtepMacBits();
         for (int at = 0; at < total; at += stride) {
-            VxlanEncap.encapsulate(buf, at + OVERHEAD, vni, ourMac, dstMac);
+            VxlanEncap.encapsulate(buf, at + OVERHEAD, vni, srcMac, dstMac);
         }
         counters.increment(Counter.TX_SUPER_PACKETS);
         counters.countTx(peer.endpointV4(), count, total - count * OVERHEAD);
-        sender.sendSegments(buf, count, stride, peer);
+        out.sendSegments(buf, count, stride, peer);
         return true;
     }
 
-    /** The peer whose subnet holds the packet's destination, or null (counted). */
+    /**
+     * The peer whose subnet holds the packet's destination, or null (counted). An IPv6 peer is one whose IPv6 subnet,
+     * IPv6 VtepMAC and PublicIPv6 are all known; without an IPv6 overlay of our own no IPv6 packet has a route.
+     */
     private Peer route(ByteBuf buf, int ip, int length) {
         int version = Ip.version(buf, ip);
         Peer peer;
         if (version == 4 && length >= Ipv4.MIN_HEADER_LENGTH) {
             peer = table.current().lookupV4(VxlanEncap.innerDestinationV4(buf, ip));
         } else if (version == 6 && length >= Ipv6.HEADER_LENGTH) {
-            peer = table.current().lookupV6(VxlanEncap.innerDestinationV6Hi(buf, ip),
+            peer = senderV6 == null ? null : table.current().lookupV6(VxlanEncap.innerDestinationV6Hi(buf, ip),
                     VxlanEncap.innerDestinationV6Lo(buf, ip));
         } else {
             counters.increment(Counter.DROP_NOT_IP);
@@ -97,12 +127,5 @@ public final class Encapsulator implements TunPacketHandler {
             counters.increment(Counter.DROP_NO_ROUTE);
         }
         return peer;
-    }
-
-    private static long dstMac(Peer peer, ByteBuf buf, int ip) {
-        if (Ip.version(buf, ip) == 6 && peer.v6VtepMac() != null) {
-            return peer.v6VtepMac().bits();
-        }
-        return peer.vtepMacBits();
     }
 }

@@ -10,6 +10,7 @@ import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
 import io.weft.dataplane.DataPlaneConfig;
+import io.weft.dataplane.Ipv6Overlay;
 import io.weft.dataplane.socket.BatchReceiver;
 import io.weft.dataplane.socket.ChannelSender;
 import io.weft.dataplane.socket.FallbackReads;
@@ -48,16 +49,33 @@ public final class Worker {
     private final ByteBufAllocator alloc;
     private final Heartbeat heartbeat = new Heartbeat();
     private BatchReceiver receiver;
+    /** The IPv6 underlay's reader, or null (no IPv6 overlay). */
+    private BatchReceiver receiverV6;
     private IoEventLoop loop;
     private Channel channel;
+    private Channel channelV6;
     private IoRegistration tunRegistration;
     private IoRegistration socketRegistration;
+    private IoRegistration socketV6Registration;
     private boolean receiveErrorLogged;
     private boolean detached;
 
     /** A worker over the given queue and sender, not yet on a loop ({@code receiver} may be null: no socket reads). */
     Worker(WorkerResources r, OuterSender sender, BatchReceiver receiver) {
+        this(r, sender, receiver, null, null);
+    }
+
+    /**
+     * As {@link #Worker(WorkerResources, OuterSender, BatchReceiver)}, with the IPv6 underlay's sender and reader
+     * ({@code senderV6} is required exactly when the config has an IPv6 overlay; {@code receiverV6} may be null).
+     */
+    Worker(WorkerResources r, OuterSender sender, BatchReceiver receiver, OuterSender senderV6, BatchReceiver receiverV6) {
         DataPlaneConfig config = r.config();
+        Ipv6Overlay v6 = config.ipv6();
+        if ((v6 == null) != (senderV6 == null)) {
+            throw new IllegalArgumentException("an IPv6 sender is needed exactly when the config has an IPv6 overlay");
+        }
+        this.receiverV6 = receiverV6;
         long ourMac = config.vtepMac().bits();
         this.index = r.index();
         this.tun = r.tun();
@@ -65,14 +83,18 @@ public final class Worker {
         this.receiver = receiver;
         this.counters = r.counters();
         this.alloc = r.alloc();
-        this.encapsulator = new Encapsulator(r.table(), sender, counters, config.vni(), ourMac);
+        this.encapsulator = new Encapsulator(r.table(), sender, senderV6, counters, config.vni(), ourMac,
+                v6 == null ? 0 : v6.vtepMac().bits());
         ArpResponder arp = new ArpResponder(config.vtepAddressV4(), ourMac, config.vni(), config.port(), alloc, sender,
                 counters);
         PathEchoResponder pathEcho = new PathEchoResponder(config.vtepAddressV4(), ourMac, config.vni(), alloc,
                 sender, counters);
+        NdpResponder ndp = v6 == null ? null : new NdpResponder(v6.vtepAddressHi(), v6.vtepAddressLo(),
+                v6.vtepMac().bits(), config.vni(), config.port(), alloc, senderV6, counters);
         this.decapsulator = new Decapsulator(r.table(), tun, counters, arp, pathEcho, r.hooks(), config.vni(), ourMac,
-                config.localSubnet().v4Address(), config.localSubnet().v4Mask(), config.acceptUnknownVteps(),
-                config.acceptAnyInnerSource());
+                config.hasIpv4(), config.hasIpv4() ? config.localSubnet().v4Address() : 0,
+                config.hasIpv4() ? config.localSubnet().v4Mask() : 0, config.acceptUnknownVteps(),
+                config.acceptAnyInnerSource(), v6, ndp);
     }
 
     /**
@@ -84,7 +106,9 @@ public final class Worker {
     public static Worker start(WorkerResources r) {
         IoEventLoop loop = r.loop();
         FallbackReads reads = new FallbackReads();
+        FallbackReads readsV6 = new FallbackReads();
         Channel ch = null;
+        Channel ch6 = null;
         Worker w;
         try {
             ch = r.inheritedSocket() >= 0 ? VxlanSocket.adopt(loop, r.inheritedSocket(), r.config().port(), reads, r.udpGro())
@@ -94,11 +118,25 @@ public final class Worker {
             }
             ChannelSender sender = new ChannelSender(r.index(), ch, r.counters(), r.hooks(), r.config().port(),
                     r.udpGso());
-            w = new Worker(r, sender, VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()));
+            ChannelSender senderV6 = null;
+            Ipv6Overlay v6 = r.config().ipv6();
+            if (v6 != null) {
+                ch6 = VxlanSocket.bindV6(loop, v6.bindAddress(), r.config().port(), readsV6, r.udpGro());
+                senderV6 = new ChannelSender(r.index(), ch6, r.counters(), r.hooks(), r.config().port(), r.udpGso(), true);
+            }
+            w = new Worker(r, sender, VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()), senderV6,
+                    ch6 == null ? null : VxlanSocket.openReceiver(ch6, r.config().mtu(), r.alloc()));
+            w.channelV6 = ch6;
             reads.connect(w.decapsulator, sender);
+            if (senderV6 != null) {
+                readsV6.connect(w.decapsulator, senderV6);
+            }
         } catch (RuntimeException e) {
             if (ch != null) {
                 ch.close().awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+            if (ch6 != null) {
+                ch6.close().awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             }
             r.tun().close();
             throw e;
@@ -106,13 +144,20 @@ public final class Worker {
         w.loop = loop;
         w.channel = ch;
         try {
-            IoRegistration tunReg = loop.register(w.new Handle(w.tun.fd(), true)).syncUninterruptibly().getNow();
-            IoRegistration socketReg = loop.register(w.new Handle(w.receiver.fd(), false)).syncUninterruptibly().getNow();
+            IoRegistration tunReg = loop.register(w.new Handle(w.tun.fd(), Source.TUN)).syncUninterruptibly().getNow();
+            IoRegistration socketReg = loop.register(w.new Handle(w.receiver.fd(), Source.SOCKET)).syncUninterruptibly()
+                    .getNow();
+            IoRegistration socketV6Reg = w.receiverV6 == null ? null
+                    : loop.register(w.new Handle(w.receiverV6.fd(), Source.SOCKET_V6)).syncUninterruptibly().getNow();
             loop.submit(() -> {
                 w.tunRegistration = tunReg;
                 w.socketRegistration = socketReg;
+                w.socketV6Registration = socketV6Reg;
                 tunReg.submit(EpollIoOps.EPOLLIN);
                 socketReg.submit(EpollIoOps.EPOLLIN);
+                if (socketV6Reg != null) {
+                    socketV6Reg.submit(EpollIoOps.EPOLLIN);
+                }
             }).syncUninterruptibly();
         } catch (RuntimeException e) {
             w.close();
@@ -208,7 +253,15 @@ public final class Worker {
      * buffers.
      */
     void drainSocket() {
-        BatchReceiver rx = receiver;
+        drain(receiver, false);
+    }
+
+    /** As {@link #drainSocket()} for the IPv6 underlay's socket. */
+    void drainSocketV6() {
+        drain(receiverV6, true);
+    }
+
+    private void drain(BatchReceiver rx, boolean v6) {
         if (rx == null) {
             return;
         }
@@ -234,15 +287,25 @@ public final class Worker {
                 }
                 int at = rx.offset(i);
                 int length = rx.length(i);
-                int sender = rx.senderAddress(i);
                 int port = rx.senderPort(i);
                 int segment = rx.segmentSize(i);
                 if (segment <= 0 || segment >= length) {
-                    decapsulator.datagram(c, at, length, sender, port);
+                    segment = length;
+                }
+                int end = at + length;
+                if (v6) {
+                    long hi = rx.senderV6Hi(i);
+                    long lo = rx.senderV6Lo(i);
+                    do { // (once for an empty datagram, which decap counts as too short)
+                        decapsulator.datagramV6(c, at, Math.min(segment, end - at), hi, lo, port);
+                        at += segment;
+                    } while (at < end);
                 } else {
-                    for (int end = at + length; at < end; at += segment) {
+                    int sender = rx.senderAddress(i);
+                    do {
                         decapsulator.datagram(c, at, Math.min(segment, end - at), sender, port);
-                    }
+                        at += segment;
+                    } while (at < end);
                 }
             }
             decapsulator.endOfBatch();
@@ -269,6 +332,9 @@ public final class Worker {
         if (channel != null) {
             channel.close().awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
+        if (channelV6 != null) {
+            channelV6.close().awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
     }
 
     private void detach() {
@@ -284,21 +350,32 @@ public final class Worker {
             socketRegistration.cancel();
             socketRegistration = null;
         }
+        if (socketV6Registration != null) {
+            socketV6Registration.cancel();
+            socketV6Registration = null;
+        }
         if (receiver != null) {
             receiver.close();
             receiver = null;
         }
+        if (receiverV6 != null) {
+            receiverV6.close();
+            receiverV6 = null;
+        }
         tun.close();
     }
 
-    /** One descriptor on the loop: the TUN queue's (drained into the encapsulator) or the socket reader's. */
+    /** What a {@link Handle} serves. */
+    private enum Source { TUN, SOCKET, SOCKET_V6 }
+
+    /** One descriptor on the loop: the TUN queue's (drained into the encapsulator) or a socket reader's. */
     private final class Handle implements EpollIoHandle {
         private final FileDescriptor fd;
-        private final boolean isTun;
+        private final Source source;
 
-        Handle(FileDescriptor fd, boolean isTun) {
+        Handle(FileDescriptor fd, Source source) {
             this.fd = fd;
-            this.isTun = isTun;
+            this.source = source;
         }
 
         @Override
@@ -308,10 +385,10 @@ public final class Worker {
 
         @Override
         public void handle(IoRegistration reg, IoEvent event) {
-            if (isTun) {
-                drainTun();
-            } else {
-                drainSocket();
+            switch (source) {
+                case TUN -> drainTun();
+                case SOCKET -> drainSocket();
+                case SOCKET_V6 -> drainSocketV6();
             }
         }
 

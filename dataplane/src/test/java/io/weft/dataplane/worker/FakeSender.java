@@ -19,9 +19,20 @@ final class FakeSender implements OuterSender {
     boolean writable = true;
     int flushes;
     private final WorkerCounters counters;
+    private final boolean ipv6;
 
     FakeSender(WorkerCounters counters) {
+        this(counters, false);
+    }
+
+    /** @param ipv6 an IPv6 underlay socket's: datagrams go to the peer's PublicIPv6 */
+    FakeSender(WorkerCounters counters, boolean ipv6) {
         this.counters = counters;
+        this.ipv6 = ipv6;
+    }
+
+    private InetSocketAddress to(Peer peer) {
+        return ipv6 ? peer.endpointV6() : peer.sendEndpoint();
     }
 
     @Override
@@ -34,14 +45,14 @@ final class FakeSender implements OuterSender {
 
     @Override
     public void send(ByteBuf datagram, Peer peer) {
-        keep(datagram, peer.sendEndpoint(), 0);
+        keep(datagram, to(peer), 0);
     }
 
     @Override
     public void sendSegments(ByteBuf datagrams, int count, int stride, Peer peer) {
         int total = datagrams.writerIndex();
         for (int at = 0; at < total; at += stride) {
-            sent.add(new Sent(ByteBufUtil.getBytes(datagrams, at, Math.min(stride, total - at)), peer.sendEndpoint(), stride));
+            sent.add(new Sent(ByteBufUtil.getBytes(datagrams, at, Math.min(stride, total - at)), to(peer), stride));
         }
         datagrams.release();
     }
