@@ -106,8 +106,10 @@ class DualStackClusterIT {
                     continue;
                 }
                 String what = "from the pod on " + HOSTS[from] + " to the pod on " + HOSTS[to];
-                DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod4[to], port++, what + " (IPv4)");
-                DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod6[to], port++, what + " (IPv6)");
+                DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod4[to], port++, what + " (IPv4)",
+                        () -> DualStackLab.diagnostics(lab, "h1", "h2", "k3"));
+                DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod6[to], port++, what + " (IPv6)",
+                        () -> DualStackLab.diagnostics(lab, "h1", "h2", "k3"));
             }
         }
     }

@@ -52,9 +52,36 @@ final class DualStackLab {
         lab.addPod(host, "169.254.77.1/30"); // the veth pair; its link-local IPv4 stays inside the host
     }
 
-    /** Ping (a few tries: the first packets may meet a peer not programmed yet) and a byte-exact TCP transfer. */
+    /**
+     * What the weft hosts among {@code hosts} count and route, for a failure message: {@code weft stats} (drops by
+     * reason) and the IPv6 routes.
+     */
+    static String diagnostics(AgentLab lab, String... hosts) {
+        StringBuilder sb = new StringBuilder();
+        for (String h : hosts) {
+            sb.append("\n--- ").append(h).append(": ip -6 route\n").append(lab.host(h).exec(10, "ip", "-6", "route").output());
+            if (h.startsWith("k")) {
+                continue;
+            }
+            try {
+                sb.append("--- weft stats\n").append(lab.weftCli(h, "stats", "--run-dir",
+                        lab.hostDir(h).resolve("run").toString()).output());
+            } catch (IOException | RuntimeException e) {
+                sb.append("(no weft stats: ").append(e.getMessage()).append(")\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** As {@link #assertPingAndTcp(Netns, Netns, String, int, String, java.util.function.Supplier)} without diagnostics. */
     static void assertPingAndTcp(Netns from, Netns to, String toIp, int port, String what)
             throws IOException, InterruptedException {
+        assertPingAndTcp(from, to, toIp, port, what, () -> "");
+    }
+
+    /** Ping (a few tries: the first packets may meet a peer not programmed yet) and a byte-exact TCP transfer. */
+    static void assertPingAndTcp(Netns from, Netns to, String toIp, int port, String what,
+                                 java.util.function.Supplier<String> diagnostics) throws IOException, InterruptedException {
         Cmd.Result r = null;
         for (int i = 0; i < 5; i++) {
             r = from.exec(20, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", toIp);
@@ -63,7 +90,9 @@ final class DualStackLab {
             }
             Thread.sleep(1000);
         }
-        assertThat(r.ok()).as("ping " + what + ":\n" + r.output()).isTrue();
+        if (!r.ok()) {
+            throw new AssertionError("ping " + what + ":\n" + r.output() + diagnostics.get());
+        }
         byte[] data = Traffic.randomBytes(64 * 1024, port);
         assertThat(Traffic.sha256(Traffic.tcpTransfer(from, to, toIp, port, data))).as("TCP " + what)
                 .isEqualTo(Traffic.sha256(data));

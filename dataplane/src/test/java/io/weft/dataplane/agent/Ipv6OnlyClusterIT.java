@@ -82,7 +82,8 @@ class Ipv6OnlyClusterIT {
             for (int to = 0; to < HOSTS.length; to++) {
                 if (from != to) {
                     DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod6[to], port++,
-                            "from the pod on " + HOSTS[from] + " to the pod on " + HOSTS[to]);
+                            "from the pod on " + HOSTS[from] + " to the pod on " + HOSTS[to],
+                            () -> DualStackLab.diagnostics(lab, "h1", "h2", "k3"));
                 }
             }
         }
