@@ -8,20 +8,32 @@ import io.weft.fdb.Subnet;
 import io.weft.vtep.MacAddress;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** A hand-fed lease set for lab runs: each change rebuilds the snapshot and publishes it. */
 final class StaticPeers {
+    /** flannel's IPv4 part of an IPv6-only network's lease. */
+    private static final Subnet NO_IPV4 = Subnet.parse("0.0.0.0/0");
+
     private final Subnet localSubnet;
+    private final Subnet localIpv6Subnet;
     private final int port;
     private final int vni;
     private final PublishedTable table;
-    private final Map<Subnet, Lease> leases = new TreeMap<>();
+    /** By the subnet the peer was added with (its IPv4 one, or its IPv6 one on an IPv6-only network). */
+    private final Map<Subnet, Lease> leases = new LinkedHashMap<>();
 
     StaticPeers(Subnet localSubnet, int port, int vni, PublishedTable table) {
+        this(localSubnet, null, port, vni, table);
+    }
+
+    /** @param localSubnet null on an IPv6-only host; @param localIpv6Subnet null on an IPv4-only one */
+    StaticPeers(Subnet localSubnet, Subnet localIpv6Subnet, int port, int vni, PublishedTable table) {
         this.localSubnet = localSubnet;
+        this.localIpv6Subnet = localIpv6Subnet;
         this.port = port;
         this.vni = vni;
         this.table = table;
@@ -29,13 +41,39 @@ final class StaticPeers {
 
     /** {@code subnet publicIp mac}, e.g. {@code 10.244.2.0/24 10.99.0.2 0e:2a:00:00:00:02}. */
     synchronized void add(String subnet, String publicIp, String mac) {
-        Subnet s = Subnet.parse(subnet);
-        InetAddress ip = Subnet.parseAddress(publicIp);
-        if (!(ip instanceof Inet4Address)) {
-            throw new IllegalArgumentException("public IP must be IPv4: " + publicIp);
+        add(subnet, publicIp, mac, null, null, null);
+    }
+
+    /**
+     * A dual-stack peer ({@code subnet6 publicIpv6 mac6} may be null: IPv4 only), or an IPv6-only one
+     * ({@code subnet} is {@code -}, and so are {@code publicIp} and {@code mac}).
+     */
+    synchronized void add(String subnet, String publicIp, String mac, String subnet6, String publicIpv6, String mac6) {
+        boolean v4 = !"-".equals(subnet);
+        Subnet s = v4 ? Subnet.parse(subnet) : NO_IPV4;
+        Inet4Address ip = null;
+        if (v4) {
+            InetAddress a = Subnet.parseAddress(publicIp);
+            if (!(a instanceof Inet4Address)) {
+                throw new IllegalArgumentException("public IP must be IPv4: " + publicIp);
+            }
+            ip = (Inet4Address) a;
         }
-        BackendData data = new BackendData(vni, MacAddress.parse(mac));
-        leases.put(s, new Lease(s, (Inet4Address) ip, null, null, Lease.VXLAN, data, null, null));
+        Subnet s6 = subnet6 == null ? null : Subnet.parse(subnet6);
+        Inet6Address ip6 = null;
+        if (subnet6 != null) {
+            InetAddress a = Subnet.parseAddress(publicIpv6);
+            if (!(a instanceof Inet6Address)) {
+                throw new IllegalArgumentException("public IPv6 must be IPv6: " + publicIpv6);
+            }
+            ip6 = (Inet6Address) a;
+        }
+        if (!v4 && s6 == null) {
+            throw new IllegalArgumentException("a peer needs an IPv4 or an IPv6 subnet");
+        }
+        BackendData data = v4 ? new BackendData(vni, MacAddress.parse(mac)) : null;
+        BackendData data6 = s6 == null ? null : new BackendData(vni, MacAddress.parse(mac6));
+        leases.put(v4 ? s : s6, new Lease(s, ip, s6, ip6, Lease.VXLAN, data, data6, null));
         publish();
     }
 
@@ -46,6 +84,6 @@ final class StaticPeers {
     }
 
     private void publish() {
-        table.publish(ForwardingTable.build(localSubnet, leases.values(), port));
+        table.publish(ForwardingTable.build(localSubnet, localIpv6Subnet, leases.values(), port));
     }
 }

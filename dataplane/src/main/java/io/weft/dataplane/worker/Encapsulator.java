@@ -26,6 +26,9 @@ public final class Encapsulator implements TunPacketHandler {
     private final int vni;
     private final long ourMac;
     private final long ourMacV6;
+    /** What was queued since the last {@link #flush()}, per socket. */
+    private boolean queuedV4;
+    private boolean queuedV6;
 
     public Encapsulator(PublishedTable table, OuterSender sender, WorkerCounters counters, int vni, long ourMac) {
         this(table, sender, null, counters, vni, ourMac, 0);
@@ -65,7 +68,28 @@ public final class Encapsulator implements TunPacketHandler {
         buf.setIndex(start, ip + length);
         counters.countTx(peer.endpointV4(), 1, length);
         out.send(buf, peer);
+        queued(v6);
         return true;
+    }
+
+    /** Sends what was queued since the last call: one flush per socket that was given something. */
+    public void flush() {
+        if (queuedV4) {
+            queuedV4 = false;
+            sender.flush();
+        }
+        if (queuedV6) {
+            queuedV6 = false;
+            senderV6.flush();
+        }
+    }
+
+    private void queued(boolean v6) {
+        if (v6) {
+            queuedV6 = true;
+        } else {
+            queuedV4 = true;
+        }
     }
 
     /**
@@ -104,6 +128,7 @@ public final class Encapsulator implements TunPacketHandler {
         counters.increment(Counter.TX_SUPER_PACKETS);
         counters.countTx(peer.endpointV4(), count, total - count * OVERHEAD);
         out.sendSegments(buf, count, stride, peer);
+        queued(v6);
         return true;
     }
 

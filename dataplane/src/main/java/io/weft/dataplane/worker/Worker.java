@@ -42,7 +42,6 @@ public final class Worker {
 
     private final int index;
     private final TunQueue tun;
-    private final OuterSender sender;
     private final WorkerCounters counters;
     private final Encapsulator encapsulator;
     private final Decapsulator decapsulator;
@@ -79,7 +78,6 @@ public final class Worker {
         long ourMac = config.vtepMac().bits();
         this.index = r.index();
         this.tun = r.tun();
-        this.sender = sender;
         this.receiver = receiver;
         this.counters = r.counters();
         this.alloc = r.alloc();
@@ -212,7 +210,7 @@ public final class Worker {
         ByteBuf buf = alloc.directBuffer(VxlanEncap.HEADROOM + ipv4Packet.length);
         buf.setBytes(VxlanEncap.HEADROOM, ipv4Packet);
         if (encapsulator.packet(buf, VxlanEncap.HEADROOM, ipv4Packet.length)) {
-            sender.flush();
+            encapsulator.flush();
         } else {
             buf.release();
         }
@@ -243,7 +241,7 @@ public final class Worker {
             queued += r;
         }
         if (queued > 0) {
-            sender.flush();
+            encapsulator.flush();
         }
     }
 

@@ -29,14 +29,16 @@ public final class Traffic {
         return b;
     }
 
-    /** Sends {@code data} over TCP from {@code from} to {@code toIp:port} in {@code to}; returns what arrived. */
+    /**
+     * Sends {@code data} over TCP from {@code from} to {@code toIp:port} in {@code to} (an IPv4 or IPv6 address);
+     * returns what arrived.
+     */
     public static byte[] tcpTransfer(Netns from, Netns to, String toIp, int port, byte[] data) throws IOException, InterruptedException {
         Path src = Files.createTempFile("wdp-tcp-src", ".bin");
         Path dst = Files.createTempFile("wdp-tcp-dst", ".bin");
         try {
             Files.write(src, data);
-            // an IPv6 destination: socat's TCP addresses are IPv4 unless told otherwise
-            boolean v6 = toIp.contains(":");
+            boolean v6 = toIp.indexOf(':') >= 0;
             Process listener = to.processBuilder("socat", "-u", (v6 ? "TCP6-LISTEN:" : "TCP-LISTEN:") + port + ",reuseaddr",
                             "OPEN:" + dst + ",creat,trunc")
                     .redirectErrorStream(true).start();
@@ -44,8 +46,8 @@ public final class Traffic {
                 awaitTcpListener(to, port);
                 Cmd.Result sent = null;
                 for (int attempt = 0; attempt < 20; attempt++) {
-                    sent = from.exec(60, "socat", "-u", "OPEN:" + src, (v6 ? "TCP6:[" + toIp + "]:" : "TCP:" + toIp + ":")
-                            + port + ",connect-timeout=5");
+                    sent = from.exec(60, "socat", "-u", "OPEN:" + src, (v6 ? "TCP6:[" + toIp + "]:" : "TCP:" + toIp + ":") + port
+                            + ",connect-timeout=5");
                     if (sent.ok() || !sent.output().contains("Connection refused")) {
                         break;
                     }
@@ -107,7 +109,9 @@ public final class Traffic {
         Path f = Files.createTempFile("wdp-dgram", ".bin");
         try {
             Files.write(f, payload);
-            String target = "UDP:" + toIp + ":" + port + (bindIp == null ? "" : ",bind=" + bindIp);
+            String target = toIp.indexOf(':') >= 0
+                    ? "UDP6:[" + toIp + "]:" + port + (bindIp == null ? "" : ",bind=[" + bindIp + "]")
+                    : "UDP:" + toIp + ":" + port + (bindIp == null ? "" : ",bind=" + bindIp);
             from.exec(10, "socat", "-u", "-b", "65536", "OPEN:" + f, target).requireOk();
         } finally {
             Files.deleteIfExists(f);

@@ -147,6 +147,8 @@ class DualStackWorkerTest {
         FakeSender.Sent out = a.sender6.sent.get(0);
         assertThat(out.to()).isEqualTo(new InetSocketAddress(Subnet.parseAddress(PUBLIC6_B), PORT));
         assertThat(out.payload()).isEqualTo(frame6(MAC6_B, MAC6_A, packet));
+        assertThat(a.sender6.flushes).as("the IPv6 socket is flushed after the wakeup").isEqualTo(1);
+        assertThat(a.sender.flushes).as("the IPv4 socket had nothing to send").isZero();
         assertThat(a.count(Counter.TX_PACKETS)).isEqualTo(1);
     }
 

@@ -30,6 +30,8 @@ class HotPathAllocationTest {
     /** Counts what it is given, keeps nothing. */
     private static final class CountingQueue extends WriteOnlyTunQueue implements OuterSender {
         long bytes;
+        /** Sends as the IPv6 socket does: to the peer's PublicIPv6. */
+        boolean ipv6;
 
         @Override
         public void write(ByteBuf buf, int ip, int length, InnerChecksum checksum) {
@@ -39,7 +41,8 @@ class HotPathAllocationTest {
         @Override
         public void send(ByteBuf datagram, Peer peer) {
             bytes += datagram.readableBytes(); // the test reuses the buffer, so nothing is released
-            if (peer.sendEndpoint() == null) { // the per-packet read of the chosen path, as ChannelSender does it
+            // the per-packet read of the chosen path, as ChannelSender does it
+            if ((ipv6 ? peer.endpointV6() : peer.sendEndpoint()) == null) {
                 throw new AssertionError("no endpoint for " + peer);
             }
         }
@@ -90,6 +93,57 @@ class HotPathAllocationTest {
         assertThat(b.count(Counter.DROP_UNKNOWN_SENDER)).isZero();
         // 6,000 packets each way: a single object per packet would be 96 KB or more.
         assertThat(allocated).as("bytes allocated by encap and decap").isLessThan(8 * 1024);
+    }
+
+    @Test
+    void theIpv6PathAllocatesNothingPerPacketEither() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadAllocatedMemorySupported(), "the JVM cannot count allocated bytes per thread");
+        threads.setThreadAllocatedMemoryEnabled(true);
+        CountingQueue out = new CountingQueue();
+        out.ipv6 = true;
+        io.weft.fdb.PublishedTable table = new io.weft.fdb.PublishedTable();
+        table.publish(io.weft.fdb.ForwardingTable.build(TwoHosts.SUBNET_B, DualStackWorkerTest.SUBNET6_B,
+                java.util.List.of(DualStackWorkerTest.dualStackLease(TwoHosts.SUBNET_A, PUBLIC_A, MAC_A,
+                        DualStackWorkerTest.SUBNET6_A, DualStackWorkerTest.PUBLIC6_A, DualStackWorkerTest.MAC6_A)),
+                TwoHosts.PORT));
+        WorkerCounters counters = new WorkerCounters();
+        io.weft.dataplane.DataPlaneConfig config = new io.weft.dataplane.DataPlaneConfig("weft.1", 1450, VNI,
+                TwoHosts.PORT, MAC_B, TwoHosts.SUBNET_B, TwoHosts.NETWORK, 1, false, false, false, null,
+                new io.weft.dataplane.Ipv6Overlay(DualStackWorkerTest.SUBNET6_B, DualStackWorkerTest.NETWORK6,
+                        DualStackWorkerTest.MAC6_B, null, 1430));
+        Worker b = new Worker(new WorkerResources(0, config, table, null, out, counters,
+                new io.weft.dataplane.capture.DataPlaneHooks(), io.netty.buffer.PooledByteBufAllocator.DEFAULT, false,
+                false), out, null, out, null);
+        byte[] packet = DualStackWorkerTest.echo6(DualStackWorkerTest.POD6_B_HI, 7, DualStackWorkerTest.POD6_A_HI, 5, 56);
+        ByteBuf tunRead = Unpooled.directBuffer(VxlanEncap.HEADROOM + packet.length);
+        tunRead.setBytes(VxlanEncap.HEADROOM, packet);
+        byte[] reply = DualStackWorkerTest.echo6(DualStackWorkerTest.POD6_A_HI, 5, DualStackWorkerTest.POD6_B_HI, 7, 56);
+        byte[] frame = DualStackWorkerTest.frame6(DualStackWorkerTest.MAC6_B, DualStackWorkerTest.MAC6_A, reply);
+        ByteBuf received = Unpooled.directBuffer(frame.length);
+        received.setBytes(0, frame);
+        byte[] from = io.weft.fdb.Subnet.parseAddress(DualStackWorkerTest.PUBLIC6_A).getAddress();
+        long hi = io.weft.fdb.Subnet.bytesToLong(from, 0);
+        long lo = io.weft.fdb.Subnet.bytesToLong(from, 8);
+
+        runV6(b, tunRead, packet.length, received, frame.length, hi, lo);
+        long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+        runV6(b, tunRead, packet.length, received, frame.length, hi, lo);
+        long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+
+        assertThat(out.bytes).as("bytes sent and written").isEqualTo(2L * PACKETS * (frame.length + packet.length));
+        assertThat(allocated).as("bytes allocated by IPv6 encap and decap").isLessThan(8 * 1024);
+    }
+
+    private static void runV6(Worker w, ByteBuf tunRead, int packetLength, ByteBuf received, int frameLength, long hi,
+                              long lo) {
+        for (int i = 0; i < PACKETS; i++) {
+            if (!w.encapsulator().packet(tunRead, VxlanEncap.HEADROOM, packetLength)) {
+                throw new AssertionError("packet " + i + " was not sent");
+            }
+            w.decapsulator().datagramV6(received, 0, frameLength, hi, lo, TwoHosts.PORT);
+            w.decapsulator().endOfBatch();
+        }
     }
 
     private static void run(Encapsulator encap, Decapsulator decap, ByteBuf tunRead, int packetLength,
