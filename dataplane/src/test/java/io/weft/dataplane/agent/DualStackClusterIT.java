@@ -99,19 +99,7 @@ class DualStackClusterIT {
     @Test
     @Order(5)
     void everyPodPairCarriesPingAndTcpOverIpv4AndIpv6() throws Exception {
-        int port = 7900;
-        for (int from = 0; from < HOSTS.length; from++) {
-            for (int to = 0; to < HOSTS.length; to++) {
-                if (from == to) {
-                    continue;
-                }
-                String what = "from the pod on " + HOSTS[from] + " to the pod on " + HOSTS[to];
-                DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod4[to], port++, what + " (IPv4)",
-                        () -> DualStackLab.diagnostics(lab, "h1", "h2", "k3"));
-                DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod6[to], port++, what + " (IPv6)",
-                        () -> DualStackLab.diagnostics(lab, "h1", "h2", "k3"));
-            }
-        }
+        DualStackLab.assertEveryPodPair(lab, HOSTS, 7900, pod4, pod6);
     }
 
     @Test

@@ -73,12 +73,6 @@ final class DualStackLab {
         return sb.toString();
     }
 
-    /** As {@link #assertPingAndTcp(Netns, Netns, String, int, String, java.util.function.Supplier)} without diagnostics. */
-    static void assertPingAndTcp(Netns from, Netns to, String toIp, int port, String what)
-            throws IOException, InterruptedException {
-        assertPingAndTcp(from, to, toIp, port, what, () -> "");
-    }
-
     /** Ping (a few tries: the first packets may meet a peer not programmed yet) and a byte-exact TCP transfer. */
     static void assertPingAndTcp(Netns from, Netns to, String toIp, int port, String what,
                                  java.util.function.Supplier<String> diagnostics) throws IOException, InterruptedException {
@@ -96,6 +90,29 @@ final class DualStackLab {
         byte[] data = Traffic.randomBytes(64 * 1024, port);
         assertThat(Traffic.sha256(Traffic.tcpTransfer(from, to, toIp, port, data))).as("TCP " + what)
                 .isEqualTo(Traffic.sha256(data));
+    }
+
+    /**
+     * Ping and TCP from the pod of every host in {@code hosts} to the pod of every other, to each address family's
+     * address of it ({@code addresses[family][host]}: IPv4 and IPv6, or IPv6 alone), with each TCP transfer on its own
+     * port from {@code firstPort} on; a failure carries {@link #diagnostics}.
+     */
+    static void assertEveryPodPair(AgentLab lab, String[] hosts, int firstPort, String[]... addresses)
+            throws IOException, InterruptedException {
+        int port = firstPort;
+        for (int from = 0; from < hosts.length; from++) {
+            for (int to = 0; to < hosts.length; to++) {
+                if (from == to) {
+                    continue;
+                }
+                for (String[] family : addresses) {
+                    String what = "from the pod on " + hosts[from] + " to the pod on " + hosts[to] + " ("
+                            + (family[to].contains(":") ? "IPv6" : "IPv4") + ")";
+                    assertPingAndTcp(lab.pod(hosts[from]), lab.pod(hosts[to]), family[to], port++, what,
+                            () -> diagnostics(lab, hosts));
+                }
+            }
+        }
     }
 
     /** The lease keys under the lab's etcd. */

@@ -77,16 +77,7 @@ class Ipv6OnlyClusterIT {
     @Test
     @Order(3)
     void everyPodPairCarriesPingAndTcpOverIpv6() throws Exception {
-        int port = 7950;
-        for (int from = 0; from < HOSTS.length; from++) {
-            for (int to = 0; to < HOSTS.length; to++) {
-                if (from != to) {
-                    DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod6[to], port++,
-                            "from the pod on " + HOSTS[from] + " to the pod on " + HOSTS[to],
-                            () -> DualStackLab.diagnostics(lab, "h1", "h2", "k3"));
-                }
-            }
-        }
+        DualStackLab.assertEveryPodPair(lab, HOSTS, 7950, pod6);
     }
 
     private Path env(String host) throws Exception {

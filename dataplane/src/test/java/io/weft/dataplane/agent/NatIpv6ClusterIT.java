@@ -99,19 +99,7 @@ class NatIpv6ClusterIT {
     @Test
     @Order(2)
     void everyPodPairCarriesPingAndTcpOverIpv4ThroughTheNatsAndOverIpv6Directly() throws Exception {
-        int port = 7980;
-        for (int from = 0; from < HOSTS.length; from++) {
-            for (int to = 0; to < HOSTS.length; to++) {
-                if (from == to) {
-                    continue;
-                }
-                String what = "from the pod on " + HOSTS[from] + " to the pod on " + HOSTS[to];
-                DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod4[to], port++, what + " (IPv4)",
-                        () -> DualStackLab.diagnostics(lab, "h1", "h2", "k3", "p4"));
-                DualStackLab.assertPingAndTcp(lab.pod(HOSTS[from]), lab.pod(HOSTS[to]), pod6[to], port++, what + " (IPv6)",
-                        () -> DualStackLab.diagnostics(lab, "h1", "h2", "k3", "p4"));
-            }
-        }
+        DualStackLab.assertEveryPodPair(lab, HOSTS, 7980, pod4, pod6);
         for (int i = 0; i < PUBLIC_HOST; i++) {
             assertThat(gateways[i].dnatPackets()).as("IPv4 tunnel packets DNATed to " + HOSTS[i]).isPositive();
         }
