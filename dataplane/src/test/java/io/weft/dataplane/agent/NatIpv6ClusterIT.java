@@ -50,6 +50,10 @@ class NatIpv6ClusterIT {
         onSwitch.add(p4);
         DualStackLab.addUnderlay6(p4, 4);
         for (int i = 0; i < PUBLIC_HOST; i++) {
+            // every gateway's switch side first: the routes below go through them
+            gateways[i].gateway().ip("-6", "addr", "add", gatewayOnSwitch(i + 1) + "/64", "dev", "eth0", "nodad");
+        }
+        for (int i = 0; i < PUBLIC_HOST; i++) {
             routeIpv6Through(gateways[i], i + 1, onSwitch);
         }
         agents.add(lab.startWeft("h1", "-public-ip", gateways[0].publicIp()));
@@ -71,8 +75,7 @@ class NatIpv6ClusterIT {
      */
     private static void routeIpv6Through(NatGateway g, int n, List<Netns> onSwitch) {
         String site = "fd97:" + n + "::";
-        String gwOnSwitch = DualStackLab.UNDERLAY6 + "1" + n;
-        g.gateway().ip("-6", "addr", "add", gwOnSwitch + "/64", "dev", "eth0", "nodad");
+        String gwOnSwitch = gatewayOnSwitch(n);
         g.gateway().ip("-6", "addr", "add", site + "1/64", "dev", "eth1", "nodad");
         g.gateway().exec(20, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1").requireOk();
         g.host().ip("-6", "addr", "add", site + "2/64", "dev", "eth0", "nodad");
@@ -83,6 +86,10 @@ class NatIpv6ClusterIT {
                 ns.ip("-6", "route", "add", site + "/64", "via", gwOnSwitch);
             }
         }
+    }
+
+    private static String gatewayOnSwitch(int n) {
+        return DualStackLab.UNDERLAY6 + "1" + n;
     }
 
     @Test
