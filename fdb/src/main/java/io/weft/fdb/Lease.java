@@ -28,8 +28,9 @@ public record Lease(
 
     public static final String VXLAN = "vxlan";
 
+    /** A vxlan lease with backend data for at least one family (an IPv6-only lease has only BackendV6Data). */
     public boolean isVxlan() {
-        return VXLAN.equals(backendType) && backendData != null;
+        return VXLAN.equals(backendType) && (backendData != null || backendV6Data != null);
     }
 
     /** The etcd key suffix: {@code 10.244.1.0-24} or {@code 10.244.1.0-24&fd00:0:0:1::-64}. */

@@ -4,6 +4,7 @@ import io.weft.dataplane.BuildVersion;
 import io.weft.dataplane.DataPlane;
 import io.weft.dataplane.DataPlaneConfig;
 import io.weft.dataplane.DataPlaneException;
+import io.weft.dataplane.Ipv6Overlay;
 import io.weft.dataplane.control.ControlServer;
 import io.weft.dataplane.host.TunLinkSetup;
 import io.weft.dataplane.socket.VxlanSocket;
@@ -54,6 +55,8 @@ public final class Agent {
     /** Exit code asking systemd (Restart=on-failure) for a fresh start, used when our subnet was taken over. */
     public static final int EXIT_RESTART = 3;
     private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
+    /** flanneld's PublicIP in the lease of an IPv6-only network. */
+    private static final Inet4Address NO_IPV4 = (Inet4Address) Subnet.parseAddress("0.0.0.0");
 
     private final AgentSettings settings;
     private final Deque<AutoCloseable> undo = new ArrayDeque<>();
@@ -157,11 +160,14 @@ public final class Agent {
             // As flanneld: a missing or invalid config is waited for (and reported), not fatal; fixing the key goes on.
             config = etcd.awaitValidConfig();
         }
-        if (!config.enableIpv4() || config.enableIpv6()) {
-            throw new AgentException("the network config enables IPv6; weft's data plane carries IPv4 overlays only."
-                    + " Set \"EnableIPv6\": false (or use flanneld on this host)");
+        if (config.enableIpv6() && kube != null) {
+            throw new AgentException("the network config enables IPv6, which weft carries in etcd mode only so far (its"
+                    + " Kubernetes mode does not yet write the IPv6 annotations). Set \"EnableIPv6\": false, or use"
+                    + " flanneld on this host");
         }
         checkBackendOptions(config);
+        boolean v4 = config.enableIpv4();
+        Ipv6Underlay underlay6 = config.enableIpv6() ? ipv6Underlay(ext) : null;
         int vni = config.backend().vni();
         int port = config.backend().effectivePort();
         String device = settings.device() != null ? settings.device() : "weft." + vni;
@@ -173,39 +179,68 @@ public final class Agent {
         // flanneld keeps its VtepMAC across restarts in kube mode from its own backend-data annotation
         MacAddress stored = kube == null ? null : kube.storedVtepMac();
         MacAddress mac = stored != null ? stored : VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, publicIp.getHostAddress());
+        // flanneld's flannel-v6.<VNI> has a MAC of its own, published as BackendV6Data
+        MacAddress mac6 = underlay6 == null ? null
+                : VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, Subnet.formatAddress(underlay6.advertised()));
         SubnetEnv previous = SubnetEnv.read(settings.subnetFile());
         // Beside the lease, never in it: weft peers learn our interface address (reached directly from our private network)
         registry.advertise(WeftAdvert.of(ext.address().equals(publicIp) ? null : ext.address(), 0));
         HeldLease lease;
         try {
-            lease = registry.acquire(config, new AcquireRequest(publicIp, null, new BackendData(vni, mac), null,
-                    previous.subnet(), null));
+            // An IPv6-only lease has flanneld's PublicIP 0.0.0.0 and no BackendData.
+            lease = registry.acquire(config, new AcquireRequest(v4 ? publicIp : NO_IPV4,
+                    underlay6 == null ? null : underlay6.advertised(), v4 ? new BackendData(vni, mac) : null,
+                    mac6 == null ? null : new BackendData(vni, mac6), v4 ? previous.subnet() : null,
+                    underlay6 == null ? null : previous.ipv6Subnet()));
         } catch (SubnetsExhaustedException e) {
             throw new AgentException(e.getMessage());
         }
-        Subnet subnet = lease.lease().subnet();
-        log.info("lease {} for subnet {} (VtepMAC {}, VNI {}, port {}) from {}", lease.key(), subnet, mac, vni, port,
-                registry.describe());
+        Subnet subnet = v4 ? lease.lease().subnet() : null;
+        Subnet subnet6 = underlay6 == null ? null : lease.lease().ipv6Subnet();
+        if (underlay6 != null && subnet6 == null) {
+            throw new AgentException("lease " + lease.key() + " has no IPv6 subnet although the network config enables"
+                    + " IPv6; delete the key with etcdctl so that a dual-stack one is taken");
+        }
+        if (v4) {
+            log.info("lease {} for subnet {} (VtepMAC {}, VNI {}, port {}) from {}", lease.key(), subnet, mac, vni, port,
+                    registry.describe());
+        }
+        if (subnet6 != null) {
+            log.info("lease {} for IPv6 subnet {} (VtepMAC {}, PublicIPv6 {}) from {}", lease.key(), subnet6, mac6,
+                    Subnet.formatAddress(underlay6.advertised()), registry.describe());
+        }
 
         int underlayMtu = config.backend().mtu() > 0 ? config.backend().mtu() : ext.mtu();
-        int mtu = TunLinkSetup.deviceMtu(underlayMtu);
+        // One TUN carries both families: its MTU is the IPv4 one; the IPv6 route through it is 20 bytes smaller.
+        Ipv6Overlay overlay6 = subnet6 == null ? null : new Ipv6Overlay(subnet6, config.ipv6Network(), mac6,
+                underlay6.local(), Ipv6Overlay.mtuFor(underlayMtu));
+        int mtu = v4 ? TunLinkSetup.deviceMtu(underlayMtu) : overlay6.mtu();
         int workers = settings.workers() > 0 ? settings.workers() : DataPlaneConfig.defaultWorkers();
-        Inet4Address source = ext.sourceAddress(publicIp);
-        TunLinkSetup link = new TunLinkSetup(device, mtu, subnet, config.network());
-        DataPlane dataPlane = warm.dataPlaneFor(new DataPlaneConfig(device, mtu, vni, port, mac, subnet,
-                config.network(), workers, settings.acceptUnknownVteps(), settings.acceptAnyInnerSource(),
-                settings.offloads(), source), table);
-        log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP {}:{}",
-                dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers,
-                source.getHostAddress(), port);
+        Inet4Address source = v4 ? ext.sourceAddress(publicIp) : null;
+        DataPlaneConfig dataPlaneConfig = new DataPlaneConfig(device, mtu, vni, port, v4 ? mac : mac6, subnet,
+                v4 ? config.network() : null, workers, settings.acceptUnknownVteps(), settings.acceptAnyInnerSource(),
+                settings.offloads(), source, overlay6);
+        TunLinkSetup link = TunLinkSetup.of(dataPlaneConfig);
+        DataPlane dataPlane = warm.dataPlaneFor(dataPlaneConfig, table);
+        if (v4) {
+            log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP {}:{}",
+                    dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers,
+                    source.getHostAddress(), port);
+        }
+        if (overlay6 != null) {
+            log.info("data plane IPv6 up: {} address {}/128, route {} src {} MTU {}, UDP [{}]:{}", dataPlane.deviceName(),
+                    link.vtepAddressV6(), config.ipv6Network(), link.vtepAddressV6(), overlay6.mtu(),
+                    Subnet.formatAddress(underlay6.local()), port);
+        }
 
-        LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, new SubnetKey(subnet, null));
+        SubnetKey ownSubnets = SubnetKey.of(lease.lease());
+        LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, ownSubnets);
         LeaseEvents cached = warm.caching(feeder);
         DirectRouting direct = DirectRouting.start(config, cached, table, dataPlane.deviceName());
         if (direct != null) {
             undo.push(direct);
         }
-        registry.startWatching(subnet, direct != null ? direct : cached);
+        registry.startWatching(ownSubnets, direct != null ? direct : cached);
         registry.startKeeping(lease, new LeaseLossHandler());
         NodeIpDnat nodeIpDnat = null;
         if (settings.nodeIpDnat()) {
@@ -215,10 +250,11 @@ public final class Agent {
 
         RunState.HostSetup setup = RunState.HostSetup.of(settings, config.enableNFTables(), subnet);
         StaleHostState.remove(warm.previous() == null ? null : warm.previous().setup(), setup);
-        TrafficRules.start(settings, config, subnet, undo);
+        TrafficRules.start(settings, config, subnet, subnet6, undo);
         warm.setupInstalled(setup);
 
-        new SubnetEnv(config.network(), subnet, null, null, mtu, settings.ipMasq()).write(settings.subnetFile());
+        new SubnetEnv(v4 ? config.network() : null, subnet, subnet6 == null ? null : config.ipv6Network(), subnet6, mtu,
+                settings.ipMasq()).write(settings.subnetFile());
         log.info("wrote {}", settings.subnetFile());
 
         state = new AgentState(dataPlane, table, registry, config, subnet, mac, dataPlane.deviceName(), link.vtepAddress(),
@@ -237,13 +273,13 @@ public final class Agent {
         http.publishMetrics(Metrics.registry(state, reachability.prober));
 
         ready = true;
-        systemd.ready("subnet " + subnet + " on " + dataPlane.deviceName() + ", " + table.current().size() + " peer(s)");
+        systemd.ready("subnet " + (v4 ? subnet : subnet6) + " on " + dataPlane.deviceName() + ", " + table.current().size() + " peer(s)");
         Watchdog watchdog = Watchdog.start(systemd, dataPlane);
         if (watchdog != null) {
             undo.push(watchdog);
         }
-        log.info("weft is up: subnet {}, {} peer(s); control socket {}", subnet, table.current().size(),
-                control.socketPath());
+        log.info("weft is up: subnet {}, {} peer(s); control socket {}", subnet6 == null ? subnet
+                : v4 ? subnet + " and " + subnet6 : subnet6, table.current().size(), control.socketPath());
     }
 
     /** Our key in etcd was lost while we ran: taken back (logged), or, if our subnet went to another node, restart. */
@@ -261,6 +297,19 @@ public final class Agent {
                     after.lease().subnet(), EXIT_RESTART);
             exitCode = EXIT_RESTART;
             new Thread(Agent.this::stop, "weft-restart").start();
+        }
+    }
+
+    /** This host's IPv6 underlay on the interface chosen for IPv4: {@code -public-ipv6}, or the interface's address. */
+    private Ipv6Underlay ipv6Underlay(ExternalInterface ext) throws AgentException {
+        try {
+            Ipv6Underlay u = Ipv6Underlay.choose(ext.name(), settings.iface(), settings.ifaceRegex(), settings.publicIpv6(),
+                    HostIpv6Addresses.read());
+            log.info("IPv6 underlay {} on {}; advertising PublicIPv6 {}", Subnet.formatAddress(u.local()), ext.name(),
+                    Subnet.formatAddress(u.advertised()));
+            return u;
+        } catch (ExternalInterface.NotFound e) {
+            throw new AgentException(e.getMessage());
         }
     }
 

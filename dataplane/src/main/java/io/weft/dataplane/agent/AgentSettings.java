@@ -15,6 +15,7 @@ import java.util.List;
  * @param offloads     TSO/GSO/GRO where the kernel has them; false forces the per-packet path
  * @param acceptAnyInnerSource take a peer's packets whatever their inner source (else it must be in the peer's subnet)
  * @param publicIpFrom a URL that answers our public address as plain text (like ip.sb), or null
+ * @param publicIpv6 {@code -public-ipv6}: the PublicIPv6 of a dual-stack or IPv6-only lease, or null
  * @param device  the TUN name, or null for {@code weft.<VNI>}
  * @param workers data-plane workers, or 0 for min(cores, 8)
  * @param kube    the Kubernetes subnet manager's options ({@code -kube-subnet-mgr}), or null for etcd
@@ -35,6 +36,7 @@ public record AgentSettings(
         String ifaceCanReach,
         String publicIp,
         String publicIpFrom,
+        String publicIpv6,
         Path subnetFile,
         Duration renewMargin,
         boolean ipMasq,

@@ -43,6 +43,12 @@ record AgentState(
         return current != null && current.lease().publicIp() != null ? current.lease().publicIp() : publicIp;
     }
 
+    /** The PublicIPv6 of our lease now, or null without IPv6. */
+    java.net.Inet6Address advertisedPublicIpv6() {
+        AcquiredLease current = registry.currentLease();
+        return current == null ? null : current.lease().publicIpv6();
+    }
+
     /** The peers routed directly by the kernel, by subnet (none when DirectRouting is off). */
     Map<Subnet, DirectRoutes.Route> directRoutes() {
         return directRouting == null ? Map.of() : directRouting.current();

@@ -20,16 +20,37 @@ public final class Iptables implements AutoCloseable {
     public record OwnedChain(String table, String chain, MasqueradeRules.Rule jump, List<MasqueradeRules.Rule> rules) {
     }
 
+    /** The IPv4 tool; {@link #IPV6} writes the same chains for an IPv6 network, as flanneld does. */
+    public static final String IPV4 = "iptables";
+    public static final String IPV6 = "ip6tables";
+
+    private final String binary;
     private final List<OwnedChain> chains;
     private Resync resync;
 
     public Iptables(List<OwnedChain> chains) {
+        this(IPV4, chains);
+    }
+
+    /** @param binary {@link #IPV4} or {@link #IPV6} */
+    public Iptables(String binary, List<OwnedChain> chains) {
+        this.binary = binary;
         this.chains = List.copyOf(chains);
+    }
+
+    /** True if {@code binary} ({@link #IPV4} or {@link #IPV6}) runs on this host. */
+    public static boolean installed(String binary) {
+        return HostCommand.run(List.of(binary, "--version")).ok();
     }
 
     /** Whether this iptables knows {@code --random-fully} (iptables ≥ 1.6.2 with the kernel's support). */
     public static boolean supportsRandomFully() {
-        HostCommand.Result r = HostCommand.run(List.of("iptables", "--version"));
+        return supportsRandomFully(IPV4);
+    }
+
+    /** As {@link #supportsRandomFully()} for {@code binary}, as flanneld asks each family's tool. */
+    public static boolean supportsRandomFully(String binary) {
+        HostCommand.Result r = HostCommand.run(List.of(binary, "--version"));
         if (!r.ok()) {
             return false;
         }
@@ -54,14 +75,14 @@ public final class Iptables implements AutoCloseable {
     /** Makes every chain, rule and jump present; rebuilds a chain whose rules are not all there. */
     public synchronized void ensure() {
         for (OwnedChain c : chains) {
-            HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-N", c.chain())); // exists already: fine
+            HostCommand.run(List.of(binary, "-w", "5", "-t", c.table(), "-N", c.chain())); // exists already: fine
             boolean complete = c.rules().stream().allMatch(r -> HostCommand.run(iptables(r.checkArgs())).ok());
             if (!complete) {
-                HostCommand.require(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()), "flush " + c.chain());
+                HostCommand.require(List.of(binary, "-w", "5", "-t", c.table(), "-F", c.chain()), "flush " + c.chain());
                 for (MasqueradeRules.Rule r : c.rules()) {
                     HostCommand.require(iptables(r.appendArgs()), "add a rule to " + c.chain());
                 }
-                log.info("iptables: (re)installed {} rules in {} {}", c.rules().size(), c.table(), c.chain());
+                log.info("{}: (re)installed {} rules in {} {}", binary, c.rules().size(), c.table(), c.chain());
             }
             if (!HostCommand.run(iptables(c.jump().checkArgs())).ok()) {
                 HostCommand.require(iptables(c.jump().appendArgs()), "add the jump to " + c.chain());
@@ -96,17 +117,17 @@ public final class Iptables implements AutoCloseable {
             while (HostCommand.run(iptables(c.jump().deleteArgs())).ok()) {
                 // a jump may have been added twice by hand; remove every copy
             }
-            HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-F", c.chain()));
-            if (HostCommand.run(List.of("iptables", "-w", "5", "-t", c.table(), "-X", c.chain())).ok()) {
-                removed.add(c.table() + " " + c.chain());
+            HostCommand.run(List.of(binary, "-w", "5", "-t", c.table(), "-F", c.chain()));
+            if (HostCommand.run(List.of(binary, "-w", "5", "-t", c.table(), "-X", c.chain())).ok()) {
+                removed.add((binary.equals(IPV4) ? "" : binary + " ") + c.table() + " " + c.chain());
             }
         }
         return removed;
     }
 
-    private static List<String> iptables(List<String> args) {
+    private List<String> iptables(List<String> args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add("iptables");
+        cmd.add(binary);
         cmd.addAll(args);
         return cmd;
     }

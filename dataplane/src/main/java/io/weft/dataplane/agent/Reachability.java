@@ -56,7 +56,7 @@ final class Reachability implements AutoCloseable {
             }
         }
         this.rawSocket = raw;
-        this.prober = new Prober(ProbeSettings.DEFAULT, state.subnet().v4Address(),
+        this.prober = new Prober(ProbeSettings.DEFAULT, state.dataPlane().config().vtepAddressV4(),
                 () -> state.advertisedPublicIp().getHostAddress(),
                 injector, () -> targets(state), new ReachabilityLog(log::warn, log::info), System::nanoTime);
         if (raw != null) {
@@ -128,7 +128,7 @@ final class Reachability implements AutoCloseable {
             throw new IllegalStateException("interrupted");
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("vtep", Ipv4.format(state.subnet().v4Address()));
+        out.put("vtep", Ipv4.format(state.dataPlane().config().vtepAddressV4()));
         out.put("publicIp", state.advertisedPublicIp().getHostAddress());
         out.put("port", state.port());
         out.put("waitMillis", ms);

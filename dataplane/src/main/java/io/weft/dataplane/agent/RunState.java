@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.weft.dataplane.DataPlaneConfig;
+import io.weft.dataplane.Ipv6Overlay;
 import io.weft.fdb.Lease;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.registry.LeaseJson;
@@ -69,9 +70,10 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
         JsonNode d = root.path("dataPlane");
         DataPlaneConfig c = new DataPlaneConfig(d.path("device").asText(), d.path("mtu").asInt(), d.path("vni").asInt(),
                 d.path("port").asInt(), MacAddress.parse(d.path("vtepMac").asText()),
-                Subnet.parse(d.path("subnet").asText()), Subnet.parse(d.path("network").asText()),
+                subnet(d.path("subnet")), subnet(d.path("network")),
                 d.path("workers").asInt(), d.path("acceptUnknownVteps").asBoolean(),
-                d.path("acceptAnyInnerSource").asBoolean(), d.path("offloads").asBoolean(), sendFrom(d.path("sendFrom")));
+                d.path("acceptAnyInnerSource").asBoolean(), d.path("offloads").asBoolean(), sendFrom(d.path("sendFrom")),
+                ipv6(d.path("ipv6")));
         JsonNode s = root.path("setup");
         HostSetup setup = new HostSetup(s.path("blackhole").isTextual() ? s.path("blackhole").asText() : null,
                 s.path("masquerade").asBoolean(), s.path("forward").asBoolean(), s.path("nftables").asBoolean(),
@@ -85,6 +87,23 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
             }
         }
         return new RunState(c, setup, leases);
+    }
+
+    /** A subnet, or null where an IPv6-only run had none (JSON null or absent). */
+    private static Subnet subnet(JsonNode n) {
+        return n.isTextual() ? Subnet.parse(n.asText()) : null;
+    }
+
+    /** The IPv6 half of a dual-stack or IPv6-only run; absent (IPv4 only) in a state an older weft wrote. */
+    private static Ipv6Overlay ipv6(JsonNode n) {
+        if (!n.isObject()) {
+            return null;
+        }
+        JsonNode bind = n.path("bind");
+        return new Ipv6Overlay(Subnet.parse(n.path("subnet").asText()), Subnet.parse(n.path("network").asText()),
+                MacAddress.parse(n.path("vtepMac").asText()),
+                bind.isTextual() && Subnet.parseAddress(bind.asText()) instanceof java.net.Inet6Address a ? a : null,
+                n.path("mtu").asInt());
     }
 
     /** The address the VXLAN sockets were bound to; absent (any address) in a state an older weft wrote. */
@@ -104,14 +123,27 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
         d.put("vni", dataPlane.vni());
         d.put("port", dataPlane.port());
         d.put("vtepMac", dataPlane.vtepMac().toString());
-        d.put("subnet", dataPlane.localSubnet().toString());
-        d.put("network", dataPlane.network().toString());
+        if (dataPlane.hasIpv4()) {
+            d.put("subnet", dataPlane.localSubnet().toString());
+            d.put("network", dataPlane.network().toString());
+        }
         d.put("workers", dataPlane.workers());
         d.put("acceptUnknownVteps", dataPlane.acceptUnknownVteps());
         d.put("acceptAnyInnerSource", dataPlane.acceptAnyInnerSource());
         d.put("offloads", dataPlane.offloads());
         if (dataPlane.bindAddress() != null) {
             d.put("sendFrom", dataPlane.bindAddress().getHostAddress());
+        }
+        Ipv6Overlay v6 = dataPlane.ipv6();
+        if (v6 != null) {
+            ObjectNode o = d.putObject("ipv6");
+            o.put("subnet", v6.localSubnet().toString());
+            o.put("network", v6.network().toString());
+            o.put("vtepMac", v6.vtepMac().toString());
+            if (v6.bindAddress() != null) {
+                o.put("bind", Subnet.formatAddress(v6.bindAddress()));
+            }
+            o.put("mtu", v6.mtu());
         }
         ObjectNode s = root.putObject("setup");
         s.put("blackhole", setup.blackhole());
@@ -153,7 +185,7 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
      */
     record HostSetup(String blackhole, boolean masquerade, boolean forward, boolean nftables, boolean nodeIpDnat) {
         static HostSetup of(AgentSettings s, boolean nftables, Subnet subnet) {
-            return new HostSetup(s.blackholeRoute() ? subnet.toString() : null, s.ipMasq(), s.iptablesForwardRules(),
+            return new HostSetup(s.blackholeRoute() && subnet != null ? subnet.toString() : null, s.ipMasq(), s.iptablesForwardRules(),
                     nftables, s.nodeIpDnat());
         }
     }

@@ -39,6 +39,9 @@ final class StaleHostState {
                 if (Nftables.deleteTable(NftablesRules.FAMILY, NftablesRules.TABLE)) {
                     removed.add("nftables table " + NftablesRules.FAMILY + " " + NftablesRules.TABLE);
                 }
+                if (Nftables.deleteTable(NftablesRules.FAMILY_V6, NftablesRules.TABLE_V6)) {
+                    removed.add("nftables table " + NftablesRules.FAMILY_V6 + " " + NftablesRules.TABLE_V6);
+                }
             } else if (!now.nftables()) {
                 for (String chain : TrafficRules.removeIptables(masqGone, forwardGone)) {
                     removed.add("iptables chain " + chain);

@@ -2,6 +2,7 @@ package io.weft.dataplane.agent;
 
 import io.weft.dataplane.BuildVersion;
 import io.weft.dataplane.DataPlaneStats;
+import io.weft.dataplane.Ipv6Overlay;
 import io.weft.dataplane.control.ControlServer;
 import io.weft.dataplane.host.DirectRoutes;
 import io.weft.dataplane.probe.PeerStatus;
@@ -67,11 +68,23 @@ final class StatusViews {
 
     static Map<String, Object> routes(AgentState s) {
         List<Map<String, Object>> routes = new ArrayList<>();
-        Map<String, Object> kernel = new LinkedHashMap<>();
-        kernel.put("dst", s.config().network().toString());
-        kernel.put("src", s.vtepAddress());
-        kernel.put("kind", "kernel");
-        routes.add(kernel);
+        if (s.dataPlane().config().hasIpv4()) {
+            Map<String, Object> kernel = new LinkedHashMap<>();
+            kernel.put("dst", s.config().network().toString());
+            kernel.put("src", s.vtepAddress());
+            kernel.put("kind", "kernel");
+            routes.add(kernel);
+        }
+        Ipv6Overlay v6 = s.dataPlane().config().ipv6();
+        if (v6 != null) {
+            // the one TUN carries both families; the IPv6 route has its own, smaller MTU
+            Map<String, Object> kernel6 = new LinkedHashMap<>();
+            kernel6.put("dst", v6.network().toString());
+            kernel6.put("src", v6.localSubnet().addressText());
+            kernel6.put("mtu", v6.mtu());
+            kernel6.put("kind", "kernel");
+            routes.add(kernel6);
+        }
         Map<Subnet, DirectRoutes.Route> direct = s.directRoutes();
         for (ForwardingTable.RouteEntry r : s.table().current().routes()) {
             DirectRoutes.Route d = direct.get(r.prefix());
@@ -87,7 +100,9 @@ final class StatusViews {
             }
             m.put("dst", r.prefix().toString());
             m.put("via", Subnet.formatAddress(r.gateway()));
-            m.put("peer", r.peer().lease().publicIp().getHostAddress() + ":" + s.port());
+            m.put("peer", r.prefix().isIpv6()
+                    ? "[" + Subnet.formatAddress(r.peer().lease().publicIpv6()) + "]:" + s.port()
+                    : r.peer().lease().publicIp().getHostAddress() + ":" + s.port());
             m.put("kind", "weft");
             routes.add(m);
         }
@@ -136,7 +151,14 @@ final class StatusViews {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("subnet", p.subnet().toString());
             m.put("publicIp", ip);
-            m.put("vtepMac", p.vtepMac().toString());
+            m.put("vtepMac", p.vtepMac() == null ? null : p.vtepMac().toString());
+            if (p.ipv6Subnet() != null) {
+                m.put("ipv6Subnet", p.ipv6Subnet().toString());
+                m.put("publicIpv6", p.lease().publicIpv6() == null ? null : Subnet.formatAddress(p.lease().publicIpv6()));
+                m.put("v6VtepMac", p.v6VtepMac() == null ? null : p.v6VtepMac().toString());
+                // null when the peer's IPv6 half is routed, else what its lease lacks
+                m.put("ipv6Unusable", p.ipv6Unusable());
+            }
             // A peer the kernel routes directly (DirectRouting) is reached on the underlay, not by a tunnel path.
             boolean directlyRouted = direct.containsKey(p.subnet());
             PathCandidate path = p.path().current();
@@ -177,8 +199,16 @@ final class StatusViews {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("version", BuildVersion.version());
         out.put("device", s.device());
-        out.put("subnet", s.subnet().toString());
+        out.put("subnet", s.subnet() == null ? null : s.subnet().toString());
         out.put("vtepMac", s.vtepMac().toString());
+        Ipv6Overlay v6 = s.dataPlane().config().ipv6();
+        if (v6 != null) {
+            out.put("ipv6Subnet", v6.localSubnet().toString());
+            out.put("v6VtepMac", v6.vtepMac().toString());
+            out.put("publicIpv6", s.advertisedPublicIpv6() == null ? null : Subnet.formatAddress(s.advertisedPublicIpv6()));
+            out.put("sendFromV6", v6.bindAddress() == null ? "::" : Subnet.formatAddress(v6.bindAddress()));
+            out.put("ipv6Mtu", v6.mtu());
+        }
         out.put("publicIp", s.advertisedPublicIp().getHostAddress());
         out.put("underlay", s.underlay().name() + " " + s.underlay().address().getHostAddress());
         java.net.Inet4Address from = s.dataPlane().config().bindAddress();

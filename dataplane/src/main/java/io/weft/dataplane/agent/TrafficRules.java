@@ -24,42 +24,61 @@ final class TrafficRules {
     private TrafficRules() {
     }
 
-    static void start(AgentSettings settings, NetworkConfig config, Subnet subnet, Deque<AutoCloseable> undo) {
+    /**
+     * @param subnet  our IPv4 subnet, or null on an IPv6-only host (then no IPv4 rules, as flanneld skips an empty
+     *                Network)
+     * @param subnet6 our IPv6 subnet, or null without IPv6 (then no ip6tables rules, and in nftables mode the
+     *                {@code flannel-ipv6} table without chains, as flanneld leaves it)
+     */
+    static void start(AgentSettings settings, NetworkConfig config, Subnet subnet, Subnet subnet6,
+                      Deque<AutoCloseable> undo) {
         long resync = settings.iptablesResync().toSeconds();
         if (config.enableNFTables()) {
             removeIptablesLeftovers();
             if (settings.ipMasq() || settings.iptablesForwardRules()) {
-                Nftables nft = Nftables.forFlags(config.network(), subnet, settings.ipMasq(),
+                Nftables nft = Nftables.forFlags(subnet == null ? null : config.network(), subnet,
+                        subnet6 == null ? null : config.ipv6Network(), subnet6, settings.ipMasq(),
                         settings.ipMasqRandomFullyDisable(), settings.iptablesForwardRules());
                 undo.push(nft);
                 nft.start(resync);
             }
         } else {
             Nftables.deleteLeftovers();
-            Iptables iptables = iptables(settings, config, subnet);
-            if (iptables != null) {
-                undo.push(iptables);
-                iptables.start(resync);
+            if (subnet != null) {
+                start(iptables(Iptables.IPV4, settings, config.network(), subnet), resync, undo);
+            }
+            if (subnet6 != null) {
+                start(iptables(Iptables.IPV6, settings, config.ipv6Network(), subnet6), resync, undo);
             }
         }
-        if (settings.blackholeRoute()) {
+        if (settings.blackholeRoute() && subnet != null) {
             BlackholeRoute route = new BlackholeRoute(subnet);
             undo.push(route);
             route.start(resync);
         }
     }
 
-    /** flannel's FLANNEL-POSTRTG (with -ip-masq) and FLANNEL-FWD (with -iptables-forward-rules), or null for none. */
-    private static Iptables iptables(AgentSettings settings, NetworkConfig config, Subnet subnet) {
+    private static void start(Iptables iptables, long resync, Deque<AutoCloseable> undo) {
+        if (iptables != null) {
+            undo.push(iptables);
+            iptables.start(resync);
+        }
+    }
+
+    /**
+     * flannel's FLANNEL-POSTRTG (with -ip-masq) and FLANNEL-FWD (with -iptables-forward-rules) for one family's
+     * network and pod subnet, in {@code binary} (iptables, or ip6tables for the IPv6 network); null for none.
+     */
+    private static Iptables iptables(String binary, AgentSettings settings, Subnet network, Subnet subnet) {
         List<Iptables.OwnedChain> chains = new ArrayList<>();
         if (settings.ipMasq()) {
-            boolean fully = !settings.ipMasqRandomFullyDisable() && Iptables.supportsRandomFully();
-            chains.add(masqChain(MasqueradeRules.masqRules(config.network(), subnet, fully)));
+            boolean fully = !settings.ipMasqRandomFullyDisable() && Iptables.supportsRandomFully(binary);
+            chains.add(masqChain(MasqueradeRules.masqRules(network, subnet, fully)));
         }
         if (settings.iptablesForwardRules()) {
-            chains.add(forwardChain(MasqueradeRules.forwardRules(config.network())));
+            chains.add(forwardChain(MasqueradeRules.forwardRules(network)));
         }
-        return chains.isEmpty() ? null : new Iptables(chains);
+        return chains.isEmpty() ? null : new Iptables(binary, chains);
     }
 
     /**
@@ -69,11 +88,11 @@ final class TrafficRules {
      * removes the jumps and both chains from their real tables.
      */
     private static void removeIptablesLeftovers() {
-        if (!HostCommand.run(List.of("iptables", "--version")).ok()) {
+        if (!Iptables.installed(Iptables.IPV4)) {
             log.info("no iptables on this host: nothing of flannel's iptables mode to remove");
             return;
         }
-        new Iptables(List.of(masqChain(List.of()), forwardChain(List.of()))).remove();
+        removeIptables(true, true);
     }
 
     /**
@@ -81,9 +100,6 @@ final class TrafficRules {
      * FLANNEL-FWD) with their jumps; returns the chains that were there. Without iptables, nothing.
      */
     static List<String> removeIptables(boolean masquerade, boolean forward) {
-        if (!HostCommand.run(List.of("iptables", "--version")).ok()) {
-            return List.of();
-        }
         List<Iptables.OwnedChain> chains = new ArrayList<>();
         if (masquerade) {
             chains.add(masqChain(List.of()));
@@ -91,7 +107,14 @@ final class TrafficRules {
         if (forward) {
             chains.add(forwardChain(List.of()));
         }
-        return new Iptables(chains).remove();
+        List<String> removed = new ArrayList<>();
+        // both families: the IPv6 chains of a dual-stack run go with the IPv4 ones
+        for (String binary : List.of(Iptables.IPV4, Iptables.IPV6)) {
+            if (Iptables.installed(binary)) {
+                removed.addAll(new Iptables(binary, chains).remove());
+            }
+        }
+        return removed;
     }
 
     private static Iptables.OwnedChain masqChain(List<MasqueradeRules.Rule> rules) {

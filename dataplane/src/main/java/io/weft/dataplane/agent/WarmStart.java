@@ -87,8 +87,8 @@ final class WarmStart implements AutoCloseable {
         }
         DataPlaneConfig c = previous.dataPlane();
         // The table first: the workers drain what waited in the TUN queues and socket buffers as soon as they run.
-        table.publish(ForwardingTable.of(new TableScope(c.network(), null, c.localSubnet(), null), previous.leases(),
-                c.port()));
+        table.publish(ForwardingTable.of(new TableScope(c.network(), c.ipv6() == null ? null : c.ipv6().network(),
+                c.localSubnet(), c.ipv6() == null ? null : c.ipv6().localSubnet()), previous.leases(), c.port()));
         try {
             dataPlane = start(c, table);
         } catch (RuntimeException e) {
@@ -97,7 +97,8 @@ final class WarmStart implements AutoCloseable {
             return;
         }
         log.info("forwarding on {} with the last run's table ({} peer(s), subnet {}) until the registry answers, {} ms"
-                + " after the process started", c.device(), previous.leases().size(), c.localSubnet(), ProcessAge.millis());
+                + " after the process started", c.device(), previous.leases().size(),
+                c.hasIpv4() ? c.localSubnet() : c.ipv6().localSubnet(), ProcessAge.millis());
     }
 
     /** The data plane for {@code config}: the one started from the cache if it has this config, else a new one. */
@@ -178,7 +179,7 @@ final class WarmStart implements AutoCloseable {
         closeAll(use.all().stream().filter(fd -> !kept.contains(fd)).toList());
         try {
             dp.keepDeviceAfterExit();
-            new TunLinkSetup(dp.deviceName(), c.mtu(), c.localSubnet(), c.network()).apply();
+            TunLinkSetup.of(c).apply();
         } catch (RuntimeException e) {
             dp.close();
             throw e;
@@ -197,7 +198,10 @@ final class WarmStart implements AutoCloseable {
         boolean sameTun = now.device().equals(next.device()) && now.workers() == next.workers()
                 && now.offloads() == next.offloads();
         boolean sameSockets = now.port() == next.port() && now.workers() == next.workers()
-                && java.util.Objects.equals(now.bindAddress(), next.bindAddress());
+                && java.util.Objects.equals(now.bindAddress(), next.bindAddress())
+                && java.util.Objects.equals(now.ipv6() == null ? null : now.ipv6().bindAddress(),
+                        next.ipv6() == null ? null : next.ipv6().bindAddress())
+                && now.hasIpv6() == next.hasIpv6();
         return new InheritedFds(sameTun ? dup(dp.tunQueueFds()) : List.of(), sameSockets ? dup(dp.socketFds()) : List.of(),
                 List.of());
     }
@@ -249,11 +253,15 @@ final class WarmStart implements AutoCloseable {
         if (!a.device().equals(b.device())) {
             out.add("device " + x.device());
         }
-        if (!a.localSubnet().equals(b.localSubnet())) {
+        if (!java.util.Objects.equals(a.localSubnet(), b.localSubnet())) {
             out.add("subnet " + x.localSubnet());
         }
-        if (!a.network().equals(b.network())) {
+        if (!java.util.Objects.equals(a.network(), b.network())) {
             out.add("network " + x.network());
+        }
+        if (!java.util.Objects.equals(a.ipv6(), b.ipv6())) {
+            out.add(x.ipv6() == null ? "no IPv6" : "IPv6 subnet " + x.ipv6().localSubnet() + " in " + x.ipv6().network()
+                    + " (VtepMAC " + x.ipv6().vtepMac() + ", MTU " + x.ipv6().mtu() + ")");
         }
         if (a.mtu() != b.mtu()) {
             out.add("MTU " + x.mtu());

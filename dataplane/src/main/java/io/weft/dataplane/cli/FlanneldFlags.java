@@ -15,7 +15,7 @@ import java.util.Map;
  * every flag is accepted with one or two dashes (picocli aliases), and is also read from
  * {@code FLANNELD_<FLAG>} (upper case, '-' → '_'). weft's own flags read {@code WEFT_<FLAG>}.
  *
- * <p>A flanneld flag is refused only when its value asks for something weft cannot do (a {@code -public-ipv6}); at flanneld's default it changes nothing and is accepted, so stock manifests that spell
+ * <p>A flanneld flag is refused only when its value asks for something weft cannot do (none is left today); at flanneld's default it changes nothing and is accepted, so stock manifests that spell
  * out defaults start unchanged. Silently ignoring a real request would start a node that does something else than
  * its operator asked for.
  */
@@ -31,8 +31,8 @@ final class FlanneldFlags {
         }
     }
 
-    static final Map<String, Unsupported> UNSUPPORTED = Map.of(
-            "public-ipv6", new Unsupported(false, "weft's data plane carries IPv4 underlay traffic only"));
+    /** None today: {@code -public-ipv6}, the last one, is taken since weft carries IPv6 (issue 17). */
+    static final Map<String, Unsupported> UNSUPPORTED = Map.of();
 
     private FlanneldFlags() {
     }

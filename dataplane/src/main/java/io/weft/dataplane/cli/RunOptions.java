@@ -60,8 +60,9 @@ public final class RunOptions {
                     + " this host has it, else from the interface address")
     String publicIp;
 
-    // Refused by FlanneldFlags when non-empty; declared so that an empty value (a template's default) parses.
-    @Option(names = {"-public-ipv6", "--public-ipv6"}, hidden = true, description = "refused when set: the underlay is IPv4")
+    @Option(names = {"-public-ipv6", "--public-ipv6"}, paramLabel = "IPV6",
+            description = "IPv6 address advertised in a dual-stack or IPv6-only lease (PublicIPv6); default: the IPv6"
+                    + " address of the underlay interface")
     String publicIpv6;
 
     @Option(names = {"--public-ip-from", "-public-ip-from"}, descriptionKey = "weft", paramLabel = "URL",
@@ -154,7 +155,7 @@ public final class RunOptions {
     /** The validated settings; throws IllegalArgumentException with a message naming the flag. */
     public AgentSettings toSettings() {
         return new AgentSettings(EtcdOptions.parseEndpoints(etcdEndpoints), etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
-                etcdPassword, iface, ifaceRegex, ifaceCanReach, publicIp, publicIpFrom, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
+                etcdPassword, iface, ifaceRegex, ifaceCanReach, publicIp, publicIpFrom, publicIpv6, subnetFile, Duration.ofMinutes(subnetLeaseRenewMarginMinutes),
                 ipMasq, ipMasqRandomFullyDisable, blackholeRoute, iptablesForwardRules,
                 Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort, logging.verbosity, runDir,
                 device, workers, metricsPort, acceptUnknownVteps, acceptAnyInnerSource,

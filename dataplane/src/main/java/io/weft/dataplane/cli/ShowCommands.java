@@ -125,6 +125,9 @@ final class ShowCommands {
                 if (e.hasNonNull("peer")) {
                     out.append(" onlink peer ").append(e.path("peer").asText());
                 }
+                if (e.hasNonNull("mtu")) {
+                    out.append(" mtu ").append(e.path("mtu").asText());
+                }
                 out.append("  (").append(e.path("kind").asText()).append(")\n");
             }
             JsonNode dnat = r.path("nodeIpDnat");
@@ -161,6 +164,12 @@ final class ShowCommands {
                         p.path("txPackets").asLong(), p.path("txBytes").asLong(),
                         p.path("rxPackets").asLong(), p.path("rxBytes").asLong(),
                         ago.isMissingNode() || ago.isNull() ? "never" : ago.asLong() + "s ago"));
+                if (p.hasNonNull("ipv6Subnet")) {
+                    // a dual-stack or IPv6-only peer: its IPv6 VTEP, as flannel-v6.<VNI> knows it
+                    out.append(String.format("  %-16s %-40s %-17s %s%n", p.path("ipv6Subnet").asText(),
+                            p.path("publicIpv6").asText("-"), p.path("v6VtepMac").asText("-"),
+                            p.hasNonNull("ipv6Unusable") ? "not routed: " + p.path("ipv6Unusable").asText() : "routed"));
+                }
             }
         }
     }

@@ -38,15 +38,38 @@ public final class Nftables implements AutoCloseable {
      */
     public static Nftables forFlags(Subnet network, Subnet podSubnet, boolean masquerade, boolean fullyRandomDisabled,
                                     boolean forward) {
+        return forFlags(network, podSubnet, null, null, masquerade, fullyRandomDisabled, forward);
+    }
+
+    /**
+     * As {@link #forFlags(Subnet, Subnet, boolean, boolean, boolean)} for both families: flanneld creates both tables
+     * ({@code flannel-ipv4}, {@code flannel-ipv6}) whatever the config, and fills each one whose network is given.
+     *
+     * @param network     the IPv4 Network, or null (IPv6-only: the IPv4 table stays without chains)
+     * @param ipv6Network the IPv6Network, or null (IPv4-only: the IPv6 table stays without chains)
+     */
+    public static Nftables forFlags(Subnet network, Subnet podSubnet, Subnet ipv6Network, Subnet ipv6PodSubnet,
+                                    boolean masquerade, boolean fullyRandomDisabled, boolean forward) {
         List<String> s = new ArrayList<>(NftablesRules.table());
-        if (masquerade) {
-            boolean fully = !fullyRandomDisabled && supportsFullyRandom();
-            s.addAll(NftablesRules.masquerade(network, podSubnet, fully));
-        }
-        if (forward) {
-            s.addAll(NftablesRules.forward(network));
+        s.addAll(NftablesRules.tableV6());
+        boolean fully = masquerade && !fullyRandomDisabled && supportsFullyRandom();
+        for (Subnet[] family : new Subnet[][] {{network, podSubnet}, {ipv6Network, ipv6PodSubnet}}) {
+            if (family[0] == null || family[1] == null) {
+                continue;
+            }
+            if (masquerade) {
+                s.addAll(NftablesRules.masquerade(family[0], family[1], fully));
+            }
+            if (forward) {
+                s.addAll(NftablesRules.forward(family[0]));
+            }
         }
         return new Nftables(s);
+    }
+
+    /** The {@code nft -f} script this writes (for tests). */
+    List<String> script() {
+        return script;
     }
 
     /** Whether nft and the kernel take {@code masquerade fully-random}, checked without changing anything. */
@@ -67,7 +90,7 @@ public final class Nftables implements AutoCloseable {
 
     /** Writes the table if it is not as last written. */
     public synchronized void ensure() {
-        if (applied != null && applied.equals(listing())) {
+        if (applied != null && applied.equals(listings())) {
             return;
         }
         HostCommand.Result r = runScript(script, false);
@@ -78,13 +101,29 @@ public final class Nftables implements AutoCloseable {
         if (applied != null) {
             log.info("nftables: table {} had changed; rewrote it", NftablesRules.TABLE);
         }
-        applied = listing();
+        applied = listings();
     }
 
     /** {@code nft list table ip flannel-ipv4}, or null when it is not there. */
     public static String listing() {
-        HostCommand.Result r = HostCommand.run(List.of("nft", "list", "table", NftablesRules.FAMILY, NftablesRules.TABLE));
+        return listing(NftablesRules.FAMILY, NftablesRules.TABLE);
+    }
+
+    /** {@code nft list table ip6 flannel-ipv6}, or null when it is not there. */
+    public static String listingV6() {
+        return listing(NftablesRules.FAMILY_V6, NftablesRules.TABLE_V6);
+    }
+
+    private static String listing(String family, String table) {
+        HostCommand.Result r = HostCommand.run(List.of("nft", "list", "table", family, table));
         return r.ok() ? r.stdout() : null;
+    }
+
+    /** Both tables as nft lists them: what {@link #ensure} compares with what it last wrote. */
+    private static String listings() {
+        String v4 = listing();
+        String v6 = listingV6();
+        return v4 == null || v6 == null ? null : v4 + v6;
     }
 
     /** Deletes flannel's nftables tables if nft is there, as flanneld does when it starts in iptables mode. */

@@ -22,7 +22,7 @@ public final class NftablesRules {
     public static final String TABLE = "flannel-ipv4";
     /** flannel's IPv6 table, in the {@code ip6} family: the same chains with {@code ip6} matches. */
     public static final String TABLE_V6 = "flannel-ipv6";
-    static final String FAMILY_V6 = "ip6";
+    public static final String FAMILY_V6 = "ip6";
     static final String MULTICAST_V6 = "ff00::/8";
     static final String POSTRTG = "postrtg";
     static final String FORWARD = "forward";

@@ -201,6 +201,9 @@ class DropInIT {
         AgentProcess p = runUp("nft.log", Map.of(), "-iface", "eth0", "-ip-masq");
         String subnet = subnet();
         assertThat(nftTable()).isEqualTo(flanneldRuleSet(subnet, "masquerade fully-random"));
+        // flanneld's Init makes both tables; without IPv6 the IPv6 one has no chains
+        assertThat(one.host.exec(10, "nft", "list", "table", "ip6", "flannel-ipv6").requireOk().output())
+                .isEqualTo("table ip6 flannel-ipv6 {\n\tcomment \"rules for flannel-ipv6\"\n}\n");
         assertThat(iptables("nat")).doesNotContain("FLANNEL-POSTRTG");
         assertThat(iptables("filter")).doesNotContain("FLANNEL-FWD");
 
@@ -215,7 +218,8 @@ class DropInIT {
         assertThat(nftTable()).as("kept across a stop, as flanneld keeps it").isEqualTo(flanneldRuleSet(subnet, "masquerade fully-random"));
         Cmd.Result cleanup = one.host.exec(60, Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 AgentLab.JAR.toString(), "cleanup", "--run-dir", one.dir.resolve("run").toString());
-        assertThat(cleanup.output()).contains("removed nftables table ip flannel-ipv4");
+        assertThat(cleanup.output()).contains("removed nftables table ip flannel-ipv4")
+                .contains("nftables table ip6 flannel-ipv6");
         assertThat(nftTable()).as("removed by weft cleanup, with weft's other host setup").isEmpty();
 
         // -ip-masq-fully-random-disable

@@ -1,6 +1,7 @@
 package io.weft.dataplane.agent;
 
 import io.weft.dataplane.DataPlaneConfig;
+import io.weft.dataplane.Ipv6Overlay;
 import io.weft.fdb.BackendData;
 import io.weft.fdb.Lease;
 import io.weft.fdb.Subnet;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +52,32 @@ class RunStateTest {
         assertThat(RunState.read(dir.resolve("run")).dataPlane()).isEqualTo(bound);
         assertThat(WarmStart.differences(CONFIG, bound, true)).isEqualTo("sending from any address");
         assertThat(WarmStart.differences(CONFIG, bound, false)).isEqualTo("sending from 10.98.0.7");
+    }
+
+    /** A dual-stack or IPv6-only run is warm-started as it ran: its IPv6 half and its peers' IPv6 parts come back. */
+    @Test
+    void theIpv6HalfAndAnIpv6OnlyConfigAreKeptAndAChangeOfThemIsNamed(@TempDir Path dir) throws Exception {
+        Ipv6Overlay v6 = new Ipv6Overlay(Subnet.parse("fd00:10:244:3::/64"), Subnet.parse("fd00:10:244::/56"),
+                MacAddress.parse("02:aa:bb:cc:dd:61"), (Inet6Address) InetAddress.getByName("fd98::1"), 1430);
+        DataPlaneConfig dual = new DataPlaneConfig("weft.1", 1450, 1, 8472, CONFIG.vtepMac(), CONFIG.localSubnet(),
+                CONFIG.network(), 2, false, false, true, null, v6);
+        Lease peer = new Lease(Subnet.parse("10.244.7.0/24"), (Inet4Address) InetAddress.getByName("10.98.0.2"),
+                Subnet.parse("fd00:10:244:7::/64"), (Inet6Address) InetAddress.getByName("fd98::2"), Lease.VXLAN,
+                new BackendData(1, MacAddress.parse("02:aa:bb:cc:dd:02")),
+                new BackendData(1, MacAddress.parse("02:aa:bb:cc:dd:62")), null);
+        RunState s = new RunState(dual, new RunState.HostSetup(null, true, true, false, false), List.of(peer));
+        s.write(dir.resolve("run"));
+        assertThat(RunState.read(dir.resolve("run"))).isEqualTo(s);
+        assertThat(WarmStart.differences(CONFIG, dual, true)).isEqualTo("no IPv6");
+        assertThat(WarmStart.differences(CONFIG, dual, false))
+                .isEqualTo("IPv6 subnet fd00:10:244:3::/64 in fd00:10:244::/56 (VtepMAC 02:aa:bb:cc:dd:61, MTU 1430)");
+
+        DataPlaneConfig v6Only = new DataPlaneConfig("weft.1", 1430, 1, 8472, v6.vtepMac(), null, null, 2, false, false,
+                true, null, v6);
+        RunState only = new RunState(v6Only, new RunState.HostSetup(null, true, false, false, false), List.of());
+        only.write(dir.resolve("run"));
+        assertThat(RunState.read(dir.resolve("run"))).isEqualTo(only);
+        assertThat(RunState.read(dir.resolve("run")).dataPlane().hasIpv4()).isFalse();
     }
 
     @Test

@@ -224,7 +224,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     }
 
     @Override
-    public void startWatching(Subnet localSubnet, LeaseEvents events) {
+    public void startWatching(io.weft.fdb.registry.SubnetKey local, LeaseEvents events) {
         requireWatcher().attach(events);
     }
 

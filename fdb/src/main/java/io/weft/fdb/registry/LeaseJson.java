@@ -26,6 +26,9 @@ import java.util.Map;
 public final class LeaseJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int MAX_VNI = (1 << 24) - 1;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LeaseJson.class);
+    /** A lease is decoded at every listing and watch event; its broken IPv6 half is reported once an hour. */
+    private static final LogLimiter BROKEN_V6_LOG = new LogLimiter(java.time.Duration.ofHours(1));
 
     private LeaseJson() {
     }
@@ -76,16 +79,29 @@ public final class LeaseJson {
         if (publicIp == null) {
             throw new MalformedLeaseException(key, "PublicIP is missing");
         }
-        Inet6Address publicIpv6 = (Inet6Address) address(key, root, "PublicIPv6", true);
         String backendType = text(key, root, "BackendType");
-        BackendData data = null;
-        BackendData v6Data = null;
-        if (Lease.VXLAN.equals(backendType)) {
-            data = backendData(key, "BackendData", field(root, "BackendData"));
-            v6Data = backendData(key, "BackendV6Data", field(root, "BackendV6Data"));
-            if (data == null && v6Data == null) {
-                throw new MalformedLeaseException(key, "BackendType is vxlan but BackendData is missing");
+        boolean vxlan = Lease.VXLAN.equals(backendType);
+        BackendData data = vxlan ? backendData(key, "BackendData", field(root, "BackendData")) : null;
+        Inet6Address publicIpv6;
+        BackendData v6Data;
+        try {
+            publicIpv6 = (Inet6Address) address(key, root, "PublicIPv6", true);
+            v6Data = vxlan ? backendData(key, "BackendV6Data", field(root, "BackendV6Data")) : null;
+        } catch (MalformedLeaseException bad) {
+            if (data == null || !subnets.hasIpv4()) {
+                throw bad;
             }
+            // flanneld would skip the whole lease; its IPv4 half is sound, so it is kept (and its IPv6 subnet still
+            // counts as taken): only the IPv6 overlay to this node is lost, and the line says so.
+            if (BROKEN_V6_LOG.allow(key)) {
+                LOG.warn("{}; using its IPv4 part only (no IPv6 overlay traffic to {} until the value is fixed)",
+                        bad.getMessage(), subnets.v4());
+            }
+            publicIpv6 = null;
+            v6Data = null;
+        }
+        if (vxlan && data == null && v6Data == null) {
+            throw new MalformedLeaseException(key, "BackendType is vxlan but BackendData is missing");
         }
         return new Lease(subnets.v4(), publicIp, subnets.v6(), publicIpv6, backendType, data, v6Data, null);
     }

@@ -138,7 +138,7 @@ public final class LeaseRegistry implements SubnetRegistry {
             public void subnetChanged(AcquiredLease before, AcquiredLease after) {
                 SubnetWatcher w = watcher;
                 if (w != null) {
-                    w.setLocalSubnet(after.lease().subnet());
+                    w.setLocal(SubnetKey.of(after.lease()));
                 }
                 listener.subnetChanged(before, after);
             }
@@ -154,14 +154,14 @@ public final class LeaseRegistry implements SubnetRegistry {
     /**
      * Follows every other node's lease: reports a snapshot as added, then changes, to {@code events}.
      *
-     * @param localSubnet our own subnet, never reported
+     * @param local our own lease's subnets, never reported (null: report every lease)
      */
     @Override
-    public synchronized void startWatching(Subnet localSubnet, LeaseEvents events) {
+    public synchronized void startWatching(SubnetKey local, LeaseEvents events) {
         if (watcher != null) {
             watcher.close();
         }
-        watcher = new SubnetWatcher(store, localSubnet, events, watchThread, settings, new LogLimiter(settings.reportEvery()));
+        watcher = new SubnetWatcher(store, local, events, watchThread, settings, new LogLimiter(settings.reportEvery()));
         watcher.start();
         if (advertWatcher != null) {
             advertWatcher.close();

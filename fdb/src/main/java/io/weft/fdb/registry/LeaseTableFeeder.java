@@ -71,7 +71,8 @@ public final class LeaseTableFeeder implements LeaseEvents {
         this.port = port;
         this.network = network;
         this.ipv6Network = ipv6Network;
-        this.localSubnet = local == null ? null : local.v4();
+        // an IPv6-only lease's 0.0.0.0/0 is no subnet of ours: every lease's IPv4 part would overlap it
+        this.localSubnet = local == null || !local.hasIpv4() ? null : local.v4();
         this.localIpv6Subnet = local == null ? null : local.v6();
     }
 

@@ -23,7 +23,12 @@ public interface SubnetRegistry extends AutoCloseable {
     void startKeeping(HeldLease held, LeaseListener listener);
 
     /** Reports every other node's vxlan lease to {@code events}: first those there now as added, then changes. */
-    void startWatching(Subnet localSubnet, LeaseEvents events);
+    void startWatching(SubnetKey local, LeaseEvents events);
+
+    /** As {@link #startWatching(SubnetKey, LeaseEvents)} for a single-stack IPv4 lease (or null: every lease). */
+    default void startWatching(Subnet localSubnet, LeaseEvents events) {
+        startWatching(localSubnet == null ? null : new SubnetKey(localSubnet, null), events);
+    }
 
     /**
      * Publishes what only weft hosts read beside our lease (the lease itself stays as flanneld writes it): a sibling

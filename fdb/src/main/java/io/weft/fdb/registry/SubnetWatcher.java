@@ -31,12 +31,13 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
     private final ResumableWatch watch;
     /** Every parsed lease by key, including our own and non-vxlan ones; touched only on the watch thread. */
     private final Map<String, Lease> known = new HashMap<>();
-    private volatile Subnet localSubnet;
+    /** Our own lease's subnets, never reported; null reports every lease. */
+    private volatile SubnetKey local;
 
-    SubnetWatcher(LeaseStore store, Subnet localSubnet, LeaseEvents listener, ScheduledExecutorService executor,
+    SubnetWatcher(LeaseStore store, SubnetKey local, LeaseEvents listener, ScheduledExecutorService executor,
                   RegistrySettings settings, LogLimiter badValueLog) {
         this.store = store;
-        this.localSubnet = localSubnet;
+        this.local = local;
         this.listener = listener;
         this.badValueLog = badValueLog;
         this.watch = new ResumableWatch(store.calls().client().getWatchClient(), store.keys().subnetsPrefix(), true,
@@ -52,9 +53,9 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
         return watch.revision();
     }
 
-    /** Our subnet changed (re-acquired elsewhere): leases of the new one are no longer reported from now on. */
-    void setLocalSubnet(Subnet subnet) {
-        localSubnet = subnet;
+    /** Our subnets changed (re-acquired elsewhere): leases of the new ones are no longer reported from now on. */
+    void setLocal(SubnetKey subnets) {
+        local = subnets;
     }
 
     @Override
@@ -145,7 +146,10 @@ final class SubnetWatcher implements ResumableWatch.Handler, AutoCloseable {
     }
 
     private boolean reported(Lease l) {
-        return l.isVxlan() && !l.subnet().equals(localSubnet);
+        // By subnet, not key: a lease of an IPv6-only network has the IPv4 placeholder 0.0.0.0/0 that every lease
+        // shares, and a leftover single-stack key of our IPv4 subnet is ours all the same.
+        SubnetKey ours = local;
+        return l.isVxlan() && (ours == null || !ours.sharesSubnetWith(l));
     }
 
     private void warnBad(MalformedLeaseException e) {

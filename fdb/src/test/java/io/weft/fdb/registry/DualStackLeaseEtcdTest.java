@@ -125,17 +125,40 @@ class DualStackLeaseEtcdTest {
             // Nothing lost: the subnets the broken leases name are not handed out again (all but the unreadable
             // IPv6 part of the first key, which names nothing).
             assertThat(mine.key()).isEqualTo(prefix + "/subnets/10.244.8.0-24&fd00:42:0:8::-64");
-            r.startWatching(mine.lease().subnet(), new LeaseTableFeeder(table, config,
+            r.startWatching(SubnetKey.of(mine.lease()), new LeaseTableFeeder(table, config,
                     new SubnetKey(mine.lease().subnet(), mine.lease().ipv6Subnet())));
             await("the good lease in the table", Duration.ofSeconds(5),
                     () -> table.current().lookup(Subnet.parseAddress("10.244.7.9")) != null);
             await("both broken leases named in the log", Duration.ofSeconds(5),
-                    () -> log.text().contains("lease " + badValue + " does not parse: PublicIPv6 \"fd00::zz\" is not an IP address")
-                            && log.text().contains("lease " + badKey + " does not parse"));
-            assertThat(table.current().lookup(Subnet.parseAddress("10.244.6.9"))).isNull();
+                    () -> log.text().contains("lease " + badValue + " does not parse: PublicIPv6 \"fd00::zz\" is not an IP address;"
+                            + " using its IPv4 part only") && log.text().contains("lease " + badKey + " does not parse"));
+            // The value's IPv4 half is sound: IPv4 traffic still goes to that node, IPv6 traffic does not.
+            await("the IPv4 half of the lease with the broken IPv6 value in the table", Duration.ofSeconds(5),
+                    () -> table.current().lookup(Subnet.parseAddress("10.244.6.9")) != null);
+            assertThat(table.current().lookup(Subnet.parseAddress("fd00:42:0:6::9"))).isNull();
+            assertThat(table.current().lookup(Subnet.parseAddress("fd00:42:0:7::9"))).isNotNull();
             assertThat(log.text().lines().filter(l -> l.contains(badValue)).count()).as(log.text()).isEqualTo(1);
             assertThat(log.text().lines().filter(l -> l.contains(badKey)).count()).as(log.text()).isEqualTo(1);
             assertThat(keys(prefix)).hasSize(4);
+        }
+    }
+
+    @Test
+    void ipv6OnlyNodesSeeEachOtherThoughEveryLeaseSharesTheIpv4Placeholder() throws Exception {
+        String prefix = freshPrefix("v6peers");
+        etcd.etcdctl("put", prefix + "/config", "{\"EnableIPv4\":false,\"EnableIPv6\":true,"
+                + "\"IPv6Network\":\"fd00:43::/56\"," + BACKEND);
+        PublishedTable table = new PublishedTable();
+        try (LeaseRegistry a = registry(etcd, prefix, FAST); LeaseRegistry b = registry(etcd, prefix, FAST)) {
+            NetworkConfig config = a.awaitConfig();
+            HeldLease mine = a.acquire(config, v6Only("fd00::3", "02:00:00:00:00:63"));
+            HeldLease theirs = b.acquire(b.awaitConfig(), v6Only("fd00::4", "02:00:00:00:00:64"));
+            a.startWatching(SubnetKey.of(mine.lease()), new LeaseTableFeeder(table, config, SubnetKey.of(mine.lease())));
+            await("the other IPv6-only node in the table", Duration.ofSeconds(5), () -> table.current().size() == 1);
+            Subnet other = theirs.lease().ipv6Subnet();
+            assertThat(table.current().lookup(other.address()))
+                    .isNotNull().satisfies(p -> assertThat(p.ipv6Subnet()).isEqualTo(other));
+            assertThat(table.current().peers()).noneMatch(p -> mine.lease().ipv6Subnet().equals(p.ipv6Subnet()));
         }
     }
 

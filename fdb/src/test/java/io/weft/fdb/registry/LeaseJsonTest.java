@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -67,6 +69,42 @@ class LeaseJsonTest {
         assertThat(Subnet.formatAddress(l.publicIpv6())).isEqualTo("fd00::10");
         assertThat(l.backendV6Data().vtepMac()).isEqualTo(MacAddress.parse("aa:bb:cc:dd:ee:01"));
         assertThat(LeaseJson.encode(l)).isEqualTo(v);
+    }
+
+    @Test
+    void aDualStackValueWhoseIpv6HalfDoesNotParseKeepsItsIpv4HalfAndItsIpv6Subnet() throws Exception {
+        String key = "/coreos.com/network/subnets/10.244.1.0-24&fd00:0:0:1::-64";
+        String v4 = "\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"c6:d2:32:6f:8f:44\"}";
+        for (String v : List.of(
+                "{\"PublicIP\":\"192.168.64.3\",\"PublicIPv6\":\"fd00::zz\"," + v4
+                        + ",\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"aa:bb:cc:dd:ee:01\"}}",
+                "{\"PublicIP\":\"192.168.64.3\",\"PublicIPv6\":\"fd00::10\"," + v4
+                        + ",\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"nope\"}}")) {
+            Lease l = LeaseJson.decode(key, v);
+            assertThat(l.isVxlan()).isTrue();
+            assertThat(l.subnet()).isEqualTo(Subnet.parse("10.244.1.0/24"));
+            assertThat(l.backendData().vtepMac()).isEqualTo(MacAddress.parse("c6:d2:32:6f:8f:44"));
+            // still named, so the IPv6 subnet is never handed to another node; but nothing to send IPv6 traffic to
+            assertThat(l.ipv6Subnet()).isEqualTo(Subnet.parse("fd00:0:0:1::/64"));
+            assertThat(l.publicIpv6()).isNull();
+            assertThat(l.backendV6Data()).isNull();
+        }
+    }
+
+    @Test
+    void anIpv6OnlyValueWhoseIpv6PartDoesNotParseIsRefusedWhole() {
+        String key = "/coreos.com/network/subnets/0.0.0.0-0&fd00:0:0:1::-64";
+        assertThatThrownBy(() -> LeaseJson.decode(key, "{\"PublicIP\":\"0.0.0.0\",\"PublicIPv6\":\"fd00::zz\","
+                + "\"BackendType\":\"vxlan\",\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"aa:bb:cc:dd:ee:01\"}}"))
+                .hasMessage("lease " + key + " does not parse: PublicIPv6 \"fd00::zz\" is not an IP address");
+    }
+
+    @Test
+    void anIpv6OnlyLeaseWithOnlyBackendV6DataIsVxlan() throws Exception {
+        Lease l = LeaseJson.decode("/coreos.com/network/subnets/0.0.0.0-0&fd00:0:0:1::-64", "{\"PublicIP\":\"0.0.0.0\","
+                + "\"PublicIPv6\":\"fd00::3\",\"BackendType\":\"vxlan\",\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"aa:bb:cc:dd:ee:01\"}}");
+        assertThat(l.isVxlan()).isTrue();
+        assertThat(l.backendData()).isNull();
     }
 
     @Test

@@ -406,7 +406,7 @@ class LeaseRegistryEtcdTest {
             try (EtcdTestSupport.StderrCapture log = new EtcdTestSupport.StderrCapture();
                  LeaseRegistry r = registry(own, prefix, slowResume)) {
                 LeaseTableFeeder feeder = new LeaseTableFeeder(table, null, 8472);
-                r.startWatching(null, recording(feeder, events));
+                r.startWatching((SubnetKey) null, recording(feeder, events));
                 await("both leases", Duration.ofSeconds(5), () -> table.current().size() == 2);
                 long before = r.watchRevision();
 
@@ -433,7 +433,7 @@ class LeaseRegistryEtcdTest {
             own.etcdctl("put", prefix + "/subnets/10.244.7.0-24", FLANNELD_VALUE);
             own.etcdctl("put", prefix + "/subnets/10.244.8.0-24", FLANNELD_VALUE.replace("192.168.64.7", "192.168.64.8"));
             try (LeaseRegistry r = registry(own, prefix, FAST)) {
-                r.startWatching(null, new LeaseTableFeeder(table, null, 8472));
+                r.startWatching((SubnetKey) null, new LeaseTableFeeder(table, null, 8472));
                 await("both leases", Duration.ofSeconds(5), () -> table.current().size() == 2);
                 ForwardingTable before = table.current();
 

@@ -30,7 +30,7 @@ class WatchResumeEtcdTest {
         try (EtcdServer own = EtcdServer.startPlain()) {
             own.etcdctl("put", prefix + "/subnets/10.244.7.0-24", FLANNELD_VALUE);
             try (LeaseRegistry r = registry(own, prefix, settings)) {
-                r.startWatching(null, new LeaseTableFeeder(table, null, 8472));
+                r.startWatching((SubnetKey) null, new LeaseTableFeeder(table, null, 8472));
                 await("the first lease", Duration.ofSeconds(10), () -> table.current().size() == 1);
 
                 own.stop();

@@ -1,0 +1,123 @@
+package io.weft.dataplane.agent;
+
+import io.weft.dataplane.netns.Traffic;
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the dual-stack and IPv6-only cluster tests add to an {@link AgentLab}: an IPv6 underlay address on each host's
+ * eth0 ({@code fd98::<n>/64} beside {@code 10.98.0.<n>}), IPv6 forwarding on the host as a Kubernetes node has it, and
+ * a pod address from {@code FLANNEL_IPV6_SUBNET} as the CNI plugin would give it.
+ */
+final class DualStackLab {
+    static final String UNDERLAY6 = "fd98::";
+
+    private DualStackLab() {
+    }
+
+    /** Gives host {@code n}'s eth0 the IPv6 underlay address {@code fd98::<n>} and turns on IPv6 forwarding. */
+    static void addUnderlay6(Netns host, int n) {
+        host.ip("-6", "addr", "add", UNDERLAY6 + n + "/64", "dev", "eth0", "nodad");
+        host.exec(20, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1").requireOk();
+    }
+
+    /**
+     * Gives the pod behind {@code host} (made by {@link AgentLab#addPod}, or {@link #addV6OnlyPod}) the address
+     * {@code <subnet>::2} from subnet.env's {@code FLANNEL_IPV6_SUBNET} ({@code <subnet>::1/64} on the host end) and
+     * an IPv6 default route; returns the pod's IPv6 address.
+     */
+    static String addPodV6(AgentLab lab, String host) throws IOException, InterruptedException {
+        Path env = lab.hostDir(host).resolve("subnet.env");
+        AgentLab.awaitFile(env, 30);
+        String[] f = AgentLab.subnetEnvValue(env, "FLANNEL_IPV6_SUBNET").split("/");
+        String gw = f[0];
+        String pod = gw.substring(0, gw.length() - 1) + "2";
+        Netns h = lab.host(host);
+        String hostEnd = lab.prefix + host + "c";
+        h.ip("-6", "addr", "add", gw + "/" + f[1], "dev", hostEnd, "nodad");
+        Netns p = lab.pod(host);
+        p.ip("-6", "addr", "add", pod + "/" + f[1], "dev", "eth0", "nodad");
+        p.ip("-6", "route", "add", "default", "via", gw);
+        return pod;
+    }
+
+    /** A pod with no IPv4 address behind {@code host}, for an IPv6-only cluster; then {@link #addPodV6}. */
+    static void addV6OnlyPod(AgentLab lab, String host) {
+        lab.addPod(host, "169.254.77.1/30"); // the veth pair; its link-local IPv4 stays inside the host
+    }
+
+    /**
+     * What the weft hosts among {@code hosts} count and route, for a failure message: {@code weft stats} (drops by
+     * reason) and the IPv6 routes.
+     */
+    static String diagnostics(AgentLab lab, String... hosts) {
+        StringBuilder sb = new StringBuilder();
+        for (String h : hosts) {
+            sb.append("\n--- ").append(h).append(": ip -6 route\n").append(lab.host(h).exec(10, "ip", "-6", "route").output());
+            if (h.startsWith("k")) {
+                continue;
+            }
+            try {
+                sb.append("--- weft stats\n").append(lab.weftCli(h, "stats", "--run-dir",
+                        lab.hostDir(h).resolve("run").toString()).output());
+            } catch (IOException | RuntimeException e) {
+                sb.append("(no weft stats: ").append(e.getMessage()).append(")\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Ping (a few tries: the first packets may meet a peer not programmed yet) and a byte-exact TCP transfer. */
+    static void assertPingAndTcp(Netns from, Netns to, String toIp, int port, String what,
+                                 java.util.function.Supplier<String> diagnostics) throws IOException, InterruptedException {
+        Cmd.Result r = null;
+        for (int i = 0; i < 5; i++) {
+            r = from.exec(20, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", toIp);
+            if (r.ok()) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
+        if (!r.ok()) {
+            throw new AssertionError("ping " + what + ":\n" + r.output() + diagnostics.get());
+        }
+        byte[] data = Traffic.randomBytes(64 * 1024, port);
+        assertThat(Traffic.sha256(Traffic.tcpTransfer(from, to, toIp, port, data))).as("TCP " + what)
+                .isEqualTo(Traffic.sha256(data));
+    }
+
+    /**
+     * Ping and TCP from the pod of every host in {@code hosts} to the pod of every other, to each address family's
+     * address of it ({@code addresses[family][host]}: IPv4 and IPv6, or IPv6 alone), with each TCP transfer on its own
+     * port from {@code firstPort} on; a failure carries {@link #diagnostics}.
+     */
+    static void assertEveryPodPair(AgentLab lab, String[] hosts, int firstPort, String[]... addresses)
+            throws IOException, InterruptedException {
+        int port = firstPort;
+        for (int from = 0; from < hosts.length; from++) {
+            for (int to = 0; to < hosts.length; to++) {
+                if (from == to) {
+                    continue;
+                }
+                for (String[] family : addresses) {
+                    String what = "from the pod on " + hosts[from] + " to the pod on " + hosts[to] + " ("
+                            + (family[to].contains(":") ? "IPv6" : "IPv4") + ")";
+                    assertPingAndTcp(lab.pod(hosts[from]), lab.pod(hosts[to]), family[to], port++, what,
+                            () -> diagnostics(lab, hosts));
+                }
+            }
+        }
+    }
+
+    /** The lease keys under the lab's etcd. */
+    static List<String> leaseKeys(AgentLab lab) {
+        return lab.etcdctl("get", "--prefix", "/coreos.com/network/subnets", "--keys-only").requireOk().output()
+                .lines().filter(l -> !l.isBlank()).toList();
+    }
+}

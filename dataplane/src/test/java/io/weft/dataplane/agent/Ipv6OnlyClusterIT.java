@@ -1,0 +1,86 @@
+package io.weft.dataplane.agent;
+
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * flannel's IPv6-only network ({@code EnableIPv4: false}) with the real {@code weft.jar}: two weft hosts and a
+ * flanneld-style host with only {@code flannel-v6.1}; every lease has flannel's IPv4 placeholder {@code 0.0.0.0-0}, so
+ * only the IPv6 subnet tells them apart. Pods have IPv6 addresses only; the underlay is IPv6.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class Ipv6OnlyClusterIT {
+    private static final String CONFIG = "{\"EnableIPv4\":false,\"EnableIPv6\":true,"
+            + "\"IPv6Network\":\"fd00:20:244::/56\",\"Backend\":{\"Type\":\"vxlan\"}}";
+    private static final String[] HOSTS = {"h1", "h2", "k3"};
+    @AutoClose
+    private AgentLab lab;
+    private final String[] pod6 = new String[3];
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        lab = new AgentLab("wdp-6o-");
+        lab.startEtcd();
+        lab.putConfig(CONFIG);
+        for (int i = 0; i < HOSTS.length; i++) {
+            DualStackLab.addUnderlay6(lab.addHost(HOSTS[i], i + 1), i + 1);
+        }
+        AgentProcess a1 = lab.startWeft("h1", "-ip-masq");
+        AgentProcess a2 = lab.startWeft("h2");
+        lab.startMiniFlanneld("k3", lab.hostDir("k3").resolve("subnet.env"));
+        a1.awaitOutput("weft is up", 90);
+        a2.awaitOutput("weft is up", 90);
+        for (int i = 0; i < HOSTS.length; i++) {
+            AgentLab.awaitFile(lab.hostDir(HOSTS[i]).resolve("subnet.env"), 30);
+            DualStackLab.addV6OnlyPod(lab, HOSTS[i]);
+            pod6[i] = DualStackLab.addPodV6(lab, HOSTS[i]);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void leasesHaveFlannelsIpv4PlaceholderAndOnlyBackendV6Data() throws Exception {
+        String v6 = AgentLab.subnetEnvValue(env("h1"), "FLANNEL_IPV6_SUBNET").replace("::1/64", "::-64");
+        String key = "/coreos.com/network/subnets/0.0.0.0-0&" + v6;
+        assertThat(DualStackLab.leaseKeys(lab)).contains(key).hasSize(3)
+                .allMatch(k -> k.matches(".*/0\\.0\\.0\\.0-0&fd00:20:244:[0-9a-f]*::-64"));
+        assertThat(lab.etcdctl("get", key, "--print-value-only").requireOk().output().trim())
+                .matches("\\{\"PublicIP\":\"0\\.0\\.0\\.0\",\"PublicIPv6\":\"fd98::1\",\"BackendType\":\"vxlan\","
+                        + "\"BackendV6Data\":\\{\"VNI\":1,\"VtepMAC\":\"[0-9a-f:]{17}\"}}");
+        assertThat(Files.readString(env("h1"))).matches("FLANNEL_IPV6_NETWORK=fd00:20:244::/56\n"
+                + "FLANNEL_IPV6_SUBNET=fd00:20:244:[0-9a-f]*::1/64\nFLANNEL_MTU=1430\nFLANNEL_IPMASQ=true\n");
+    }
+
+    @Test
+    @Order(2)
+    void theTunHasNoIpv4AndTheRulesAreIpv6Only() {
+        assertThat(lab.host("h1").exec(20, "ip", "-4", "addr", "show", "dev", "weft.1").requireOk().output()).isBlank();
+        assertThat(lab.host("h1").exec(20, "ip", "-6", "route", "show", "dev", "weft.1").requireOk().output())
+                .contains("fd00:20:244::/56 ").contains("mtu 1430");
+        assertThat(lab.host("h1").exec(20, "ip6tables", "-t", "nat", "-S", "FLANNEL-POSTRTG").requireOk().output())
+                .contains("-s fd00:20:244::/56 ! -d ff00::/8");
+        assertThat(lab.host("h1").exec(20, "iptables", "-t", "nat", "-S", "FLANNEL-POSTRTG").ok())
+                .as("no IPv4 rules without an IPv4 network").isFalse();
+    }
+
+    @Test
+    @Order(3)
+    void everyPodPairCarriesPingAndTcpOverIpv6() throws Exception {
+        DualStackLab.assertEveryPodPair(lab, HOSTS, 7950, pod6);
+    }
+
+    private Path env(String host) throws Exception {
+        return lab.hostDir(host).resolve("subnet.env");
+    }
+}
