@@ -156,21 +156,6 @@ class AgentStartupErrorsIT {
         assertThat(p.stop(30)).isIn(0, 143);
     }
 
-    @Test
-    void aPublicIpv6ThatIsNoAddressOfThisHostIsRefusedBeforeALeaseIsTaken() throws Exception {
-        one.lab.putConfig("{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fd00:10:244::/56\","
-                + "\"Backend\":{\"Type\":\"vxlan\"}}");
-        one.host.ip("-6", "addr", "replace", "fd98::1/64", "dev", "eth0", "nodad");
-        try {
-            AgentProcess p = run("public-ipv6.log", "-public-ipv6", "fd99::5");
-            assertThat(p.awaitExit(60)).isEqualTo(1);
-            assertOneReadableLine(p, "-public-ipv6 fd99::5 is not an address of this host", "eth0");
-            assertThat(leaseKeys()).as("no lease is taken by a host that cannot be reached over IPv6").isEmpty();
-        } finally {
-            one.host.exec(10, "ip", "-6", "addr", "del", "fd98::1/64", "dev", "eth0");
-        }
-    }
-
     private String leaseKeys() {
         return one.lab.etcdctl("get", "--prefix", "/coreos.com/network/subnets", "--keys-only").output().trim();
     }
