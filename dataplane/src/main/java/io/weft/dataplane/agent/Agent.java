@@ -157,7 +157,9 @@ public final class Agent {
         MacAddress mac = stored != null ? stored : VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, publicIp.getHostAddress());
         SubnetEnv previous = SubnetEnv.read(settings.subnetFile());
         // Beside the lease, never in it: weft peers learn our interface address (reached directly from our private network)
-        registry.advertise(WeftAdvert.of(ext.address().equals(publicIp) ? null : ext.address(), 0));
+        // and the port of our TCP fallback
+        int tcpPort = settings.tcpFallbackPort(port);
+        registry.advertise(WeftAdvert.of(ext.address().equals(publicIp) ? null : ext.address(), tcpPort));
         HeldLease lease;
         try {
             lease = registry.acquire(config, new AcquireRequest(publicIp, null, new BackendData(vni, mac), null,
@@ -180,6 +182,16 @@ public final class Agent {
         log.info("data plane up: {} MTU {}, address {}/32, route {} src {}, {} worker(s), UDP {}:{}",
                 dataPlane.deviceName(), mtu, link.vtepAddress(), config.network(), link.vtepAddress(), workers,
                 source.getHostAddress(), port);
+
+        if (tcpPort > 0) {
+            try {
+                io.weft.dataplane.socket.TcpTls tls = settings.tcpTlsCa() == null ? null
+                        : io.weft.dataplane.socket.TcpTls.load(settings.tcpTlsCa(), settings.tcpTlsCert(), settings.tcpTlsKey());
+                dataPlane.startTcpFallback(tcpPort, publicIp, table, tls);
+            } catch (DataPlaneException e) {
+                throw new AgentException(e.getMessage());
+            }
+        }
 
         LeaseTableFeeder feeder = new LeaseTableFeeder(table, config, new SubnetKey(subnet, null));
         LeaseEvents cached = warm.caching(feeder);

@@ -52,14 +52,25 @@ public final class Encapsulator implements TunPacketHandler {
      * peer's candidate paths. Off the hot path (a few per peer every probe interval).
      */
     public boolean packetVia(ByteBuf buf, int ip, int length, java.net.InetSocketAddress via) {
-        Peer peer = route(buf, ip, length);
+        Peer peer = frame(buf, ip, length);
         if (peer == null) {
             return false;
         }
-        int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac(peer, buf, ip));
-        buf.setIndex(start, ip + length);
         sender.reply(buf, via);
         return true;
+    }
+
+    /**
+     * Writes the headers in front of the packet and leaves the frame as {@code buf}'s readable bytes, sending nothing;
+     * returns the peer it is for, or null (counted, and the buffer untouched). Off the hot path (a probe over TCP).
+     */
+    public Peer frame(ByteBuf buf, int ip, int length) {
+        Peer peer = route(buf, ip, length);
+        if (peer != null) {
+            int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, dstMac(peer, buf, ip));
+            buf.setIndex(start, ip + length);
+        }
+        return peer;
     }
 
     /** Routes a super-packet's segments once (they share a flow), heads each, and queues them as one batch. */
