@@ -102,6 +102,20 @@ enum TunnelKind {
             }
         }
     },
+    /** weft on both sides, every frame over the TCP fallback connection between them (forced; no probes). */
+    WEFT_WEFT_TCP(null) {
+        @Override
+        Tunnel open(Rig rig, TunnelSettings settings) {
+            StaticDataPlane weftA = weftOverTcp(rig, Rig.Side.A, settings);
+            try {
+                StaticDataPlane weftB = weftOverTcp(rig, Rig.Side.B, settings);
+                return new OverlayTunnel(Map.of(Rig.Side.A, weftA, Rig.Side.B, weftB), List.of());
+            } catch (RuntimeException e) {
+                weftA.close();
+                throw e;
+            }
+        }
+    },
     /** OpenVPN 2.6 peer to peer in the clear, without DCO: a classic user-space tunnel (fast-path.md §5). */
     OPENVPN("openvpn") {
         @Override
@@ -150,6 +164,15 @@ enum TunnelKind {
         StaticDataPlane.Jvm jvm = new StaticDataPlane.Jvm(settings.java(), settings.weftJavaOptions(), settings.weftJar().toString());
         return StaticDataPlane.start(rig.ns(side), jvm, StaticDataPlane.args(WEFT_DEVICE, Overlay.self(rig, side),
                 Overlay.NETWORK, Overlay.PORT, settings.weftWorkers(), Overlay.host(rig, side.other())));
+    }
+
+    /** As {@link #weft}, with the peer reached over the TCP fallback on the VXLAN port's number. */
+    private static StaticDataPlane weftOverTcp(Rig rig, Rig.Side side, TunnelSettings settings) {
+        StaticDataPlane.Jvm jvm = new StaticDataPlane.Jvm(settings.java(), settings.weftJavaOptions(), settings.weftJar().toString());
+        List<String> args = new ArrayList<>(StaticDataPlane.args(WEFT_DEVICE, Overlay.self(rig, side), Overlay.NETWORK,
+                Overlay.PORT, settings.weftWorkers(), Overlay.host(rig, side.other())));
+        args.addAll(List.of("--tcp-port", Integer.toString(Overlay.PORT), "--self-ip", Overlay.host(rig, side).underlayIp()));
+        return StaticDataPlane.start(rig.ns(side), jvm, args);
     }
 
     /** An overlay between weft processes and/or kernel vxlan devices; addresses are the VTEP IPs. */

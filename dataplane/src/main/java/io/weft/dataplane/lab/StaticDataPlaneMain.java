@@ -23,6 +23,8 @@ import java.util.Map;
  * java -cp ... io.weft.dataplane.lab.StaticDataPlaneMain --device wdp-t0 --subnet 10.244.1.0/24 \
  *     --network 10.244.0.0/16 --mac 0e:2a:00:00:00:01 [--mtu 1450] [--vni 1] [--port 8472] [--workers 1] \
  *     [--accept-unknown-vteps] [--accept-any-inner-source] [--offloads on|off] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02]...
+ *     [--tcp-port 8472 --self-ip 10.99.0.1 [--tls-ca F --tls-cert F --tls-key F]] (every peer over the TCP
+ *     fallback, for the bench)
  * </pre>
  * Then it prints {@code ready} and reads commands, one per line, answering each with one line:
  * {@code peer add <subnet> <publicIp> <mac>} / {@code peer del <subnet>} → {@code ok} (or {@code error: ...}),
@@ -71,7 +73,8 @@ public final class StaticDataPlaneMain {
                     MacAddress.parse(require(opts, "mac")), local, network, workers, acceptUnknown, acceptAnySource,
                     offloads.equals("on"));
             PublishedTable table = new PublishedTable();
-            StaticPeers staticPeers = new StaticPeers(local, port, vni, table);
+            int tcpPort = Integer.parseInt(opts.getOrDefault("tcp-port", "0"));
+            StaticPeers staticPeers = new StaticPeers(local, port, vni, table, tcpPort);
             for (String p : peers) {
                 String[] f = p.split(",");
                 if (f.length != 3) {
@@ -80,6 +83,18 @@ public final class StaticDataPlaneMain {
                 staticPeers.add(f[0], f[1], f[2]);
             }
             dp = DataPlane.start(config, table);
+            if (tcpPort > 0) {
+                // every peer over the TCP fallback (a bench of that path): ready once each connection is up
+                java.net.Inet4Address self = (java.net.Inet4Address) Subnet.parseAddress(require(opts, "self-ip"));
+                io.weft.dataplane.socket.TcpTls tls = opts.containsKey("tls-ca") ? io.weft.dataplane.socket.TcpTls.load(
+                        java.nio.file.Path.of(opts.get("tls-ca")), java.nio.file.Path.of(require(opts, "tls-cert")),
+                        java.nio.file.Path.of(require(opts, "tls-key"))) : null;
+                io.weft.dataplane.socket.TcpTransport tcp = dp.startTcpFallback(tcpPort, self, table, tls);
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                while (!staticPeers.publicIps().stream().allMatch(tcp::connected) && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+            }
             link = new TunLinkSetup(dp.deviceName(), mtu, local, network);
             link.apply();
             out.println("ready");
