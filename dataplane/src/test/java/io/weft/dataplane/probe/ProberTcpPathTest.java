@@ -1,6 +1,5 @@
 package io.weft.dataplane.probe;
 
-import io.netty.buffer.ByteBuf;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.path.PathCandidate;
 import io.weft.fdb.path.PathKind;
@@ -8,9 +7,7 @@ import io.weft.fdb.path.PeerPath;
 import io.weft.vtep.Ipv4;
 import org.junit.jupiter.api.Test;
 
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,18 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ProberTcpPathTest {
     private static final int OURS = Ipv4.parse("10.244.1.0");
-    private static final long SECOND = 1_000_000_000L;
-    private static final PathCandidate PRIVATE = PathCandidate.of(PathKind.PRIVATE, ip("10.0.1.6"), 8472);
-    private static final PathCandidate PUBLIC = PathCandidate.of(PathKind.PUBLIC, ip("203.0.113.7"), 8472);
-    private static final PathCandidate TCP = PathCandidate.of(PathKind.TCP, ip("203.0.113.7"), 8472);
+    private static final PathCandidate PRIVATE = PathCandidate.of(PathKind.PRIVATE, ProbeRounds.ip("10.0.1.6"), 8472);
+    private static final PathCandidate PUBLIC = PathCandidate.of(PathKind.PUBLIC, ProbeRounds.ip("203.0.113.7"), 8472);
+    private static final PathCandidate TCP = PathCandidate.of(PathKind.TCP, ProbeRounds.ip("203.0.113.7"), 8472);
 
     private final PeerPath path = new PeerPath(List.of(PRIVATE, PUBLIC, TCP), PUBLIC);
     private final Target peer = new Target(Subnet.parse("10.244.2.0/24"), "203.0.113.7", 8472, path);
-    private long now = 1000 * SECOND;
+    private final ProbeRounds rounds = new ProbeRounds();
     private boolean udpWorks;
     private boolean tcpWorks = true;
-    private final List<byte[]> arrived = new ArrayList<>();
-    private final List<String> notices = new ArrayList<>();
 
     private final ProbeInjector tunnel = new ProbeInjector() {
         @Override
@@ -50,31 +44,20 @@ class ProberTcpPathTest {
         @Override
         public boolean injectVia(byte[] packet, PathCandidate via) {
             if (via.kind() == PathKind.TCP ? tcpWorks : udpWorks) {
-                arrived.add(packet);
+                rounds.arrived.add(packet);
             }
             return true;
         }
     };
     private final Prober prober = new Prober(ProbeSettings.DEFAULT, OURS, () -> "198.51.100.1", 0x4321, tunnel,
-            () -> List.of(peer), s -> { }, notices::add, () -> now);
-
-    private static Inet4Address ip(String s) {
-        return (Inet4Address) Subnet.parseAddress(s);
-    }
+            () -> List.of(peer), s -> { }, rounds.notices::add, () -> rounds.now);
 
     private void round() {
-        prober.tick();
-        now += SECOND / 100;
-        for (byte[] request : arrived) {
-            ByteBuf b = ProberTest.echoReplyFor(request);
-            prober.offer(b, 0, b.readableBytes());
-        }
-        arrived.clear();
-        now += 2 * SECOND - SECOND / 100;
+        rounds.round(prober);
     }
 
     private List<String> switches() {
-        return notices.stream().filter(n -> n.contains(": path ")).toList();
+        return rounds.switches();
     }
 
     @Test
