@@ -216,11 +216,15 @@ public final class TcpTransport implements AutoCloseable {
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
                 links.remove(link);
+                long frames = reader.frames();
                 reader.release();
-                LOG.info("TCP fallback: connection with {} closed", remote);
+                LOG.info("TCP fallback: connection with {} closed after {} frame(s)", remote, frames);
                 dialer.execute(() -> {
                     Dial dial = dials.get(peer);
                     if (dial != null) {
+                        // A connection that carried frames worked: redial soon. One that carried none (a refused
+                        // handshake, a peer that closes at once) backs off further, so it is not redialled every second.
+                        dial.backoffMs = frames > 0 ? MIN_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, dial.backoffMs * 2);
                         dial.nextAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(dial.backoffMs);
                     }
                 });
@@ -322,8 +326,7 @@ public final class TcpTransport implements AutoCloseable {
             dialer.execute(() -> {
                 d.inFlight = false;
                 if (f.isSuccess()) {
-                    d.backoffMs = MIN_BACKOFF_MS;
-                    d.failureLogged = false;
+                    d.failureLogged = false; // (the backoff is reset once the connection has carried frames)
                 } else {
                     if (!d.failureLogged) {
                         d.failureLogged = true;
