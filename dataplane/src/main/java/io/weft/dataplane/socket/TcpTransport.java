@@ -3,6 +3,7 @@ package io.weft.dataplane.socket;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -55,6 +56,11 @@ public final class TcpTransport implements AutoCloseable {
     /** Socket buffers: a 10 Gb/s stream with a few ms of RTT needs a few MB in flight. */
     static final int SOCKET_BUFFER = 4 * 1024 * 1024;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(4 << 20, 8 << 20);
+    /**
+     * Reads of up to 256 KB: the frames of one read are one batch for the TUN queue, which merges a flow's segments
+     * only within a batch, so small reads would hand the kernel many small packets.
+     */
+    private static final AdaptiveRecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(16 << 10, 64 << 10, 256 << 10);
     private static final long MIN_BACKOFF_MS = 1000;
     private static final long MAX_BACKOFF_MS = 30_000;
     private static final int CONNECT_TIMEOUT_MS = 5000;
@@ -155,7 +161,8 @@ public final class TcpTransport implements AutoCloseable {
                 .childOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
                 .childOption(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS);
     }
 
     /** On the child's loop: a weft peer's connection becomes its link; anyone else's is closed and counted. */
@@ -306,6 +313,7 @@ public final class TcpTransport implements AutoCloseable {
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, READS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
