@@ -11,6 +11,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.weft.dataplane.capture.DataPlaneHooks;
 import io.weft.dataplane.probe.ProbeInjector;
+import io.weft.dataplane.socket.TcpLinks;
+import io.weft.dataplane.socket.TcpReplies;
+import io.weft.dataplane.socket.TcpTransport;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunDevice;
 import io.weft.dataplane.tun.TunOffloads;
@@ -56,6 +59,8 @@ public final class DataPlane implements AutoCloseable {
     private DataPlaneCapabilities capabilities;
     /** Per worker: the heartbeat count it reaches once it has run the beat {@link #workersAlive} last asked for. */
     private long[] beatsAsked = new long[0];
+    /** The TCP fallback transport, once {@link #startTcpFallback} ran; null: UDP only. */
+    private volatile TcpTransport tcp;
 
     private DataPlane(DataPlaneConfig config, MultiThreadIoEventLoopGroup group, TunDevice tun, List<Worker> workers) {
         this.config = config;
@@ -139,6 +144,18 @@ public final class DataPlane implements AutoCloseable {
             public boolean injectVia(byte[] ipv4Packet, InetSocketAddress via) {
                 return dp.injectVia(ipv4Packet, via);
             }
+
+            @Override
+            public boolean injectVia(byte[] ipv4Packet, io.weft.fdb.path.PathCandidate via) {
+                if (via.kind() != io.weft.fdb.path.PathKind.TCP) {
+                    return dp.injectVia(ipv4Packet, via.endpoint());
+                }
+                if (dp.tcp == null || dp.workers.isEmpty()) {
+                    return false;
+                }
+                dp.workers.get(0).injectTcp(ipv4Packet);
+                return true;
+            }
         });
         dp.hooks.markConnected();
         return dp;
@@ -155,6 +172,41 @@ public final class DataPlane implements AutoCloseable {
             }
         }
         return TunDevice.open(config.device(), config.workers(), config.offloads());
+    }
+
+    /**
+     * Starts the TCP fallback: listens on TCP {@code port} (at the VXLAN bind address) and keeps a connection to
+     * every weft peer that advertises a TcpPort, on the workers' loops; peers the path chooser moves to TCP are sent
+     * to over it from then on.
+     *
+     * @param ourPublicIp this host's lease PublicIP (which side of a pair dials depends on it)
+     * @param tls         mutual TLS on every connection, or null for plain TCP
+     * @throws DataPlaneException with one readable line if the port cannot be bound
+     */
+    public synchronized TcpTransport startTcpFallback(int port, java.net.Inet4Address ourPublicIp, PublishedTable table,
+                                                      io.weft.dataplane.socket.TcpTls tls) {
+        if (tcp != null) {
+            return tcp;
+        }
+        TcpLinks links = new TcpLinks();
+        Map<io.netty.channel.EventLoop, TcpTransport.LoopSide> sides = new java.util.HashMap<>();
+        for (Worker w : workers) {
+            TcpReplies replies = new TcpReplies();
+            sides.put(w.loop(), new TcpTransport.LoopSide(w.tcpSink(replies), replies));
+        }
+        TcpTransport t = new TcpTransport(port, config.bindAddress(), Subnet.bytesToInt(ourPublicIp.getAddress(), 0),
+                config.localSubnet().v4Address(), group, table, sides, links, workers.size(), tls);
+        t.start();
+        for (Worker w : workers) {
+            w.useTcp(links);
+        }
+        tcp = t;
+        return t;
+    }
+
+    /** The TCP fallback transport, or null if it was not started. */
+    public TcpTransport tcpFallback() {
+        return tcp;
     }
 
     /** Keeps the TUN device (TUNSETPERSIST) when this process's fds close: a restart finds it with its routes. */
@@ -234,6 +286,11 @@ public final class DataPlane implements AutoCloseable {
         for (Counter c : Counter.values()) {
             counters.put(c.key(), sums[c.ordinal()]);
         }
+        TcpTransport t = tcp;
+        counters.put("drop_tcp_refused", t == null ? 0 : t.refused());
+        counters.put("drop_tcp_tls_refused", t == null ? 0 : t.tlsRefused());
+        counters.put("tcp_connects", t == null ? 0 : t.connects());
+        counters.put("tcp_connect_failures", t == null ? 0 : t.connectFailures());
         Map<String, DataPlaneStats.PeerStats> peers = new LinkedHashMap<>();
         for (Map.Entry<Integer, long[]> p : peerSums.entrySet()) {
             long[] v = p.getValue();
@@ -266,6 +323,11 @@ public final class DataPlane implements AutoCloseable {
     /** Stops the workers, closes the sockets and the TUN fds. Idempotent; leaves routes and addresses alone. */
     @Override
     public synchronized void close() {
+        TcpTransport t = tcp;
+        if (t != null) {
+            tcp = null;
+            t.close();
+        }
         for (Worker w : workers) {
             w.close();
         }

@@ -44,7 +44,9 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
               --duration S          seconds per iperf3 test and of ping at 100/s (default 5)
               --paths ID,...        only these paths (always with kernel-vxlan, the reference); ids:
                                     veth, kernel-vxlan, kernel-vxlan-offload, weft-to-kernel, kernel-to-weft,
-                                    weft-weft, openvpn, socat-tun
+                                    weft-weft, weft-weft-tcp (every frame over the TCP fallback),
+                                    weft-weft-tcp-tls (the same with mutual TLS),
+                                    openvpn, socat-tun
               --jmh                 also run the JMH suite (-prof gc) and summarise ns/op and B/op
               --jmh-args "ARGS"     JMH arguments instead of: -prof gc -f 1 -wi 2 -i 3 -w 2s -r 2s
               --weft-java-opts "O"  JVM options for weft (default: WEFT_JAVA_OPTS from src/systemd/weft.env)

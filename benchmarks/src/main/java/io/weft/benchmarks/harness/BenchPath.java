@@ -16,6 +16,10 @@ enum BenchPath {
     WEFT_TO_KERNEL("weft-to-kernel", "weft->kernel", TunnelKind.WEFT_KERNEL, Rig.Side.A, true),
     KERNEL_TO_WEFT("kernel-to-weft", "kernel->weft", TunnelKind.WEFT_KERNEL, Rig.Side.B, true),
     WEFT_WEFT("weft-weft", "weft<->weft", TunnelKind.WEFT_WEFT, Rig.Side.A, true),
+    /** weft on both sides with every frame over the TCP fallback, as when a provider drops UDP between hosts. */
+    WEFT_WEFT_TCP("weft-weft-tcp", "weft<->weft TCP", TunnelKind.WEFT_WEFT_TCP, Rig.Side.A, true),
+    /** As {@link #WEFT_WEFT_TCP} with mutual TLS on the connection: what TLS costs. */
+    WEFT_WEFT_TCP_TLS("weft-weft-tcp-tls", "weft<->weft TCP+TLS", TunnelKind.WEFT_WEFT_TCP_TLS, Rig.Side.A, true),
     OPENVPN("openvpn", "OpenVPN", TunnelKind.OPENVPN, Rig.Side.A, true),
     SOCAT("socat-tun", "socat TUN", TunnelKind.SOCAT, Rig.Side.A, true);
 
@@ -37,7 +41,8 @@ enum BenchPath {
     }
 
     boolean isWeft() {
-        return tunnel == TunnelKind.WEFT_KERNEL || tunnel == TunnelKind.WEFT_WEFT;
+        return tunnel == TunnelKind.WEFT_KERNEL || tunnel == TunnelKind.WEFT_WEFT || tunnel == TunnelKind.WEFT_WEFT_TCP
+                || tunnel == TunnelKind.WEFT_WEFT_TCP_TLS;
     }
 
     static BenchPath byId(String id) {

@@ -1,6 +1,7 @@
 package io.weft.benchmarks.harness;
 
 import io.weft.labkit.LabException;
+import io.weft.labkit.etcd.TestCerts;
 import io.weft.labkit.process.Cmd;
 import io.weft.labkit.vxlan.KernelVxlan;
 import io.weft.labkit.vxlan.StaticDataPlane;
@@ -102,6 +103,27 @@ enum TunnelKind {
             }
         }
     },
+    /** weft on both sides, every frame over the TCP fallback connection between them (forced; no probes). */
+    WEFT_WEFT_TCP(null) {
+        @Override
+        Tunnel open(Rig rig, TunnelSettings settings) {
+            return overTcp(rig, settings, List.of());
+        }
+    },
+    /** As {@link #WEFT_WEFT_TCP}, with mutual TLS (a throw-away CA; both ends show one certificate from it). */
+    WEFT_WEFT_TCP_TLS("openssl") {
+        @Override
+        Tunnel open(Rig rig, TunnelSettings settings) {
+            TestCerts certs;
+            try {
+                certs = TestCerts.create(java.nio.file.Files.createTempDirectory("weft-bench-tls-"));
+            } catch (java.io.IOException e) {
+                throw new LabException("cannot make the bench's TLS certificates: " + e.getMessage(), e);
+            }
+            return overTcp(rig, settings, List.of("--tls-ca", certs.ca().toString(), "--tls-cert",
+                    certs.serverCert().toString(), "--tls-key", certs.serverKey().toString()));
+        }
+    },
     /** OpenVPN 2.6 peer to peer in the clear, without DCO: a classic user-space tunnel (fast-path.md §5). */
     OPENVPN("openvpn") {
         @Override
@@ -154,6 +176,27 @@ enum TunnelKind {
         if (peerIsWeft) {
             args.set(args.size() - 1, args.get(args.size() - 1) + ",weft");
         }
+        return StaticDataPlane.start(rig.ns(side), jvm, args);
+    }
+
+    private static Tunnel overTcp(Rig rig, TunnelSettings settings, List<String> extra) {
+        StaticDataPlane weftA = weftOverTcp(rig, Rig.Side.A, settings, extra);
+        try {
+            StaticDataPlane weftB = weftOverTcp(rig, Rig.Side.B, settings, extra);
+            return new OverlayTunnel(Map.of(Rig.Side.A, weftA, Rig.Side.B, weftB), List.of());
+        } catch (RuntimeException e) {
+            weftA.close();
+            throw e;
+        }
+    }
+
+    /** As {@link #weft}, with the peer reached over the TCP fallback on the VXLAN port's number. */
+    private static StaticDataPlane weftOverTcp(Rig rig, Rig.Side side, TunnelSettings settings, List<String> extra) {
+        StaticDataPlane.Jvm jvm = new StaticDataPlane.Jvm(settings.java(), settings.weftJavaOptions(), settings.weftJar().toString());
+        List<String> args = new ArrayList<>(StaticDataPlane.args(WEFT_DEVICE, Overlay.self(rig, side), Overlay.NETWORK,
+                Overlay.PORT, settings.weftWorkers(), Overlay.host(rig, side.other())));
+        args.addAll(List.of("--tcp-port", Integer.toString(Overlay.PORT), "--self-ip", Overlay.host(rig, side).underlayIp()));
+        args.addAll(extra);
         return StaticDataPlane.start(rig.ns(side), jvm, args);
     }
 

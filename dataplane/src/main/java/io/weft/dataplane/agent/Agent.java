@@ -184,7 +184,10 @@ public final class Agent {
                 : VtepMacSource.forHost(VtepMacSource.MACHINE_ID, vni, Subnet.formatAddress(underlay6.advertised()));
         SubnetEnv previous = SubnetEnv.read(settings.subnetFile());
         // Beside the lease, never in it: weft peers learn our interface address (reached directly from our private network)
-        registry.advertise(WeftAdvert.of(ext.address().equals(publicIp) ? null : ext.address(), 0));
+        // and the port of our TCP fallback
+        // (the fallback carries the IPv4 underlay's frames: none on an IPv6-only network)
+        int tcpPort = v4 ? settings.tcpFallbackPort(port) : 0;
+        registry.advertise(WeftAdvert.of(ext.address().equals(publicIp) ? null : ext.address(), tcpPort));
         HeldLease lease;
         try {
             // An IPv6-only lease has flanneld's PublicIP 0.0.0.0 and no BackendData.
@@ -231,6 +234,16 @@ public final class Agent {
             log.info("data plane IPv6 up: {} address {}/128, route {} src {} MTU {}, UDP [{}]:{}", dataPlane.deviceName(),
                     link.vtepAddressV6(), config.ipv6Network(), link.vtepAddressV6(), overlay6.mtu(),
                     Subnet.formatAddress(underlay6.local()), port);
+        }
+
+        if (tcpPort > 0) {
+            try {
+                io.weft.dataplane.socket.TcpTls tls = settings.tcpTlsCa() == null ? null
+                        : io.weft.dataplane.socket.TcpTls.load(settings.tcpTlsCa(), settings.tcpTlsCert(), settings.tcpTlsKey());
+                dataPlane.startTcpFallback(tcpPort, publicIp, table, tls);
+            } catch (DataPlaneException e) {
+                throw new AgentException(e.getMessage());
+            }
         }
 
         SubnetKey ownSubnets = SubnetKey.of(lease.lease());

@@ -22,6 +22,9 @@ import java.util.List;
  * @param nodeIpDnat keep DNAT rules from peers' InternalIPs to their public IPs ({@code --node-ip-dnat}, kube only)
  * @param replaceFlannel remove what a stopped flanneld left (its {@code flannel.<VNI>} device, its direct routes)
  *                   before starting ({@code --replace-flannel})
+ * @param tcpFallbackPort the TCP fallback's port ({@code --tcp-fallback-port}): -1 for the VXLAN port's number, 0 for
+ *                   no TCP fallback
+ * @param tcpTlsCa   with {@code tcpTlsCert} and {@code tcpTlsKey}: mutual TLS on the TCP fallback; all null for none
  */
 public record AgentSettings(
         List<String> etcdEndpoints,
@@ -56,7 +59,11 @@ public record AgentSettings(
         boolean offloads,
         KubeOptions kube,
         boolean nodeIpDnat,
-        boolean replaceFlannel) {
+        boolean replaceFlannel,
+        int tcpFallbackPort,
+        Path tcpTlsCa,
+        Path tcpTlsCert,
+        Path tcpTlsKey) {
 
     public AgentSettings {
         etcdEndpoints = List.copyOf(etcdEndpoints);
@@ -75,6 +82,15 @@ public record AgentSettings(
         }
         checkPort("-healthz-port", healthzPort);
         checkPort("--metrics-port", metricsPort);
+        int tlsFiles = (tcpTlsCa != null ? 1 : 0) + (tcpTlsCert != null ? 1 : 0) + (tcpTlsKey != null ? 1 : 0);
+        if (tlsFiles != 0 && tlsFiles != 3) {
+            throw new IllegalArgumentException("--tcp-tls-ca, --tcp-tls-cert and --tcp-tls-key go together: give all three"
+                    + " for mutual TLS on the TCP fallback, or none");
+        }
+        if (tcpFallbackPort < -1 || tcpFallbackPort > 65535) {
+            throw new IllegalArgumentException("--tcp-fallback-port " + tcpFallbackPort + " is out of range: 0 (off) .. 65535,"
+                    + " or leave it out for the VXLAN port's number");
+        }
         if (workers < 0 || workers > 64) {
             throw new IllegalArgumentException("--workers " + workers + " is out of range: 0 (automatic) .. 64");
         }
@@ -84,6 +100,11 @@ public record AgentSettings(
         if (iptablesResync.isNegative() || iptablesResync.isZero()) {
             throw new IllegalArgumentException("-iptables-resync must be at least 1 second");
         }
+    }
+
+    /** The TCP fallback port for VXLAN port {@code vxlanPort}: the flag's, else the same number; 0 is off. */
+    public int tcpFallbackPort(int vxlanPort) {
+        return tcpFallbackPort < 0 ? vxlanPort : tcpFallbackPort;
     }
 
     /** The rules that choose the underlay interface, in flanneld's order. */

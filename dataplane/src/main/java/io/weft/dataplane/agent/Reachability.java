@@ -118,7 +118,12 @@ final class Reachability implements AutoCloseable {
                 if (path != null) {
                     m.put("path", path.kind().label());
                     m.put("endpoint", path.endpointText());
+                    String why = prober.whyTcp(r.target().vtepAddress());
+                    if (why != null) {
+                        m.put("why", why);
+                    }
                 }
+                m.put("weft", r.target().path() != null && r.target().path().choosable());
                 m.put("answered", r.answered());
                 m.put("rttMs", r.rttMillis());
                 peers.add(m);

@@ -42,6 +42,11 @@ public final class DataPlaneHooks {
             public boolean injectVia(byte[] packet, java.net.InetSocketAddress via) {
                 return injector.injectVia(packet, via);
             }
+
+            @Override
+            public boolean injectVia(byte[] packet, io.weft.fdb.path.PathCandidate via) {
+                return injector.injectVia(packet, via);
+            }
         };
     }
 

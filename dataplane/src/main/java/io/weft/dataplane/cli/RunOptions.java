@@ -152,6 +152,24 @@ public final class RunOptions {
             + " entries and routes) and its direct routes, keep its lease and iptables rules (default: ${DEFAULT-VALUE})")
     boolean replaceFlannel;
 
+    @Option(names = {"--tcp-fallback-port", "-tcp-fallback-port"}, descriptionKey = "weft", defaultValue = "-1",
+            paramLabel = "PORT", description = "TCP port of the fallback transport that carries the VXLAN frames to weft"
+            + " peers when UDP between the hosts gets no answer; 0 = off (default: the VXLAN port's number)")
+    int tcpFallbackPort;
+
+    @Option(names = {"--tcp-tls-ca", "-tcp-tls-ca"}, descriptionKey = "weft", paramLabel = "FILE",
+            description = "PEM CA certificate(s) a TCP fallback peer's certificate must be from (mutual TLS, with"
+            + " --tcp-tls-cert and --tcp-tls-key)")
+    Path tcpTlsCa;
+
+    @Option(names = {"--tcp-tls-cert", "-tcp-tls-cert"}, descriptionKey = "weft", paramLabel = "FILE",
+            description = "PEM certificate (chain) this host shows on the TCP fallback")
+    Path tcpTlsCert;
+
+    @Option(names = {"--tcp-tls-key", "-tcp-tls-key"}, descriptionKey = "weft", paramLabel = "FILE",
+            description = "PEM key of --tcp-tls-cert: PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted")
+    Path tcpTlsKey;
+
     /** The validated settings; throws IllegalArgumentException with a message naming the flag. */
     public AgentSettings toSettings() {
         return new AgentSettings(EtcdOptions.parseEndpoints(etcdEndpoints), etcdPrefix, etcdCaFile, etcdCertFile, etcdKeyFile, etcdUsername,
@@ -159,6 +177,7 @@ public final class RunOptions {
                 ipMasq, ipMasqRandomFullyDisable, blackholeRoute, iptablesForwardRules,
                 Duration.ofSeconds(iptablesResyncSeconds), healthzIp, healthzPort, logging.verbosity, runDir,
                 device, workers, metricsPort, acceptUnknownVteps, acceptAnyInnerSource,
-                offloads, kubeMode.toOptions(), kubeMode.nodeIpDnat, replaceFlannel);
+                offloads, kubeMode.toOptions(), kubeMode.nodeIpDnat, replaceFlannel,
+                tcpFallbackPort, tcpTlsCa, tcpTlsCert, tcpTlsKey);
     }
 }

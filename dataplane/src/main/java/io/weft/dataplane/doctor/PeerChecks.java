@@ -21,18 +21,33 @@ public final class PeerChecks {
             return out;
         }
         String ourPublicIp = reply.path("publicIp").asText("?");
+        boolean someOnTcp = false;
+        for (JsonNode p : peers) {
+            someOnTcp |= p.path("answered").asBoolean() && p.path("path").asText().equals("tcp");
+        }
         for (JsonNode p : peers) {
             String who = "peer " + p.path("subnet").asText() + " at " + p.path("publicIp").asText() + ":" + p.path("port").asInt();
             int port = p.path("port").asInt();
-            if (p.path("answered").asBoolean()) {
+            if (p.path("answered").asBoolean() && p.path("path").asText().equals("tcp")) {
+                out.add(Finding.warn("peer", who + " answers through the tunnel only over TCP (" + p.path("endpoint").asText()
+                                + ", RTT " + String.format("%.1f", p.path("rttMs").asDouble()) + " ms): "
+                                + p.path("why").asText("UDP " + port + " gets no answer; TCP works"),
+                        "traffic to this peer flows, but over TCP (slower, and head-of-line blocking under loss): allow UDP "
+                                + port + " from " + ourPublicIp + " to " + p.path("publicIp").asText() + " and back, and"
+                                + " weft returns to UDP by itself"));
+            } else if (p.path("answered").asBoolean()) {
                 String path = p.path("path").asText("public");
                 out.add(Finding.ok("peer", who + " answers through the tunnel (VTEP " + p.path("vtep").asText() + ", RTT "
                         + String.format("%.1f", p.path("rttMs").asDouble()) + " ms"
                         + (path.equals("public") ? "" : ", over the " + path + " path " + p.path("endpoint").asText()) + ")"));
             } else {
+                String tcpHint = someOnTcp && !p.path("weft").asBoolean(true)
+                        ? "weft peers reach this host only over their TCP fallback, so UDP " + port + " is dropped on the"
+                        + " way, and this peer (flanneld, no TCP fallback) cannot reach it at all; "
+                        : "";
                 out.add(Finding.fail("peer", who + ": no answer from its VTEP " + p.path("vtep").asText() + " within "
                                 + reply.path("waitMillis").asLong() + " ms",
-                        "the likely causes, in order: UDP " + port + " dropped by a security group, firewall or the provider"
+                        tcpHint + "the likely causes, in order: UDP " + port + " dropped by a security group, firewall or the provider"
                                 + " (allow UDP " + port + " from " + ourPublicIp + " to " + p.path("publicIp").asText()
                                 + " and back); a wrong PublicIP (" + p.path("publicIp").asText() + " must be where this host"
                                 + " reaches the peer: -public-ip / --public-ip-from on the peer); a NAT in front of the peer"

@@ -26,6 +26,8 @@ import java.util.Map;
  *     --network 10.244.0.0/16 --mac 0e:2a:00:00:00:01 [--mtu 1450] [--vni 1] [--port 8472] [--workers 1] \
  *     [--accept-unknown-vteps] [--accept-any-inner-source] [--offloads on|off] [--peer 10.244.2.0/24,10.99.0.2,0e:2a:00:00:00:02[,weft]]...
  *     [--subnet6 fd44:0:0:1::/64 --network6 fd44::/48 --mac6 0e:2a:00:00:06:01 --bind6 fd77:9::1 [--mtu6 1430]]
+ *     [--tcp-port 8472 --self-ip 10.99.0.1 [--tls-ca F --tls-cert F --tls-key F]] (every peer over the TCP
+ *     fallback, for the bench)
  * </pre>
  * With {@code --subnet6} the host is dual-stack (IPv6-only without {@code --subnet} and {@code --network}), and a
  * {@code --peer} may have an IPv6 half: {@code <subnet>,<publicIp>,<mac>,<subnet6>,<publicIpv6>,<mac6>}, whose IPv4
@@ -80,7 +82,9 @@ public final class StaticDataPlaneMain {
                     MacAddress.parse(mac), local, network, workers, acceptUnknown, acceptAnySource,
                     offloads.equals("on"), null, v6);
             PublishedTable table = new PublishedTable();
-            StaticPeers staticPeers = new StaticPeers(local, v6 == null ? null : v6.localSubnet(), port, vni, table);
+            int tcpPort = Integer.parseInt(opts.getOrDefault("tcp-port", "0"));
+            StaticPeers staticPeers = new StaticPeers(local, v6 == null ? null : v6.localSubnet(), port, vni, table,
+                    tcpPort);
             for (String p : peers) {
                 String[] f = p.split(",");
                 boolean weft = f.length > 0 && f[f.length - 1].equals("weft");
@@ -95,6 +99,18 @@ public final class StaticDataPlaneMain {
                 }
             }
             dp = DataPlane.start(config, table);
+            if (tcpPort > 0) {
+                // every peer over the TCP fallback (a bench of that path): ready once each connection is up
+                java.net.Inet4Address self = (java.net.Inet4Address) Subnet.parseAddress(require(opts, "self-ip"));
+                io.weft.dataplane.socket.TcpTls tls = opts.containsKey("tls-ca") ? io.weft.dataplane.socket.TcpTls.load(
+                        java.nio.file.Path.of(opts.get("tls-ca")), java.nio.file.Path.of(require(opts, "tls-cert")),
+                        java.nio.file.Path.of(require(opts, "tls-key"))) : null;
+                io.weft.dataplane.socket.TcpTransport tcp = dp.startTcpFallback(tcpPort, self, table, tls);
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                while (!staticPeers.publicIps().stream().allMatch(tcp::connected) && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+            }
             if (local != null) {
                 link = new TunLinkSetup(dp.deviceName(), mtu, local, network);
                 link.apply();

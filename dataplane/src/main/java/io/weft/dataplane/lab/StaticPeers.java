@@ -3,9 +3,12 @@ package io.weft.dataplane.lab;
 import io.weft.fdb.BackendData;
 import io.weft.fdb.ForwardingTable;
 import io.weft.fdb.Lease;
+import io.weft.fdb.Peer;
 import io.weft.fdb.PublishedTable;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.TableScope;
+import io.weft.fdb.path.PathKind;
+import io.weft.fdb.path.PeerPaths;
 import io.weft.fdb.path.WeftAdvert;
 import io.weft.vtep.MacAddress;
 
@@ -30,18 +33,27 @@ final class StaticPeers {
     private final Map<Subnet, Lease> leases = new LinkedHashMap<>();
     /** By lease key: the peers marked weft hosts (as if they advertised themselves). */
     private final Map<String, WeftAdvert> adverts = new HashMap<>();
+    /** Every peer's TCP fallback port, each peer forced onto TCP; 0: plain UDP peers. */
+    private final int tcpPort;
+    private final PeerPaths paths = new PeerPaths();
 
-    StaticPeers(Subnet localSubnet, int port, int vni, PublishedTable table) {
-        this(localSubnet, null, port, vni, table);
-    }
-
-    /** @param localSubnet null on an IPv6-only host; @param localIpv6Subnet null on an IPv4-only one */
-    StaticPeers(Subnet localSubnet, Subnet localIpv6Subnet, int port, int vni, PublishedTable table) {
+    /**
+     * @param localSubnet null on an IPv6-only host; @param localIpv6Subnet null on an IPv4-only one
+     * @param tcpPort every peer's TCP fallback port, each peer then forced onto TCP; 0: UDP peers
+     */
+    StaticPeers(Subnet localSubnet, Subnet localIpv6Subnet, int port, int vni, PublishedTable table, int tcpPort) {
         this.localSubnet = localSubnet;
         this.localIpv6Subnet = localIpv6Subnet;
         this.port = port;
         this.vni = vni;
         this.table = table;
+        this.tcpPort = tcpPort;
+    }
+
+    /** The peers' PublicIPs, in network order. */
+    synchronized java.util.List<Integer> publicIps() {
+        return leases.values().stream().filter(l -> l.publicIp() != null)
+                .map(l -> Subnet.bytesToInt(l.publicIp().getAddress(), 0)).toList();
     }
 
     /** {@code subnet publicIp mac}, e.g. {@code 10.244.2.0/24 10.99.0.2 0e:2a:00:00:00:02}: a flannel peer. */
@@ -100,7 +112,20 @@ final class StaticPeers {
     }
 
     private void publish() {
-        table.publish(ForwardingTable.of(TableScope.localOnly(localSubnet, localIpv6Subnet), leases.values(), adverts,
-                null, port));
+        if (tcpPort == 0) {
+            table.publish(ForwardingTable.of(TableScope.localOnly(localSubnet, localIpv6Subnet), leases.values(),
+                    adverts, null, port));
+            return;
+        }
+        Map<String, WeftAdvert> tcpAdverts = new HashMap<>();
+        for (Lease l : leases.values()) {
+            tcpAdverts.put(l.key(), WeftAdvert.of(null, tcpPort));
+        }
+        ForwardingTable t = ForwardingTable.of(TableScope.localOnly(localSubnet, localIpv6Subnet), leases.values(),
+                tcpAdverts, paths, port);
+        for (Peer p : t.peers()) {
+            p.path().candidates().stream().filter(c -> c.kind() == PathKind.TCP).findFirst().ifPresent(p.path()::use);
+        }
+        table.publish(t);
     }
 }

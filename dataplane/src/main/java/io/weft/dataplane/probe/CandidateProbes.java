@@ -1,6 +1,8 @@
 package io.weft.dataplane.probe;
 
+import io.weft.fdb.Subnet;
 import io.weft.fdb.path.PathCandidate;
+import io.weft.fdb.path.PathKind;
 import io.weft.fdb.path.PeerPath;
 
 import java.util.List;
@@ -66,6 +68,27 @@ final class CandidateProbes {
         return next == current ? null : cs.get(next);
     }
 
+    /** Why the peer is on its TCP path now ({@link #tcpReason}), or null if it is not. */
+    String whyTcp() {
+        PathCandidate current = path.current();
+        if (current == null || current.kind() != PathKind.TCP) {
+            return null;
+        }
+        return tcpReason(path.fallback() != null ? path.fallback() : current, current);
+    }
+
+    /** {@code UDP 8472 to 203.0.113.7 gets no answer; TCP 8472 works}: why a peer is on its TCP path. */
+    String tcpReason(PathCandidate from, PathCandidate tcp) {
+        StringBuilder udp = new StringBuilder();
+        for (PathCandidate c : path.candidates()) {
+            if (c.kind() != PathKind.TCP) {
+                udp.append(udp.length() == 0 ? "" : " or ").append(Subnet.formatAddress(c.endpoint().getAddress()));
+            }
+        }
+        return "UDP " + from.endpoint().getPort() + " to " + udp + " gets no answer; TCP " + tcp.endpoint().getPort()
+                + " works";
+    }
+
     /** Why the peer moved from {@code from} to {@code to}, for the one log line of a switch. */
     String reason(PathCandidate from, PathCandidate to) {
         List<PathCandidate> cs = path.candidates();
@@ -73,6 +96,9 @@ final class CandidateProbes {
         int t = cs.indexOf(to);
         if (t < f) {
             return to.kind().label() + " answered " + rings[t].consecutiveAnswered + " probes in a row";
+        }
+        if (to.kind() == PathKind.TCP) {
+            return tcpReason(from, to);
         }
         return from.kind().label() + " lost " + rings[f].consecutiveLost + " probes in a row"
                 + (rings[t].consecutiveAnswered > 0 ? "" : "; nothing else answers, using the public path as flanneld does");

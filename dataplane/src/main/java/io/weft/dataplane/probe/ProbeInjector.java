@@ -23,4 +23,12 @@ public interface ProbeInjector {
     default boolean injectVia(byte[] ipv4Packet, java.net.InetSocketAddress via) {
         return false;
     }
+
+    /**
+     * As {@link #injectVia(byte[], java.net.InetSocketAddress)} for one of the peer's candidates: a TCP candidate's
+     * frame goes over the peer's TCP fallback connection, a UDP one's to its address.
+     */
+    default boolean injectVia(byte[] ipv4Packet, io.weft.fdb.path.PathCandidate via) {
+        return via.kind() != io.weft.fdb.path.PathKind.TCP && injectVia(ipv4Packet, via.endpoint());
+    }
 }

@@ -157,7 +157,7 @@ public final class Prober implements ProbeReplies, AutoCloseable {
                 PeerProbes ring = c.rings[i];
                 int seq = ring.send(now);
                 if (!injector.injectVia(EchoPackets.pathRequest(ourVtep, ring.target.vtepAddress(), identifier, seq),
-                        c.candidate(i).endpoint())) {
+                        c.candidate(i))) {
                     injectFailures.incrementAndGet();
                 }
             }
@@ -292,6 +292,12 @@ public final class Prober implements ProbeReplies, AutoCloseable {
             out.put(c.rings[0].target.subnet().toString(), list);
         }
         return out;
+    }
+
+    /** Why the peer with VTEP {@code vtepAddress} is on its TCP path, or null if it is not on TCP. */
+    public synchronized String whyTcp(int vtepAddress) {
+        CandidateProbes c = paths.get(vtepAddress);
+        return c == null ? null : c.whyTcp();
     }
 
     /** Path switches since start, by the kind of path switched to ({@code private}, {@code public}). */

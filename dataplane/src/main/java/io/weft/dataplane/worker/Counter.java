@@ -87,7 +87,11 @@ public enum Counter {
     /** the UDP socket's outbound queue is over its high-water mark */
     DROP_SOCKET_FULL,
     /** sending or receiving on the UDP socket failed */
-    DROP_SOCKET_ERROR;
+    DROP_SOCKET_ERROR,
+    /** a frame for a peer on the TCP path while no TCP fallback connection to it is open (it is being redialled) */
+    DROP_TCP_DOWN,
+    /** a frame for a peer on the TCP path while its connection's outbound queue is over its high-water mark */
+    DROP_TCP_FULL;
 
     public static final int COUNT = values().length;
     private static final Counter[] FOR_DROP = new Counter[DecapDrop.values().length];

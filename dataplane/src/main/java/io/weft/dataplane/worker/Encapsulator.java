@@ -97,14 +97,27 @@ public final class Encapsulator implements TunPacketHandler {
      * peer's candidate paths. Off the hot path (a few per peer every probe interval).
      */
     public boolean packetVia(ByteBuf buf, int ip, int length, java.net.InetSocketAddress via) {
+        Peer peer = frame(buf, ip, length);
+        if (peer == null) {
+            return false;
+        }
+        sender.reply(buf, via);
+        return true;
+    }
+
+    /**
+     * Writes the headers in front of the packet and leaves the frame as {@code buf}'s readable bytes, sending nothing;
+     * returns the peer it is for, or null (no route, counted; or not IPv4), the buffer then untouched. Off the hot path (a
+     * probe, over UDP or TCP).
+     */
+    public Peer frame(ByteBuf buf, int ip, int length) {
         Peer peer = route(buf, ip, length);
         if (peer == null || Ip.version(buf, ip) != 4) { // (probes are IPv4: the prober's paths are IPv4 paths)
-            return false;
+            return null;
         }
         int start = VxlanEncap.encapsulate(buf, ip, vni, ourMac, peer.vtepMacBits());
         buf.setIndex(start, ip + length);
-        sender.reply(buf, via);
-        return true;
+        return peer;
     }
 
     /** Routes a super-packet's segments once (they share a flow), heads each, and queues them as one batch. */

@@ -16,8 +16,13 @@ import io.weft.dataplane.socket.ChannelSender;
 import io.weft.dataplane.socket.FallbackReads;
 import io.weft.dataplane.socket.FlowSpreading;
 import io.weft.dataplane.socket.OuterSender;
+import io.weft.dataplane.socket.DatagramSink;
+import io.weft.dataplane.socket.PathSender;
+import io.weft.dataplane.socket.TcpLinks;
+import io.weft.dataplane.socket.TcpSender;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunQueue;
+import io.weft.fdb.Peer;
 import io.weft.vtep.VxlanEncap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +52,13 @@ public final class Worker {
     private final Decapsulator decapsulator;
     private final ByteBufAllocator alloc;
     private final Heartbeat heartbeat = new Heartbeat();
+    private final TcpSender tcp;
+    /** IPv4-underlay frames: UDP, or a peer's TCP fallback connection once its path is TCP. */
+    private final OuterSender sender;
+    private final DataPlaneConfig config;
+    private final WorkerResources resources;
+    /** The IPv6 underlay's sender, or null (no IPv6 overlay). */
+    private final OuterSender senderV6;
     private BatchReceiver receiver;
     /** The IPv6 underlay's reader, or null (no IPv6 overlay). */
     private BatchReceiver receiverV6;
@@ -78,18 +90,34 @@ public final class Worker {
         long ourMac = config.vtepMac().bits();
         this.index = r.index();
         this.tun = r.tun();
+        this.config = config;
+        this.resources = r;
+        this.senderV6 = senderV6;
+        this.tcp = new TcpSender(r.index(), r.counters(), r.alloc());
+        sender = new PathSender(sender, tcp); // each peer's IPv4-underlay frames go over UDP, or TCP once its path is TCP
+        this.sender = sender;
         this.receiver = receiver;
         this.counters = r.counters();
         this.alloc = r.alloc();
         this.encapsulator = new Encapsulator(r.table(), sender, senderV6, counters, config.vni(), ourMac,
                 v6 == null ? 0 : v6.vtepMac().bits());
-        ArpResponder arp = new ArpResponder(config.vtepAddressV4(), ourMac, config.vni(), config.port(), alloc, sender,
+        this.decapsulator = decapsulatorAnsweringThrough(sender);
+    }
+
+    /**
+     * The receive checks over this worker's table, TUN queue and counters; ARP and probe answers go to {@code replies},
+     * NDP answers to the IPv6 socket (IPv6 frames arrive only there: the TCP fallback carries the IPv4 underlay's).
+     */
+    private Decapsulator decapsulatorAnsweringThrough(OuterSender replies) {
+        long ourMac = config.vtepMac().bits();
+        Ipv6Overlay v6 = config.ipv6();
+        ArpResponder arp = new ArpResponder(config.vtepAddressV4(), ourMac, config.vni(), config.port(), alloc, replies,
                 counters);
         PathEchoResponder pathEcho = new PathEchoResponder(config.vtepAddressV4(), ourMac, config.vni(), alloc,
-                sender, counters);
+                replies, counters);
         NdpResponder ndp = v6 == null ? null : new NdpResponder(v6.vtepAddressHi(), v6.vtepAddressLo(),
                 v6.vtepMac().bits(), config.vni(), config.port(), alloc, senderV6, counters);
-        this.decapsulator = new Decapsulator(r.table(), tun, counters, arp, pathEcho, r.hooks(), config.vni(), ourMac,
+        return new Decapsulator(resources.table(), tun, counters, arp, pathEcho, resources.hooks(), config.vni(), ourMac,
                 config.hasIpv4(), config.hasIpv4() ? config.localSubnet().v4Address() : 0,
                 config.hasIpv4() ? config.localSubnet().v4Mask() : 0, config.acceptUnknownVteps(),
                 config.acceptAnyInnerSource(), v6, ndp);
@@ -226,6 +254,42 @@ public final class Worker {
             buf.setBytes(VxlanEncap.HEADROOM, ipv4Packet);
             if (!encapsulator.packetVia(buf, VxlanEncap.HEADROOM, ipv4Packet.length, via)) {
                 buf.release();
+            }
+        });
+    }
+
+    /** Any thread: this worker's frames for peers on the TCP path go over {@code links} from now on. */
+    public void useTcp(TcpLinks links) {
+        loop.execute(() -> tcp.use(links));
+    }
+
+    /** The event loop the worker runs on (TCP fallback connections registered there feed {@link #tcpSink}). */
+    public IoEventLoop loop() {
+        return loop;
+    }
+
+    /**
+     * A decapsulator for frames that arrive over TCP fallback connections on this worker's loop: the same checks and
+     * counters as the UDP one, and the same TUN queue, but probe and ARP answers go back through {@code replies} (the
+     * connection the frame came on). Used on this worker's loop only.
+     */
+    public DatagramSink tcpSink(OuterSender replies) {
+        return decapsulatorAnsweringThrough(replies);
+    }
+
+    /** Any thread: as {@link #inject}, with the frame sent over the TCP fallback connection to its peer. */
+    public void injectTcp(byte[] ipv4Packet) {
+        loop.execute(() -> {
+            if (ipv4Packet.length > tun.maxPacketLength()) {
+                return;
+            }
+            ByteBuf buf = alloc.directBuffer(VxlanEncap.HEADROOM + ipv4Packet.length);
+            buf.setBytes(VxlanEncap.HEADROOM, ipv4Packet);
+            Peer peer = encapsulator.frame(buf, VxlanEncap.HEADROOM, ipv4Packet.length);
+            if (peer == null) {
+                buf.release();
+            } else {
+                tcp.sendNow(buf, peer); // (it releases the buffer if there is no connection)
             }
         });
     }

@@ -163,7 +163,7 @@ class SameSiteIT {
         assertThat(lease).startsWith("{\"PublicIP\":\"" + publicIps[0] + "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","
                 + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"").doesNotContain(site.privateIps().get(0));
         String advert = lab.etcdctl("get", "--print-value-only", "/coreos.com/network/weft/" + key).requireOk().stdout();
-        assertThat(advert.trim()).isEqualTo("{\"Version\":1,\"PrivateIP\":\"" + site.privateIps().get(0) + "\"}");
+        assertThat(advert.trim()).isEqualTo("{\"Version\":1,\"PrivateIP\":\"" + site.privateIps().get(0) + "\",\"TcpPort\":8472}");
         // What flanneld lists holds leases only.
         String listed = lab.etcdctl("get", "--prefix", "--keys-only", "/coreos.com/network/subnets").requireOk().stdout();
         assertThat(listed).doesNotContain("/weft/");

@@ -1,6 +1,5 @@
 package io.weft.dataplane.probe;
 
-import io.netty.buffer.ByteBuf;
 import io.weft.fdb.Subnet;
 import io.weft.fdb.path.PathCandidate;
 import io.weft.fdb.path.PathKind;
@@ -8,9 +7,7 @@ import io.weft.fdb.path.PeerPath;
 import io.weft.vtep.Ipv4;
 import org.junit.jupiter.api.Test;
 
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,17 +19,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ProberPathTest {
     private static final int OURS = Ipv4.parse("10.244.1.0");
-    private static final long SECOND = 1_000_000_000L;
-    private static final PathCandidate PRIVATE = PathCandidate.of(PathKind.PRIVATE, ip("10.0.1.6"), 8472);
-    private static final PathCandidate PUBLIC = PathCandidate.of(PathKind.PUBLIC, ip("203.0.113.7"), 8472);
+    private static final PathCandidate PRIVATE = PathCandidate.of(PathKind.PRIVATE, ProbeRounds.ip("10.0.1.6"), 8472);
+    private static final PathCandidate PUBLIC = PathCandidate.of(PathKind.PUBLIC, ProbeRounds.ip("203.0.113.7"), 8472);
 
     private final PeerPath path = new PeerPath(List.of(PRIVATE, PUBLIC), PUBLIC);
     private final Target peer = new Target(Subnet.parse("10.244.2.0/24"), "203.0.113.7", 8472, path);
-    private long now = 1000 * SECOND;
+    private final ProbeRounds rounds = new ProbeRounds();
     private boolean privateWorks = true;
     private boolean publicWorks = true;
-    private final List<byte[]> arrived = new ArrayList<>();
-    private final List<String> notices = new ArrayList<>();
 
     private final ProbeInjector tunnel = new ProbeInjector() {
         @Override
@@ -45,32 +39,20 @@ class ProberPathTest {
         public boolean injectVia(byte[] packet, InetSocketAddress via) {
             boolean works = via.equals(PRIVATE.endpoint()) ? privateWorks : publicWorks;
             if (works) {
-                arrived.add(packet);
+                rounds.arrived.add(packet);
             }
             return true;
         }
     };
     private final Prober prober = new Prober(ProbeSettings.DEFAULT, OURS, () -> "198.51.100.1", 0x4321, tunnel,
-            () -> List.of(peer), s -> { }, notices::add, () -> now);
+            () -> List.of(peer), s -> { }, rounds.notices::add, () -> rounds.now);
 
-    private static Inet4Address ip(String s) {
-        return (Inet4Address) Subnet.parseAddress(s);
-    }
-
-    /** One probe interval: send, the peer answers what reached it, time passes. */
     private void round() {
-        prober.tick();
-        now += SECOND / 100;
-        for (byte[] request : arrived) {
-            ByteBuf b = ProberTest.echoReplyFor(request);
-            prober.offer(b, 0, b.readableBytes());
-        }
-        arrived.clear();
-        now += 2 * SECOND - SECOND / 100;
+        rounds.round(prober);
     }
 
     private List<String> switches() {
-        return notices.stream().filter(n -> n.contains(": path ")).toList();
+        return rounds.switches();
     }
 
     @Test
@@ -134,8 +116,8 @@ class ProberPathTest {
     @Test
     void aPlainFlannelPeerHasNoPathProbes() {
         Prober plain = new Prober(ProbeSettings.DEFAULT, OURS, () -> "198.51.100.1", 0x4321, tunnel,
-                () -> List.of(new Target(Subnet.parse("10.244.3.0/24"), "198.51.100.9", 8472)), s -> { }, notices::add,
-                () -> now);
+                () -> List.of(new Target(Subnet.parse("10.244.3.0/24"), "198.51.100.9", 8472)), s -> { }, rounds.notices::add,
+                () -> rounds.now);
         plain.tick();
         assertThat(plain.pathProbes()).isEmpty();
     }

@@ -29,7 +29,7 @@ public final class PeerPath {
     private PathCandidate current;
 
     /**
-     * @param candidates in order of preference (private, public)
+     * @param candidates in order of preference (private, public, tcp)
      * @param fallback   the one used until the probes have said better, and when nothing answers: the public UDP one
      */
     public PeerPath(List<PathCandidate> candidates, PathCandidate fallback) {

@@ -21,7 +21,8 @@ public final class PeerPaths {
 
     /**
      * The candidates for a peer: its private address if it advertises one other than its {@code PublicIP}, then its
-     * {@code PublicIP}; a peer without an advert has the {@code PublicIP} only, as flanneld reaches it.
+     * {@code PublicIP}, then TCP to its {@code PublicIP} at the TcpPort it advertises (if any); a peer without an
+     * advert has the {@code PublicIP} only, as flanneld reaches it.
      */
     public static List<PathCandidate> candidates(Lease lease, WeftAdvert advert, int udpPort) {
         List<PathCandidate> out = new ArrayList<>(3);
@@ -31,8 +32,10 @@ public final class PeerPaths {
         if (advert != null && advert.privateIp() != null && !advert.privateIp().equals(lease.publicIp())) {
             out.add(PathCandidate.of(PathKind.PRIVATE, advert.privateIp(), udpPort));
         }
-        // A TcpPort in the advert is not a candidate yet: this build has no TCP transport to carry frames over it.
         out.add(PathCandidate.of(PathKind.PUBLIC, lease.publicIp(), udpPort));
+        if (advert != null && advert.tcpPort() > 0) {
+            out.add(PathCandidate.of(PathKind.TCP, lease.publicIp(), advert.tcpPort()));
+        }
         return out;
     }
 

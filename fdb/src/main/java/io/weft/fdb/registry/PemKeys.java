@@ -25,14 +25,14 @@ import java.util.List;
  * cfssl's ECDSA keys) and PKCS#8 ({@code BEGIN PRIVATE KEY}). BouncyCastle parses the PEM; the JDK's key factories
  * build the key, so no security provider is installed.
  */
-final class PemKeys {
+public final class PemKeys {
     private PemKeys() {
     }
 
     /**
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
-    static PrivateKey privateKey(Path file, String flag) {
+    public static PrivateKey privateKey(Path file, String flag) {
         Object pem;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(r)) {
             pem = parser.readObject();
@@ -63,7 +63,7 @@ final class PemKeys {
     }
 
     /** The certificates of a PEM file, leaf first. */
-    static X509Certificate[] certificates(Path file, String flag) {
+    public static X509Certificate[] certificates(Path file, String flag) {
         try (InputStream in = Files.newInputStream(file)) {
             List<X509Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
                     .map(c -> (X509Certificate) c).toList();

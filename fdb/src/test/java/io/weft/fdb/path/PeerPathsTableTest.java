@@ -39,12 +39,12 @@ class PeerPathsTableTest {
     private static final WeftAdvert ADVERT = WeftAdvert.of(ip("10.0.1.6"), 8472);
 
     @Test
-    void aWeftPeerHasPrivateAndPublicCandidatesAKernelPeerItsPublicIpOnly() {
+    void aWeftPeerHasPrivatePublicAndTcpCandidatesAKernelPeerItsPublicIpOnly() {
         ForwardingTable t = ForwardingTable.of(SCOPE, List.of(WEFT, KERNEL), Map.of(WEFT.key(), ADVERT), new PeerPaths(), PORT);
         Peer weft = t.lookup(Subnet.parseAddress("10.244.2.9"));
         Peer kernel = t.lookup(Subnet.parseAddress("10.244.3.9"));
         assertThat(weft.path().candidates()).extracting(PathCandidate::toString)
-                .containsExactly("private 10.0.1.6:8472", "public 203.0.113.7:8472");
+                .containsExactly("private 10.0.1.6:8472", "public 203.0.113.7:8472", "tcp 203.0.113.7:8472");
         assertThat(kernel.path().candidates()).extracting(PathCandidate::toString).containsExactly("public 198.51.100.9:8472");
         assertThat(kernel.path().choosable()).isFalse();
         assertThat(kernel.advert()).isNull();
@@ -59,6 +59,14 @@ class PeerPathsTableTest {
                 new PeerPaths(), PORT);
         assertThat(t.peers().get(0).path().candidates()).extracting(PathCandidate::toString)
                 .containsExactly("public 203.0.113.7:8472");
+    }
+
+    @Test
+    void aPeerThatAdvertisesNoTcpPortHasNoTcpCandidate() {
+        ForwardingTable t = ForwardingTable.of(SCOPE, List.of(WEFT), Map.of(WEFT.key(), WeftAdvert.of(ip("10.0.1.6"), 0)),
+                new PeerPaths(), PORT);
+        assertThat(t.peers().get(0).path().candidates()).extracting(PathCandidate::kind)
+                .containsExactly(PathKind.PRIVATE, PathKind.PUBLIC);
     }
 
     @Test
