@@ -95,9 +95,23 @@ abstract class WeftKernelDualStackInterop {
                 args.addAll(List.of("--peer", "-,-,-," + hostB6.peerArg()));
             }
             weft = StaticDataPlane.start(net.a, args);
+            awaitIpv6Neighbours();
         } catch (RuntimeException e) {
             stopHosts();
             throw e;
+        }
+    }
+
+    /**
+     * A fresh IPv6 underlay resolves its neighbours (NDP on the veth) while the first packets wait, and a kernel drops
+     * what does not fit its queue: the rig is ready once one IPv6 ping has gone each way (at most 10 tries). The tests
+     * then ask for every packet.
+     */
+    private void awaitIpv6Neighbours() {
+        for (int i = 0; i < 10; i++) {
+            if (Traffic.ping(net.a, hostB6.vtepIp(), 56, false).ok() && Traffic.ping(net.b, hostA6.vtepIp(), 56, false).ok()) {
+                return;
+            }
         }
     }
 
