@@ -1,5 +1,8 @@
 package io.weft.dataplane.agent;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.dataplane.netns.Traffic;
 import io.weft.labkit.netns.Netns;
 import io.weft.labkit.netns.Switch;
@@ -17,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DirectRoutingClusterIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONFIG = "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"DirectRouting\":true}}";
     private static final String[] HOSTS = {"w1", "k1", "w2", "k2"};
     private static final String[] UNDERLAY = {"10.98.0.1", "10.98.0.2", "10.97.0.1", "10.97.0.2"};
@@ -229,10 +232,17 @@ class DirectRoutingClusterIT {
 
     /** A counter of the peer with {@code publicIp} in {@code weft peers --json}. */
     static long peerCounter(String json, String publicIp, String counter) {
-        Matcher m = Pattern.compile("\"publicIp\"\\s*:\\s*\"" + Pattern.quote(publicIp) + "\"[^}]*?\"" + counter
-                + "\"\\s*:\\s*(\\d+)").matcher(json);
-        assertThat(m.find()).as(counter + " of " + publicIp + " in " + json).isTrue();
-        return Long.parseLong(m.group(1));
+        try {
+            for (JsonNode p : JSON.readTree(json).path("peers")) {
+                if (p.path("publicIp").asText().equals(publicIp)) {
+                    assertThat(p.has(counter)).as(counter + " of " + publicIp + " in " + json).isTrue();
+                    return p.get(counter).asLong();
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new AssertionError("weft peers --json printed no JSON: " + json, e);
+        }
+        throw new AssertionError("no peer " + publicIp + " in " + json);
     }
 
     private static void await(Supplier<String> condition, String what) throws InterruptedException {
