@@ -2,10 +2,8 @@ package io.weft.dataplane.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.weft.labkit.SystemTests;
 import io.weft.labkit.kube.MockKubeApiServerProcess;
-import io.weft.labkit.process.Cmd;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -52,8 +50,8 @@ class KubeDualStackIT {
         for (int i = 0; i < NODES.length; i++) {
             int n = i + 1;
             DualStackLab.addUnderlay6(lab.addHost(NODES[i], n), n);
-            kube("POST", "/api/v1/nodes", "application/json", node(NODES[i], "10.244." + n + ".0/24",
-                    "fd00:10:244:" + n + "::/64", "10.98.0." + n));
+            kube("POST", "/api/v1/nodes", "application/json", MockKubeRequests.node(NODES[i], "10.98.0." + n,
+                    "10.244." + n + ".0/24", "fd00:10:244:" + n + "::/64").toString());
             Path d = lab.hostDir(NODES[i]);
             agents[i] = AgentProcess.start(lab.host(NODES[i]), d.resolve("weft.log"), Map.of("NODE_NAME", NODES[i]),
                     List.of(), "run", "-kube-subnet-mgr", "-kube-api-url", API, "-net-config-path", netConf.toString(),
@@ -109,23 +107,8 @@ class KubeDualStackIT {
         assertThat(peers).contains("fd00:10:244:2::/64").contains("fd98::2");
     }
 
-    /** A node as a dual-stack controller-manager and kubelet leave it: two podCIDRs, an InternalIP, Ready. */
-    private static String node(String name, String podCidr, String podCidr6, String internalIp) {
-        ObjectNode n = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Node");
-        n.putObject("metadata").put("name", name);
-        n.putObject("spec").put("podCIDR", podCidr).putArray("podCIDRs").add(podCidr).add(podCidr6);
-        ObjectNode status = n.putObject("status");
-        status.putArray("addresses").addObject().put("type", "InternalIP").put("address", internalIp);
-        status.putArray("conditions").addObject().put("type", "Ready").put("status", "True");
-        return n.toString();
-    }
-
     /** An API request from the switch namespace (where the API server listens); returns the body. */
     private String kube(String method, String path, String contentType, String body) {
-        List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-sS", "--fail-with-body", "-X", method, API + path));
-        if (body != null) {
-            cmd.addAll(List.of("-H", "Content-Type: " + contentType, "--data-binary", body));
-        }
-        return Cmd.run(20, lab.sw.wrap(cmd)).requireOk().output();
+        return MockKubeRequests.request(lab.sw, API, method, path, contentType, body);
     }
 }
