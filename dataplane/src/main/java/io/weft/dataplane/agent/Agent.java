@@ -160,14 +160,9 @@ public final class Agent {
             // As flanneld: a missing or invalid config is waited for (and reported), not fatal; fixing the key goes on.
             config = etcd.awaitValidConfig();
         }
-        if (config.enableIpv6() && kube != null) {
-            throw new AgentException("the network config enables IPv6, which weft carries in etcd mode only so far (its"
-                    + " Kubernetes mode does not yet write the IPv6 annotations). Set \"EnableIPv6\": false, or use"
-                    + " flanneld on this host");
-        }
         checkBackendOptions(config);
         boolean v4 = config.enableIpv4();
-        Ipv6Underlay underlay6 = config.enableIpv6() ? ipv6Underlay(ext) : null;
+        Ipv6Underlay underlay6 = config.enableIpv6() ? ipv6Underlay(ext, kube) : null;
         int vni = config.backend().vni();
         int port = config.backend().effectivePort();
         String device = settings.device() != null ? settings.device() : "weft." + vni;
@@ -313,16 +308,21 @@ public final class Agent {
         }
     }
 
-    /** This host's IPv6 underlay on the interface chosen for IPv4: {@code -public-ipv6}, or the interface's address. */
-    private Ipv6Underlay ipv6Underlay(ExternalInterface ext) throws AgentException {
+    /**
+     * This host's IPv6 underlay on the interface chosen for IPv4: {@code -public-ipv6} (in kube mode our node's
+     * {@code node-public-ipv6} annotation in its place, as flanneld does), or the interface's address.
+     */
+    private Ipv6Underlay ipv6Underlay(ExternalInterface ext, KubeSubnetRegistry kube) throws AgentException {
+        String nodePublicIpv6 = kube == null ? null : kube.storedPublicIpv6();
         try {
-            Ipv6Underlay u = Ipv6Underlay.choose(ext.name(), settings.iface(), settings.ifaceRegex(), settings.publicIpv6(),
-                    HostIpv6Addresses.read());
+            Ipv6Underlay u = Ipv6Underlay.choose(ext.name(), settings.iface(), settings.ifaceRegex(),
+                    nodePublicIpv6 != null ? nodePublicIpv6 : settings.publicIpv6(), HostIpv6Addresses.read());
             log.info("IPv6 underlay {} on {}; advertising PublicIPv6 {}", Subnet.formatAddress(u.local()), ext.name(),
                     Subnet.formatAddress(u.advertised()));
             return u;
         } catch (ExternalInterface.NotFound e) {
-            throw new AgentException(e.getMessage());
+            throw new AgentException(nodePublicIpv6 == null ? e.getMessage() : "annotation "
+                    + kube.nodePublicIpv6Annotation() + " (used as -public-ipv6): " + e.getMessage());
         }
     }
 

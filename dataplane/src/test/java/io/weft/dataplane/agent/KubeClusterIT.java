@@ -313,13 +313,7 @@ class KubeClusterIT {
 
     /** A node as the controller-manager and kubelet leave it: a podCIDR, an InternalIP, the Ready condition. */
     private static ObjectNode nodeObject(String name, String podCidr, String internalIp) {
-        ObjectNode n = JSON.createObjectNode().put("apiVersion", "v1").put("kind", "Node");
-        n.putObject("metadata").put("name", name);
-        n.putObject("spec").put("podCIDR", podCidr).putArray("podCIDRs").add(podCidr);
-        ObjectNode status = n.putObject("status");
-        status.putArray("addresses").addObject().put("type", "InternalIP").put("address", internalIp);
-        status.putArray("conditions").addObject().put("type", "Ready").put("status", "True");
-        return n;
+        return MockKubeRequests.node(name, internalIp, podCidr);
     }
 
     private static String node(String name, String podCidr, String internalIp) {
@@ -337,11 +331,7 @@ class KubeClusterIT {
 
     /** An API request from the switch namespace (where the API server listens); returns the body. */
     private String kube(String method, String path, String contentType, String body) {
-        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--fail-with-body", "-X", method, API + path));
-        if (body != null) {
-            cmd.addAll(List.of("-H", "Content-Type: " + contentType, "--data-binary", body));
-        }
-        return Cmd.run(20, lab.sw.wrap(cmd)).requireOk().output();
+        return MockKubeRequests.request(lab.sw, API, method, path, contentType, body);
     }
 
     private Map<String, String> flannelAnnotations(String node) {

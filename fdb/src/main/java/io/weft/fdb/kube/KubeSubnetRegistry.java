@@ -45,7 +45,9 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     private final Map<String, String> env;
     private final KubernetesClient client;
     private final KubeApi api;
-    private final NodeLeases leases;
+    private final AnnotationNames names;
+    /** How peers' nodes are read: the families of the network config (set by {@link #awaitConfig}). */
+    private volatile NodeLeases leases;
     private final OwnAnnotations own;
     private volatile WeftAdvert advert;
     private final LogLimiter waiting;
@@ -61,6 +63,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
         this.client = client;
         this.api = new KubeApi(client);
         AnnotationNames names = AnnotationNames.forPrefix(options.annotationPrefix());
+        this.names = names;
         this.leases = new NodeLeases(names);
         this.own = new OwnAnnotations(names);
         this.waiting = new LogLimiter(settings.reportEvery());
@@ -93,6 +96,7 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     public NetworkConfig awaitConfig() throws ConfigException, InterruptedException {
         NetworkConfig parsed = readNetConfig();
         LOG.info("network config from {}: {}", options.netConfigPath(), parsed);
+        leases = new NodeLeases(names, parsed.enableIpv4(), parsed.enableIpv6());
         awaitOwnNode();
         return parsed;
     }
@@ -149,7 +153,18 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
 
     /** The name of the {@code node-public-ip} annotation under our prefix, for messages. */
     public String nodePublicIpAnnotation() {
-        return leases.names().nodePublicIp();
+        return names.nodePublicIp();
+    }
+
+    /** Our node's {@code node-public-ipv6} annotation, which flanneld uses as {@code -public-ipv6}; or null. */
+    public String storedPublicIpv6() {
+        Node n = requireWatcher().ownNode();
+        return n == null ? null : new NodeIpv6Lease(names).nodePublicIpv6(n);
+    }
+
+    /** The name of the {@code node-public-ipv6} annotation under our prefix, for messages. */
+    public String nodePublicIpv6Annotation() {
+        return names.nodePublicIpv6();
     }
 
     /** The node this registry runs for (known after {@link #awaitConfig}). */
@@ -164,30 +179,26 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
     @Override
     public HeldLease acquire(NetworkConfig cfg, AcquireRequest request) throws InterruptedException {
         NodeWatcher w = requireWatcher();
-        OwnNodeKeeper k = new OwnNodeKeeper(api, nodeName, own, request.publicIp(), request.backendData(), advert, settings);
+        OwnNodeKeeper k = new OwnNodeKeeper(api, nodeName, own, request.publicIp(), cfg.enableIpv4() ? request.backendData()
+                : null, cfg.enableIpv6() ? request.publicIpv6() : null, cfg.enableIpv6() ? request.backendV6Data() : null,
+                advert, settings);
         while (true) {
             Node node = w.ownNode();
             String problem;
-            Subnet subnet = null;
+            OwnPodCidrs cidrs = null;
             if (node == null) {
                 problem = "node " + nodeName + " is not listed by the API server at " + api.url() + " (yet); waiting for it";
             } else {
                 try {
-                    subnet = NodeLeases.podSubnet(node);
-                    problem = subnet == null
-                            ? "node " + nodeName + " has no spec.podCIDR yet; waiting for the controller-manager to"
-                            + " assign one (kube-controller-manager --allocate-node-cidrs=true --cluster-cidr=" + cfg.network() + ")"
-                            : cfg.network().contains(subnet) ? null
-                            : "node " + nodeName + "'s podCIDR " + subnet + " is not inside Network " + cfg.network()
-                            + " of " + options.netConfigPath() + "; make net-conf.json's Network the cluster's"
-                            + " --cluster-cidr. Waiting for the podCIDR to change";
+                    cidrs = OwnPodCidrs.of(node, cfg);
+                    problem = cidrs.problem(nodeName, options.netConfigPath());
                 } catch (MalformedNodeException e) {
                     problem = e.getMessage() + "; waiting for it to be fixed";
                 }
             }
             if (problem == null) {
                 waiting.reset("acquire");
-                AcquiredLease lease = k.annotate(node, subnet);
+                AcquiredLease lease = k.annotate(node, cidrs.ipv4(), cidrs.ipv6());
                 synchronized (this) {
                     if (keeper != null) {
                         keeper.close();
@@ -195,8 +206,14 @@ public final class KubeSubnetRegistry implements SubnetRegistry {
                     keeper = k;
                 }
                 w.onOwnNode(k::nodeChanged);
-                LOG.info("node {}: subnet {} (spec.podCIDR), advertising public-ip {}", nodeName, subnet,
-                        lease.lease().publicIp().getHostAddress());
+                if (cfg.enableIpv4()) {
+                    LOG.info("node {}: subnet {} (spec.podCIDR), advertising public-ip {}", nodeName, cidrs.ipv4(),
+                            lease.lease().publicIp().getHostAddress());
+                }
+                if (cfg.enableIpv6()) {
+                    LOG.info("node {}: IPv6 subnet {} (spec.podCIDRs), advertising public-ipv6 {}", nodeName,
+                            cidrs.ipv6(), Subnet.formatAddress(lease.lease().publicIpv6()));
+                }
                 return new HeldLease(lease, cfg, request);
             }
             if (waiting.allow("acquire")) {

@@ -27,7 +27,7 @@ import java.util.TreeMap;
 public final class NodeIpv6Lease {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The IPv4 part of an IPv6-only lease: flannel's empty {@code ip.IP4Net}. */
-    private static final Subnet NO_V4 = Subnet.ofV4(0, 0);
+    private static final Subnet NO_V4 = OwnPodCidrs.NO_V4;
 
     private final AnnotationNames names;
 
@@ -95,9 +95,20 @@ public final class NodeIpv6Lease {
     public Map<String, String> wanted(Node node, Inet6Address detected, BackendData v6Data) {
         Map<String, String> want = new TreeMap<>();
         want.put(names.backendV6Data(), OwnAnnotations.backendDataValue(v6Data));
-        Inet6Address overwrite = ipv6(NodeLeases.annotations(node).get(names.publicIpv6Overwrite()));
+        Inet6Address overwrite = overwrite(node);
         want.put(names.publicIpv6(), Subnet.formatAddress(overwrite != null ? overwrite : detected));
         return want;
+    }
+
+    /** The user's {@code public-ipv6-overwrite} as an address, or null when it is absent, empty or not IPv6. */
+    Inet6Address overwrite(Node node) {
+        return ipv6(NodeLeases.annotations(node).get(names.publicIpv6Overwrite()));
+    }
+
+    /** The raw {@code public-ipv6-overwrite} value when it is set but is not an IPv6 address, else null. */
+    String invalidOverwrite(Node node) {
+        String raw = NodeLeases.annotations(node).get(names.publicIpv6Overwrite());
+        return raw != null && !raw.isBlank() && ipv6(raw) == null ? raw : null;
     }
 
     /** The user's {@code node-public-ipv6} (used as {@code -public-ipv6}), or null. */

@@ -27,9 +27,25 @@ public final class NodeLeases {
     private static final int SHOWN = 60;
 
     private final AnnotationNames names;
+    private final boolean ipv4;
+    private final NodeIpv6Lease ipv6;
 
+    /** Reads IPv4 leases only (a network config without {@code EnableIPv6}). */
     public NodeLeases(AnnotationNames names) {
+        this(names, true, false);
+    }
+
+    /**
+     * Reads the families the network config enables, as flanneld's {@code nodeToLease} does: the IPv4 half when
+     * {@code EnableIPv4}, the IPv6 half ({@link NodeIpv6Lease}) when {@code EnableIPv6}.
+     */
+    public NodeLeases(AnnotationNames names, boolean ipv4, boolean ipv6) {
+        if (!ipv4 && !ipv6) {
+            throw new IllegalArgumentException("at least one of IPv4 and IPv6 must be enabled");
+        }
         this.names = names;
+        this.ipv4 = ipv4;
+        this.ipv6 = ipv6 ? new NodeIpv6Lease(names) : null;
     }
 
     public AnnotationNames names() {
@@ -51,24 +67,38 @@ public final class NodeLeases {
     }
 
     /**
-     * The node's lease as peers see it, or null when the node does not take part: not {@link #managed}, no IPv4
-     * podCIDR yet, or a backend other than vxlan.
+     * The node's lease as peers see it, or null when the node does not take part: not {@link #managed}, no podCIDR
+     * yet (no IPv4 one while IPv4 is enabled), or a backend other than vxlan. With IPv6 enabled the lease carries the
+     * node's IPv6 half as well (an IPv6-only lease has flannel's empty IPv4 subnet and {@code PublicIP 0.0.0.0}).
      *
-     * @throws MalformedNodeException naming the annotation and its value when one does not parse
+     * @throws MalformedNodeException naming the annotation and its value when one does not parse, or naming what is
+     *                                missing from the IPv6 half
      */
     public Lease lease(Node node) throws MalformedNodeException {
-        if (!managed(node)) {
+        if (!managed(node) || !Lease.VXLAN.equals(annotations(node).get(names.backendType()))) {
             return null;
         }
+        if (PodCidrs.of(node).isEmpty()) {
+            return null;
+        }
+        Lease v4 = null;
+        if (ipv4) {
+            v4 = ipv4Lease(node);
+            if (v4 == null) {
+                return null;
+            }
+        }
+        return ipv6 == null ? v4 : ipv6.withIpv6(node, v4);
+    }
+
+    /** The IPv4 half, or null while the node has no IPv4 podCIDR. */
+    private Lease ipv4Lease(Node node) throws MalformedNodeException {
         Subnet subnet = podSubnet(node);
         if (subnet == null) {
             return null;
         }
         Map<String, String> a = annotations(node);
         String type = a.get(names.backendType());
-        if (!Lease.VXLAN.equals(type)) {
-            return null;
-        }
         Inet4Address publicIp = publicIp(node, a.get(names.publicIp()));
         String data = a.get(names.backendData());
         if (data == null || data.isBlank()) {

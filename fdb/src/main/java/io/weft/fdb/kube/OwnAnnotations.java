@@ -11,6 +11,7 @@ import io.weft.fdb.path.WeftAdvertJson;
 import io.weft.vtep.MacAddress;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,15 +20,20 @@ import java.util.TreeMap;
  * The annotations this node publishes, with the values flanneld's {@code AcquireLease} writes for the same node:
  * {@code backend-type: vxlan}, {@code backend-data: {"VNI":1,"VtepMAC":"…"}} (Go's encoding of the vxlan lease
  * attributes), {@code public-ip} (the dotted quad; {@code public-ip-overwrite} instead when a user set one) and
- * {@code kube-subnet-manager: "true"}.
+ * {@code kube-subnet-manager: "true"}. When the network config enables IPv6 it adds flanneld's {@code backend-v6-data}
+ * (the IPv6 device's own VtepMAC) and {@code public-ipv6} (or the {@code public-ipv6-overwrite}); on an IPv6-only
+ * network, where flanneld's IPv4 backend data is {@code null}, it writes neither {@code backend-data} nor
+ * {@code public-ip}.
  */
 public final class OwnAnnotations {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AnnotationNames names;
+    private final NodeIpv6Lease ipv6;
 
     public OwnAnnotations(AnnotationNames names) {
         this.names = names;
+        this.ipv6 = new NodeIpv6Lease(names);
     }
 
     AnnotationNames names() {
@@ -63,6 +69,11 @@ public final class OwnAnnotations {
         return raw != null && !raw.isBlank() && ipv4(raw) == null ? raw : null;
     }
 
+    /** The raw {@code public-ipv6-overwrite} value when it is set but is not an IPv6 address, else null. */
+    public String invalidIpv6Overwrite(Node node) {
+        return ipv6.invalidOverwrite(node);
+    }
+
     /** The user's {@code node-public-ip} (used as {@code -public-ip}), or null. */
     public String nodePublicIp(Node node) {
         String raw = NodeLeases.annotations(node).get(names.nodePublicIp());
@@ -90,15 +101,39 @@ public final class OwnAnnotations {
 
     /** As {@link #wanted(Node, Inet4Address, BackendData)}, plus weft's own {@link AnnotationNames#WEFT_ADVERT}. */
     public Map<String, String> wanted(Node node, Inet4Address detected, BackendData data, WeftAdvert advert) {
+        return wanted(node, detected, data, null, null, advert);
+    }
+
+    /**
+     * Every annotation flanneld would write for this node, plus the weft advert.
+     *
+     * @param data     the IPv4 backend data, or null on an IPv6-only network (no {@code backend-data}, no {@code public-ip})
+     * @param detected6 the detected {@code PublicIPv6}, or null when IPv6 is not enabled
+     * @param data6    the IPv6 backend data, or null when IPv6 is not enabled
+     * @param advert   weft's own annotation, or null
+     */
+    public Map<String, String> wanted(Node node, Inet4Address detected, BackendData data, Inet6Address detected6,
+                                      BackendData data6, WeftAdvert advert) {
         Map<String, String> want = new TreeMap<>();
         if (advert != null) {
             want.put(AnnotationNames.WEFT_ADVERT, WeftAdvertJson.encode(advert));
         }
         want.put(names.backendType(), Lease.VXLAN);
-        want.put(names.backendData(), backendDataValue(data));
-        want.put(names.publicIp(), Subnet.formatAddress(advertised(node, detected)));
+        if (data != null) {
+            want.put(names.backendData(), backendDataValue(data));
+            want.put(names.publicIp(), Subnet.formatAddress(advertised(node, detected)));
+        }
+        if (data6 != null) {
+            want.putAll(ipv6.wanted(node, detected6, data6));
+        }
         want.put(names.kubeSubnetManager(), "true");
         return want;
+    }
+
+    /** The {@code PublicIPv6} to advertise: a valid {@code public-ipv6-overwrite}, else {@code detected}. */
+    public Inet6Address advertisedIpv6(Node node, Inet6Address detected) {
+        Inet6Address overwrite = ipv6.overwrite(node);
+        return overwrite != null ? overwrite : detected;
     }
 
     /** Those of {@link #wanted} that the node does not carry yet (empty: nothing to patch). */
@@ -108,9 +143,15 @@ public final class OwnAnnotations {
 
     /** As {@link #missing(Node, Inet4Address, BackendData)} with the weft advert among the wanted ones. */
     public Map<String, String> missing(Node node, Inet4Address detected, BackendData data, WeftAdvert advert) {
+        return missing(node, detected, data, null, null, advert);
+    }
+
+    /** Those of {@link #wanted(Node, Inet4Address, BackendData, Inet6Address, BackendData, WeftAdvert)} not on the node yet. */
+    public Map<String, String> missing(Node node, Inet4Address detected, BackendData data, Inet6Address detected6,
+                                       BackendData data6, WeftAdvert advert) {
         Map<String, String> have = NodeLeases.annotations(node);
         Map<String, String> out = new TreeMap<>();
-        wanted(node, detected, data, advert).forEach((k, v) -> {
+        wanted(node, detected, data, detected6, data6, advert).forEach((k, v) -> {
             if (!v.equals(have.get(k))) {
                 out.put(k, v);
             }

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -31,6 +32,8 @@ final class OwnNodeKeeper implements AutoCloseable {
     private final OwnAnnotations own;
     private final Inet4Address detected;
     private final BackendData data;
+    private final Inet6Address detected6;
+    private final BackendData data6;
     private final KubeSettings settings;
     private final LogLimiter trouble;
     private final ScheduledThreadPoolExecutor thread;
@@ -40,16 +43,19 @@ final class OwnNodeKeeper implements AutoCloseable {
     private ScheduledFuture<?> retry;
     private int failures;
     private String lastInvalidOverwrite;
+    private String lastInvalidOverwrite6;
     private final WeftAdvert advert;
 
+    /**
+     * @param data      our IPv4 backend data, or null on an IPv6-only network
+     * @param detected6 our {@code PublicIPv6}, or null when IPv6 is not enabled
+     * @param data6     our IPv6 backend data, or null when IPv6 is not enabled
+     * @param advert    weft's own annotation to keep on our node as well, or null
+     */
     OwnNodeKeeper(KubeApi api, String nodeName, OwnAnnotations own, Inet4Address detected, BackendData data,
-                  KubeSettings settings) {
-        this(api, nodeName, own, detected, data, null, settings);
-    }
-
-    /** @param advert weft's own annotation to keep on our node as well, or null */
-    OwnNodeKeeper(KubeApi api, String nodeName, OwnAnnotations own, Inet4Address detected, BackendData data,
-                  WeftAdvert advert, KubeSettings settings) {
+                  Inet6Address detected6, BackendData data6, WeftAdvert advert, KubeSettings settings) {
+        this.detected6 = detected6;
+        this.data6 = data6;
         this.advert = advert;
         this.api = api;
         this.nodeName = nodeName;
@@ -69,20 +75,22 @@ final class OwnNodeKeeper implements AutoCloseable {
     /**
      * Writes our annotations if the node lacks any of them; retries until the API server takes the patch.
      *
+     * @param subnet  our IPv4 podCIDR (flannel's empty IPv4 subnet on an IPv6-only network)
+     * @param subnet6 our IPv6 podCIDR, or null when IPv6 is not enabled
      * @return the lease as advertised
      */
-    AcquiredLease annotate(Node node, Subnet subnet) throws InterruptedException {
+    AcquiredLease annotate(Node node, Subnet subnet, Subnet subnet6) throws InterruptedException {
         int attempt = 0;
         Node n = node;
         while (true) {
             warnInvalidOverwrite(n);
-            Map<String, String> missing = own.missing(n, detected, data, advert);
+            Map<String, String> missing = own.missing(n, detected, data, detected6, data6, advert);
             try {
                 if (!missing.isEmpty()) {
                     n = api.annotate(nodeName, missing);
                     LOG.info("annotated node {}: {}", nodeName, missing);
                 }
-                current = lease(n, subnet);
+                current = lease(n, subnet, subnet6);
                 trouble.reset("annotate");
                 return current;
             } catch (KubeApiException e) {
@@ -122,7 +130,7 @@ final class OwnNodeKeeper implements AutoCloseable {
             return;
         }
         warnInvalidOverwrite(n);
-        Map<String, String> missing = own.missing(n, detected, data, advert);
+        Map<String, String> missing = own.missing(n, detected, data, detected6, data6, advert);
         if (missing.isEmpty()) {
             failures = 0;
             return;
@@ -131,17 +139,26 @@ final class OwnNodeKeeper implements AutoCloseable {
             Node patched = api.annotate(nodeName, missing);
             failures = 0;
             trouble.reset("reannotate");
-            AcquiredLease after = lease(patched, before.lease().subnet());
+            AcquiredLease after = lease(patched, before.lease().subnet(), before.lease().ipv6Subnet());
             current = after;
+            if (!java.util.Objects.equals(after.lease().publicIpv6(), before.lease().publicIpv6())) {
+                Inet6Address overwrite = own.advertisedIpv6(patched, null); // the overwrite alone, or null
+                LOG.info("node {}: {} now advertising public-ipv6 {} (was {})", nodeName,
+                        own.names().publicIpv6Overwrite() + (overwrite != null ? " is " + Subnet.formatAddress(overwrite)
+                                + ":" : " was removed:"),
+                        Subnet.formatAddress(after.lease().publicIpv6()), Subnet.formatAddress(before.lease().publicIpv6()));
+            }
             if (!after.lease().publicIp().equals(before.lease().publicIp())) {
                 Inet4Address overwrite = own.overwrite(patched);
                 LOG.info("node {}: {} now advertising public-ip {} (was {})", nodeName,
                         overwrite != null ? own.names().publicIpOverwrite() + " is " + overwrite.getHostAddress() + ":"
                                 : own.names().publicIpOverwrite() + " was removed:",
                         after.lease().publicIp().getHostAddress(), before.lease().publicIp().getHostAddress());
-                listener.renewed(after);
-            } else {
+            } else if (java.util.Objects.equals(after.lease().publicIpv6(), before.lease().publicIpv6())) {
                 LOG.info("node {}: restored annotations {}", nodeName, missing.keySet());
+            }
+            if (!after.lease().sameAttributes(before.lease())) {
+                listener.renewed(after);
             }
         } catch (KubeApiException e) {
             if (trouble.allow("reannotate")) {
@@ -171,6 +188,18 @@ final class OwnNodeKeeper implements AutoCloseable {
     }
 
     private void warnInvalidOverwrite(Node n) {
+        if (data6 != null) {
+            String bad6 = own.invalidIpv6Overwrite(n);
+            if (bad6 != null && !bad6.equals(lastInvalidOverwrite6)) {
+                LOG.warn("node {}: annotation {} '{}' is not an IPv6 address; advertising {} instead. Set it to this"
+                        + " node's public IPv6 address", nodeName, own.names().publicIpv6Overwrite(), bad6,
+                        Subnet.formatAddress(detected6));
+            }
+            lastInvalidOverwrite6 = bad6;
+        }
+        if (data == null) {
+            return;
+        }
         String bad = own.invalidOverwrite(n);
         if (bad != null && !bad.equals(lastInvalidOverwrite)) {
             LOG.warn("node {}: annotation {} '{}' is not an IPv4 address; advertising {} instead. Set it to this node's"
@@ -179,13 +208,15 @@ final class OwnNodeKeeper implements AutoCloseable {
         lastInvalidOverwrite = bad;
     }
 
-    private AcquiredLease lease(Node n, Subnet subnet) {
-        Inet4Address advertised = own.advertised(n, detected);
-        Lease lease = new Lease(subnet, advertised, null, null, Lease.VXLAN, data, null, null);
+    private AcquiredLease lease(Node n, Subnet subnet, Subnet subnet6) {
+        Inet4Address advertised = data == null ? detected : own.advertised(n, detected);
+        Inet6Address advertised6 = data6 == null ? null : own.advertisedIpv6(n, detected6);
+        Lease lease = new Lease(subnet, advertised, subnet6, advertised6, Lease.VXLAN, data, data6, null);
         String rv = n.getMetadata() == null ? null : n.getMetadata().getResourceVersion();
         long revision = rv != null && rv.chars().allMatch(Character::isDigit) && !rv.isEmpty() && rv.length() < 19
                 ? Long.parseLong(rv) : 0;
-        return new AcquiredLease("nodes/" + nodeName, lease, OwnAnnotations.backendDataValue(data), 0, revision);
+        return new AcquiredLease("nodes/" + nodeName, lease, OwnAnnotations.backendDataValue(data != null ? data : data6), 0,
+                revision);
     }
 
     @Override

@@ -1,0 +1,114 @@
+package io.weft.dataplane.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weft.labkit.SystemTests;
+import io.weft.labkit.kube.MockKubeApiServerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code weft run -kube-subnet-mgr} with a dual-stack net-conf.json ({@code EnableIPv6}) on a cluster whose API
+ * server is fabric8's mock in CRUD mode: two weft nodes whose {@code spec.podCIDRs} hold an IPv4 and an IPv6 CIDR, as
+ * a dual-stack controller-manager assigns them, each with a pod that has both families. Veth offloads stay at their
+ * defaults.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KubeDualStackIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String P = "flannel.alpha.coreos.com/";
+    private static final String API = "http://" + AgentLab.ETCD_IP + ":6443";
+    private static final String[] NODES = {"h1", "h2"};
+
+    private AgentLab lab;
+    private MockKubeApiServerProcess api;
+    private final String[] pod4 = new String[2];
+    private final String[] pod6 = new String[2];
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        lab = new AgentLab("wdp-kd-");
+        SystemTests.requireBinary("curl", "curl");
+        api = MockKubeApiServerProcess.start(lab.sw.wrap(List.of()), AgentLab.ETCD_IP, 6443);
+        Path netConf = lab.dir.resolve("net-conf.json");
+        Files.writeString(netConf, "{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,"
+                + "\"IPv6Network\":\"fd00:10:244::/56\",\"Backend\":{\"Type\":\"vxlan\"}}");
+        AgentProcess[] agents = new AgentProcess[NODES.length];
+        for (int i = 0; i < NODES.length; i++) {
+            int n = i + 1;
+            DualStackLab.addUnderlay6(lab.addHost(NODES[i], n), n);
+            kube("POST", "/api/v1/nodes", "application/json", MockKubeRequests.node(NODES[i], "10.98.0." + n,
+                    "10.244." + n + ".0/24", "fd00:10:244:" + n + "::/64").toString());
+            Path d = lab.hostDir(NODES[i]);
+            agents[i] = AgentProcess.start(lab.host(NODES[i]), d.resolve("weft.log"), Map.of("NODE_NAME", NODES[i]),
+                    List.of(), "run", "-kube-subnet-mgr", "-kube-api-url", API, "-net-config-path", netConf.toString(),
+                    "-iface", "eth0", "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir",
+                    d.resolve("run").toString(), "--workers", "1", "-ip-masq");
+            lab.track(agents[i].process);
+        }
+        for (AgentProcess a : agents) {
+            a.awaitOutput("weft is up", 90);
+        }
+        for (int i = 0; i < NODES.length; i++) {
+            pod4[i] = lab.addPodFromSubnetEnv(NODES[i]);
+            pod6[i] = DualStackLab.addPodV6(lab, NODES[i]);
+        }
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (lab != null) {
+            lab.close();
+        }
+        if (api != null) {
+            api.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void weftWritesFlanneldsIpv6AnnotationsBesideTheIpv4Ones() throws Exception {
+        JsonNode a = JSON.readTree(kube("GET", "/api/v1/nodes/h1", null, null)).at("/metadata/annotations");
+        assertThat(a.path(P + "public-ip").asText()).isEqualTo("10.98.0.1");
+        assertThat(a.path(P + "public-ipv6").asText()).isEqualTo("fd98::1");
+        String v4 = a.path(P + "backend-data").asText();
+        String v6 = a.path(P + "backend-v6-data").asText();
+        assertThat(v6).matches("\\{\"VNI\":1,\"VtepMAC\":\"[0-9a-f]{2}(:[0-9a-f]{2}){5}\"}");
+        // flanneld's flannel-v6.1 has a MAC of its own
+        assertThat(JSON.readTree(v6).path("VtepMAC").asText()).isNotEqualTo(JSON.readTree(v4).path("VtepMAC").asText());
+        assertThat(Files.readString(lab.hostDir("h1").resolve("subnet.env"))).isEqualTo("FLANNEL_NETWORK=10.244.0.0/16\n"
+                + "FLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_IPV6_NETWORK=fd00:10:244::/56\n"
+                + "FLANNEL_IPV6_SUBNET=fd00:10:244:1::1/64\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
+    }
+
+    @Test
+    @Order(2)
+    void bothPodsReachEachOtherWithPingAndTcpOverIpv4AndIpv6() throws Exception {
+        DualStackLab.assertEveryPodPair(lab, NODES, 7950, pod4, pod6);
+    }
+
+    @Test
+    @Order(3)
+    void weftPeersShowTheOtherNodesIpv6Half() throws Exception {
+        String peers = lab.weftCli("h1", "peers", "--run-dir", lab.hostDir("h1").resolve("run").toString()).output();
+        assertThat(peers).contains("fd00:10:244:2::/64").contains("fd98::2");
+    }
+
+    /** An API request from the switch namespace (where the API server listens); returns the body. */
+    private String kube(String method, String path, String contentType, String body) {
+        return MockKubeRequests.request(lab.sw, API, method, path, contentType, body);
+    }
+}
