@@ -112,20 +112,23 @@ final class StaticPeers {
     }
 
     private void publish() {
-        if (tcpPort == 0) {
-            table.publish(ForwardingTable.of(TableScope.localOnly(localSubnet, localIpv6Subnet), leases.values(),
-                    adverts, null, port));
-            return;
-        }
-        Map<String, WeftAdvert> tcpAdverts = new HashMap<>();
-        for (Lease l : leases.values()) {
-            tcpAdverts.put(l.key(), WeftAdvert.of(null, tcpPort));
-        }
+        boolean onTcp = tcpPort > 0;
         ForwardingTable t = ForwardingTable.of(TableScope.localOnly(localSubnet, localIpv6Subnet), leases.values(),
-                tcpAdverts, paths, port);
-        for (Peer p : t.peers()) {
-            p.path().candidates().stream().filter(c -> c.kind() == PathKind.TCP).findFirst().ifPresent(p.path()::use);
+                onTcp ? everyPeerWithTcp() : adverts, onTcp ? paths : null, port);
+        if (onTcp) {
+            for (Peer p : t.peers()) {
+                p.path().candidates().stream().filter(c -> c.kind() == PathKind.TCP).findFirst().ifPresent(p.path()::use);
+            }
         }
         table.publish(t);
+    }
+
+    /** An advert of {@link #tcpPort} for every peer, so that each has a TCP candidate. */
+    private Map<String, WeftAdvert> everyPeerWithTcp() {
+        Map<String, WeftAdvert> all = new HashMap<>();
+        for (Lease l : leases.values()) {
+            all.put(l.key(), WeftAdvert.of(null, tcpPort));
+        }
+        return all;
     }
 }

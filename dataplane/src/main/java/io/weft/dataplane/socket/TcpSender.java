@@ -38,13 +38,18 @@ public final class TcpSender {
 
     /** The link to {@code peer}, or null (counted in {@code drop_tcp_down}). */
     private TcpLink link(Peer peer) {
-        TcpLinks l = links;
-        TcpLink link = l == null ? null : l.get(peer.endpointV4());
-        if (link == null || !link.channel().isActive()) {
+        TcpLink link = activeLink(peer);
+        if (link == null) {
             counters.increment(Counter.DROP_TCP_DOWN);
-            return null;
         }
         return link;
+    }
+
+    /** {@code peer}'s connection if it is up, else null. */
+    private TcpLink activeLink(Peer peer) {
+        TcpLinks l = links;
+        TcpLink link = l == null ? null : l.get(peer.endpointV4());
+        return link == null || !link.channel().isActive() ? null : link;
     }
 
     /** Queues one frame to {@code peer}'s connection (taking the buffer); dropped and counted if there is none. */
@@ -70,9 +75,8 @@ public final class TcpSender {
 
     /** Sends one frame at once to {@code peer}'s connection, whatever path the peer uses now (a probe). */
     public boolean sendNow(ByteBuf datagram, Peer peer) {
-        TcpLinks l = links;
-        TcpLink link = l == null ? null : l.get(peer.endpointV4());
-        if (link == null || !link.channel().isActive()) {
+        TcpLink link = activeLink(peer);
+        if (link == null) {
             datagram.release();
             return false;
         }
