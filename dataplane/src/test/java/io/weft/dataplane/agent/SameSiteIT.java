@@ -175,9 +175,12 @@ class SameSiteIT {
         JsonNode stats = JSON.readTree(weft(0, "stats", "--json"));
         long before = stats.path("drops").path("unknown_sender").asLong();
         String a1Mac = stats.path("vtepMac").asText();
-        long podRxBefore = podRxPackets(0);
         // From the site gateway (10.0.0.1, on a1's private network but in no lease), with an inner source in a2's subnet.
         String a2Src = podIps[1];
+        // Count exactly the forged echo requests (28 bytes, from a2's pod to a1's pod) that reach a1's pod; the pod's
+        // rx_packets would also count any other packet that happens to arrive meanwhile.
+        lab.pod(hosts[0]).exec(10, "iptables", "-t", "raw", "-A", "PREROUTING", "-s", a2Src, "-d", podIps[0],
+                "-p", "icmp", "--icmp-type", "echo-request", "-m", "length", "--length", "28").requireOk();
         for (int i = 0; i < 5; i++) {
             Traffic.sendDatagram(site.gateway(), site.privateIps().get(0), 8472,
                     Frames.ipv4(0x08000000, 1, 0, a1Mac, "02:00:00:00:00:99", a2Src, podIps[0]), null);
@@ -189,18 +192,30 @@ class SameSiteIT {
             Thread.sleep(200);
         }
         assertThat(after - before).as("unknown_sender drops at a1").isGreaterThanOrEqualTo(5);
-        assertThat(podRxPackets(0) - podRxBefore).as("packets that reached a1's pod").isZero();
+        assertThat(forgedPacketsAtPod(0)).as("forged packets that reached a1's pod").isZero();
+        // The same frame from a2's host, which a2's advert names, is delivered and counted: the rule does match.
+        Traffic.sendDatagram(lab.host(hosts[1]), site.privateIps().get(0), 8472,
+                Frames.ipv4(0x08000000, 1, 0, a1Mac, "02:00:00:00:00:99", a2Src, podIps[0]), site.privateIps().get(1));
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && forgedPacketsAtPod(0) == 0) {
+            Thread.sleep(200);
+        }
+        assertThat(forgedPacketsAtPod(0)).as("the frame from a2 that reached a1's pod").isEqualTo(1);
+    }
+
+    /** The packet count of the one rule in host {@code host}'s pod's raw PREROUTING chain. */
+    private long forgedPacketsAtPod(int host) {
+        String listing = lab.pod(hosts[host]).exec(10, "iptables", "-t", "raw", "-L", "PREROUTING", "-n", "-v", "-x")
+                .requireOk().stdout();
+        String[] lines = listing.strip().split("\n");
+        assertThat(lines).as(listing).hasSize(3);
+        return Long.parseLong(lines[2].trim().split("\\s+")[0]);
     }
 
     /** Udp InCsumErrors in host {@code host}'s kernel. */
     private long udpChecksumErrors(int host) {
         String snmp = lab.host(hosts[host]).exec(10, "cat", "/proc/net/snmp").requireOk().stdout();
         return UdpChecksumErrors.parse(snmp).orElseThrow();
-    }
-
-    private long podRxPackets(int host) {
-        return Long.parseLong(lab.pod(hosts[host]).exec(10, "cat", "/sys/class/net/eth0/statistics/rx_packets")
-                .requireOk().stdout().trim());
     }
 
     /** Waits (bounded) until agent {@code from} sends to host {@code to} on {@code path} at {@code endpoint}. */
