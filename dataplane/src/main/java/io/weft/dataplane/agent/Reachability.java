@@ -59,6 +59,14 @@ final class Reachability implements AutoCloseable {
         this.prober = new Prober(ProbeSettings.DEFAULT, state.dataPlane().config().vtepAddressV4(),
                 () -> state.advertisedPublicIp().getHostAddress(),
                 injector, () -> targets(state), new ReachabilityLog(log::warn, log::info), System::nanoTime);
+        io.weft.dataplane.Ipv6Overlay v6 = state.dataPlane().config().ipv6();
+        if (v6 != null && raw == null) {
+            // (the raw-socket fallback is an IPv4 ICMP socket: without the workers' hooks IPv6 peers are not probed)
+            prober.enableIpv6(v6.localSubnet(), () -> {
+                java.net.Inet6Address ours = state.advertisedPublicIpv6();
+                return ours == null ? "our PublicIPv6" : Subnet.formatAddress(ours);
+            });
+        }
         if (raw != null) {
             raw.deliverTo(prober);
         } else {
@@ -75,6 +83,10 @@ final class Reachability implements AutoCloseable {
         return hooks.connected() || rawSocket != null;
     }
 
+    /**
+     * Every peer's IPv4 half and IPv6 half, each a target of its own: the two families go over different underlays
+     * (PublicIP and PublicIPv6), so one answering says nothing about the other.
+     */
     static List<Target> targets(AgentState s) {
         List<Target> out = new ArrayList<>();
         // A directly routed peer answers on the underlay, not through the tunnel, and its path is the kernel's.
@@ -82,6 +94,9 @@ final class Reachability implements AutoCloseable {
         for (Peer p : s.table().current().peers()) {
             if (p.hasV4() && p.lease().publicIp() != null && !direct.containsKey(p.subnet())) {
                 out.add(new Target(p.subnet(), p.lease().publicIp().getHostAddress(), s.port(), p.path()));
+            }
+            if (p.hasV6() && !direct.containsKey(p.ipv6Subnet())) {
+                out.add(new Target(p.ipv6Subnet(), Subnet.formatAddress(p.lease().publicIpv6()), s.port()));
             }
         }
         return out;
@@ -113,7 +128,8 @@ final class Reachability implements AutoCloseable {
                 m.put("subnet", r.target().subnet().toString());
                 m.put("publicIp", r.target().publicIp());
                 m.put("port", r.target().port());
-                m.put("vtep", Ipv4.format(r.target().vtepAddress()));
+                m.put("vtep", r.target().vtepText());
+                m.put("ipv6", r.target().ipv6());
                 io.weft.fdb.path.PathCandidate path = r.target().path() == null ? null : r.target().path().current();
                 if (path != null) {
                     m.put("path", path.kind().label());
@@ -134,7 +150,10 @@ final class Reachability implements AutoCloseable {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("vtep", Ipv4.format(state.dataPlane().config().vtepAddressV4()));
-        out.put("publicIp", state.advertisedPublicIp().getHostAddress());
+        out.put("publicIp", state.advertisedPublicIp() == null ? null : state.advertisedPublicIp().getHostAddress());
+        if (state.advertisedPublicIpv6() != null) {
+            out.put("publicIpv6", Subnet.formatAddress(state.advertisedPublicIpv6()));
+        }
         out.put("port", state.port());
         out.put("waitMillis", ms);
         out.put("peers", peers);

@@ -225,6 +225,12 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(Counter.DROP_NOT_LOCAL);
             return;
         }
+        if (Ipv6.nextHeader(c, ip) == Ip.PROTO_ICMPV6 && Ipv6.dstHi(c, ip) == localHiV6 && Ipv6.dstLo(c, ip) == localLoV6) {
+            ProbeReplies replies = hooks.probeReplies();
+            if (replies != null && replies.offer(c, ip, ipLength)) {
+                return; // the answer to one of our IPv6 probes (to our IPv6 VTEP <subnet>::): the prober counts it
+            }
+        }
         deliver(c, ip, ipLength, peer);
     }
 

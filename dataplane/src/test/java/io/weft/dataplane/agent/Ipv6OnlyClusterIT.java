@@ -80,6 +80,40 @@ class Ipv6OnlyClusterIT {
         DualStackLab.assertEveryPodPair(lab, HOSTS, 7950, pod6);
     }
 
+    /**
+     * The reachability probes go over IPv6 too: h1's {@code weft peers} shows both IPv6-only peers (weft h2 and the
+     * flanneld-style k3) answered, with an RTT, through the tunnel over the IPv6 underlay.
+     */
+    @Test
+    @Order(4)
+    void weftPeersShowsTheIpv6PeersAnsweredTheProbes() throws Exception {
+        String run = lab.hostDir("h1").resolve("run").toString();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(40);
+        com.fasterxml.jackson.databind.JsonNode peers = null;
+        while (System.nanoTime() < deadline) {
+            peers = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    lab.weftCli("h1", "peers", "--json", "--run-dir", run).stdout()).path("peers");
+            boolean all = peers.size() == 2;
+            for (com.fasterxml.jackson.databind.JsonNode p : peers) {
+                all &= p.path("ipv6Reachability").asText().equals("reachable") && p.path("probesAnswered").asLong() > 0;
+            }
+            if (all) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
+        assertThat(peers).as("h1's peers: %s", peers).hasSize(2);
+        for (com.fasterxml.jackson.databind.JsonNode p : peers) {
+            assertThat(p.path("ipv6Subnet").asText()).as("%s", p).startsWith("fd00:20:244:");
+            assertThat(p.path("reachability").asText()).as("an IPv6-only peer is judged by its IPv6 probes: %s", p)
+                    .isEqualTo("reachable");
+            assertThat(p.path("ipv6Reachability").asText()).as("%s", p).isEqualTo("reachable");
+            assertThat(p.path("rttMs").isNumber()).as("%s", p).isTrue();
+            assertThat(p.path("ipv6ProbesAnswered").asLong()).as("%s", p).isPositive();
+        }
+        assertThat(lab.weftCli("h1", "peers", "--run-dir", run).stdout()).contains("reachable").doesNotContain("unknown");
+    }
+
     private Path env(String host) throws Exception {
         return lab.hostDir(host).resolve("subnet.env");
     }
