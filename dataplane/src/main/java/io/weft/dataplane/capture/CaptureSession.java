@@ -23,6 +23,8 @@ public final class CaptureSession implements PacketTap {
 
     private final CaptureRequest request;
     private final int localAddress;
+    private final long localHiV6;
+    private final long localLoV6;
     private final int localPort;
     private final long deadlineNanos;
     private final BlockingQueue<Captured> queue = new ArrayBlockingQueue<>(QUEUE);
@@ -41,8 +43,16 @@ public final class CaptureSession implements PacketTap {
      * @param onFinish     run once the file is closed (the owner detaches the tap)
      */
     public CaptureSession(CaptureRequest request, int localAddress, int localPort, Runnable onFinish) throws IOException {
+        this(request, localAddress, 0, 0, localPort, onFinish);
+    }
+
+    /** @param localHiV6 with {@code localLoV6}: our IPv6 underlay address (the outer source of what we send over IPv6) */
+    public CaptureSession(CaptureRequest request, int localAddress, long localHiV6, long localLoV6, int localPort,
+                          Runnable onFinish) throws IOException {
         this.request = request;
         this.localAddress = localAddress;
+        this.localHiV6 = localHiV6;
+        this.localLoV6 = localLoV6;
         this.localPort = localPort;
         this.onFinish = onFinish;
         this.deadlineNanos = System.nanoTime() + request.duration().toNanos();
@@ -58,26 +68,65 @@ public final class CaptureSession implements PacketTap {
 
     @Override
     public void onVxlan(int direction, ByteBuf buf, int index, int length, int remoteAddress, int remotePort) {
-        if (stopRequested || (request.peerAddress() != 0 && remoteAddress != request.peerAddress())) {
-            return;
-        }
-        long n = accepted.incrementAndGet();
-        if (request.count() > 0 && n > request.count()) {
-            stopRequested = true;
+        long n = stopRequested || !request.wantsV4(remoteAddress) ? 0 : counted();
+        if (n == 0) {
             return;
         }
         byte[] frame;
         if (request.inner()) {
-            int innerLength = length - VXLAN_HEADER;
-            if (innerLength <= 0) {
-                return;
-            }
-            frame = new byte[innerLength];
-            buf.getBytes(index + VXLAN_HEADER, frame);
+            frame = inner(buf, index, length);
         } else {
             frame = new byte[OuterFrame.HEADERS + length];
             OuterFrame.writeHeaders(frame, direction == OUTBOUND, localAddress, localPort, remoteAddress, remotePort, length);
             buf.getBytes(index, frame, OuterFrame.HEADERS, length);
+        }
+        queue(frame, n);
+    }
+
+    /** The IPv6 underlay's datagrams: outer packets rebuilt as Ethernet + IPv6 + UDP (with its checksum) + VXLAN. */
+    @Override
+    public void onVxlanV6(int direction, ByteBuf buf, int index, int length, long remoteHi, long remoteLo, int remotePort) {
+        long n = stopRequested || !request.wantsV6(remoteHi, remoteLo) ? 0 : counted();
+        if (n == 0) {
+            return;
+        }
+        byte[] frame;
+        if (request.inner()) {
+            frame = inner(buf, index, length);
+        } else {
+            frame = new byte[OuterFrame.HEADERS_V6 + length];
+            buf.getBytes(index, frame, OuterFrame.HEADERS_V6, length);
+            OuterFrame.writeHeadersV6(frame, direction == OUTBOUND, localHiV6, localLoV6, localPort, remoteHi, remoteLo,
+                    remotePort, length);
+        }
+        queue(frame, n);
+    }
+
+    /** Counts one more wanted packet: its number, or 0 (and the capture ends) past the count. */
+    private long counted() {
+        long n = accepted.incrementAndGet();
+        if (request.count() > 0 && n > request.count()) {
+            stopRequested = true;
+            return 0;
+        }
+        return n;
+    }
+
+    /** The inner Ethernet frame after the VXLAN header, or null if there is none. */
+    private static byte[] inner(ByteBuf buf, int index, int length) {
+        int innerLength = length - VXLAN_HEADER;
+        if (innerLength <= 0) {
+            return null;
+        }
+        byte[] frame = new byte[innerLength];
+        buf.getBytes(index + VXLAN_HEADER, frame);
+        return frame;
+    }
+
+    /** Hands packet number {@code n} to the writer (or counts it dropped); the count's last one ends the capture. */
+    private void queue(byte[] frame, long n) {
+        if (frame == null) {
+            return;
         }
         Instant now = Instant.now();
         if (!queue.offer(new Captured(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000, frame))) {

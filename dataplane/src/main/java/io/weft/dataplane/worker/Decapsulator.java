@@ -202,6 +202,10 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(ip == DecapDrop.ARP.code() ? Counter.DROP_ARP_IGNORED : Counter.forDrop(DecapDrop.reason(ip)));
             return;
         }
+        PacketTap tap = hooks.tap();
+        if (tap != null) {
+            tap.onVxlanV6(PacketTap.INBOUND, c, at, length, senderHi, senderLo, senderPort);
+        }
         if (Ip.version(c, ip) != 6) {
             counters.increment(Counter.DROP_WRONG_FAMILY);
             return;
