@@ -68,38 +68,53 @@ public final class CaptureSession implements PacketTap {
 
     @Override
     public void onVxlan(int direction, ByteBuf buf, int index, int length, int remoteAddress, int remotePort) {
-        long n = stopRequested || !request.wantsV4(remoteAddress) ? 0 : counted();
-        if (n == 0) {
-            return;
+        long n = wanted(request.wantsV4(remoteAddress));
+        if (n > 0) {
+            byte[] frame = frame(buf, index, length, OuterFrame.HEADERS);
+            if (!request.inner()) {
+                OuterFrame.writeHeaders(frame, direction == OUTBOUND, localAddress, localPort, remoteAddress, remotePort, length);
+            }
+            queue(frame, n);
         }
-        byte[] frame;
-        if (request.inner()) {
-            frame = inner(buf, index, length);
-        } else {
-            frame = new byte[OuterFrame.HEADERS + length];
-            OuterFrame.writeHeaders(frame, direction == OUTBOUND, localAddress, localPort, remoteAddress, remotePort, length);
-            buf.getBytes(index, frame, OuterFrame.HEADERS, length);
-        }
-        queue(frame, n);
     }
 
     /** The IPv6 underlay's datagrams: outer packets rebuilt as Ethernet + IPv6 + UDP (with its checksum) + VXLAN. */
     @Override
     public void onVxlanV6(int direction, ByteBuf buf, int index, int length, long remoteHi, long remoteLo, int remotePort) {
-        long n = stopRequested || !request.wantsV6(remoteHi, remoteLo) ? 0 : counted();
-        if (n == 0) {
-            return;
+        long n = wanted(request.wantsV6(remoteHi, remoteLo));
+        if (n > 0) {
+            byte[] frame = frame(buf, index, length, OuterFrame.HEADERS_V6);
+            if (!request.inner()) {
+                // after the payload is in: the UDP checksum covers it
+                OuterFrame.writeHeadersV6(frame, direction == OUTBOUND, localHiV6, localLoV6, localPort, remoteHi, remoteLo,
+                        remotePort, length);
+            }
+            queue(frame, n);
         }
-        byte[] frame;
+    }
+
+    /** The packet's number if it is wanted ({@code peerWanted}, not stopped, within the count), else 0. */
+    private long wanted(boolean peerWanted) {
+        return stopRequested || !peerWanted ? 0 : counted();
+    }
+
+    /**
+     * The bytes to write: with {@code --inner} the inner Ethernet frame after the VXLAN header (null if there is none),
+     * else the datagram behind {@code headers} bytes of room for the outer headers.
+     */
+    private byte[] frame(ByteBuf buf, int index, int length, int headers) {
         if (request.inner()) {
-            frame = inner(buf, index, length);
-        } else {
-            frame = new byte[OuterFrame.HEADERS_V6 + length];
-            buf.getBytes(index, frame, OuterFrame.HEADERS_V6, length);
-            OuterFrame.writeHeadersV6(frame, direction == OUTBOUND, localHiV6, localLoV6, localPort, remoteHi, remoteLo,
-                    remotePort, length);
+            int innerLength = length - VXLAN_HEADER;
+            if (innerLength <= 0) {
+                return null;
+            }
+            byte[] frame = new byte[innerLength];
+            buf.getBytes(index + VXLAN_HEADER, frame);
+            return frame;
         }
-        queue(frame, n);
+        byte[] frame = new byte[headers + length];
+        buf.getBytes(index, frame, headers, length);
+        return frame;
     }
 
     /** Counts one more wanted packet: its number, or 0 (and the capture ends) past the count. */
@@ -110,17 +125,6 @@ public final class CaptureSession implements PacketTap {
             return 0;
         }
         return n;
-    }
-
-    /** The inner Ethernet frame after the VXLAN header, or null if there is none. */
-    private static byte[] inner(ByteBuf buf, int index, int length) {
-        int innerLength = length - VXLAN_HEADER;
-        if (innerLength <= 0) {
-            return null;
-        }
-        byte[] frame = new byte[innerLength];
-        buf.getBytes(index + VXLAN_HEADER, frame);
-        return frame;
     }
 
     /** Hands packet number {@code n} to the writer (or counts it dropped); the count's last one ends the capture. */

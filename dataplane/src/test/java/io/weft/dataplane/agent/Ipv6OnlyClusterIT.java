@@ -89,21 +89,7 @@ class Ipv6OnlyClusterIT {
     @Test
     @Order(4)
     void weftPeersShowsTheIpv6PeersAnsweredTheProbes() throws Exception {
-        String run = lab.hostDir("h1").resolve("run").toString();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(40);
-        com.fasterxml.jackson.databind.JsonNode peers = null;
-        while (System.nanoTime() < deadline) {
-            peers = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-                    lab.weftCli("h1", "peers", "--json", "--run-dir", run).stdout()).path("peers");
-            boolean all = peers.size() == 2;
-            for (com.fasterxml.jackson.databind.JsonNode p : peers) {
-                all &= p.path("ipv6Reachability").asText().equals("reachable") && p.path("probesAnswered").asLong() > 0;
-            }
-            if (all) {
-                break;
-            }
-            Thread.sleep(1000);
-        }
+        com.fasterxml.jackson.databind.JsonNode peers = DualStackLab.awaitProbesAnswered(lab, "h1", 2, "ipv6Reachability");
         assertThat(peers).as("h1's peers: %s", peers).hasSize(2);
         for (com.fasterxml.jackson.databind.JsonNode p : peers) {
             assertThat(p.path("ipv6Subnet").asText()).as("%s", p).startsWith("fd00:20:244:");
@@ -113,6 +99,7 @@ class Ipv6OnlyClusterIT {
             assertThat(p.path("rttMs").isNumber()).as("%s", p).isTrue();
             assertThat(p.path("ipv6ProbesAnswered").asLong()).as("%s", p).isPositive();
         }
+        String run = lab.hostDir("h1").resolve("run").toString();
         assertThat(lab.weftCli("h1", "peers", "--run-dir", run).stdout()).contains("reachable").doesNotContain("unknown");
     }
 

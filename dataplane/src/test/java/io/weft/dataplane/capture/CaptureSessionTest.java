@@ -26,38 +26,33 @@ class CaptureSessionTest {
     @TempDir
     Path dir;
 
-    /** A VXLAN datagram (VNI 7) carrying an ICMP echo from 10.244.1.0 to 10.244.2.0, at offset 5 of its buffer. */
-    private static ByteBuf vxlanDatagram() {
-        byte[] icmp = EchoPackets.request(Ipv4.parse("10.244.1.0"), Ipv4.parse("10.244.2.0"), 0x4242, 9);
-        ByteBuf b = Unpooled.buffer();
-        b.writerIndex(5);
-        int at = 5;
-        b.writeZero(Vxlan.HEADER_LENGTH + Ethernet.HEADER_LENGTH);
-        Vxlan.write(b, at, 7);
-        Ethernet.write(b, at + Vxlan.HEADER_LENGTH, 0x0e2a00000002L, 0x0e2a00000001L, Ethernet.TYPE_IPV4);
-        b.writeBytes(icmp);
-        b.readerIndex(at);
-        return b;
-    }
-
     private static final long LOCAL6_HI = 0x2001_0db8_0000_0000L;
     private static final long LOCAL6_LO = 1;
     private static final long PEER6_HI = 0x2001_0db8_0000_0000L;
     private static final long PEER6_LO = 2;
+
+    /** A VXLAN datagram (VNI 7) carrying an ICMP echo from 10.244.1.0 to 10.244.2.0, at offset 5 of its buffer. */
+    private static ByteBuf vxlanDatagram() {
+        return vxlanDatagram(EchoPackets.request(Ipv4.parse("10.244.1.0"), Ipv4.parse("10.244.2.0"), 0x4242, 9),
+                Ethernet.TYPE_IPV4, 5);
+    }
 
     /**
      * A VXLAN datagram of the IPv6 underlay (VNI 7) carrying an ICMPv6 echo from fd44:0:0:1:: to fd44:0:0:2:: in an
      * Ethernet frame of type 0x86DD, at offset 3 of its buffer.
      */
     private static ByteBuf vxlanDatagramV6() {
-        byte[] icmp = EchoPackets.requestV6(0xfd44_0000_0000_0001L, 0, 0xfd44_0000_0000_0002L, 0, 0x4242, 11);
+        return vxlanDatagram(EchoPackets.requestV6(0xfd44_0000_0000_0001L, 0, 0xfd44_0000_0000_0002L, 0, 0x4242, 11),
+                Ethernet.TYPE_IPV6, 3);
+    }
+
+    private static ByteBuf vxlanDatagram(byte[] packet, int etherType, int at) {
         ByteBuf b = Unpooled.buffer();
-        b.writerIndex(3);
-        int at = 3;
+        b.writerIndex(at);
         b.writeZero(Vxlan.HEADER_LENGTH + Ethernet.HEADER_LENGTH);
         Vxlan.write(b, at, 7);
-        Ethernet.write(b, at + Vxlan.HEADER_LENGTH, 0x0e2a00000602L, 0x0e2a00000601L, Ethernet.TYPE_IPV6);
-        b.writeBytes(icmp);
+        Ethernet.write(b, at + Vxlan.HEADER_LENGTH, 0x0e2a00000002L, 0x0e2a00000001L, etherType);
+        b.writeBytes(packet);
         b.readerIndex(at);
         return b;
     }
