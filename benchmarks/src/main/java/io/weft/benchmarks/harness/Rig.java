@@ -100,9 +100,7 @@ final class Rig implements AutoCloseable {
      * IPv4 tunnels. Devices that exist keep their setting.
      */
     void ipv6OnNewDevices(boolean on) {
-        if (nat()) {
-            throw new BenchException("the NAT rig is IPv4 only: run the IPv6 paths on the plain rig (without --nat)");
-        }
+        requirePlainRig();
         for (Netns ns : new Netns[] {a, b}) {
             ns.exec(20, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=" + (on ? 0 : 1)).requireOk();
         }
@@ -150,11 +148,15 @@ final class Rig implements AutoCloseable {
         return side == Side.A ? IP_A : IP_B;
     }
 
-    /** {@code side}'s IPv6 underlay address (the plain rig only; the same on its interface and for its peer). */
-    String underlayIp6(Side side) {
+    private void requirePlainRig() {
         if (nat()) {
             throw new BenchException("the NAT rig is IPv4 only: run the IPv6 paths on the plain rig (without --nat)");
         }
+    }
+
+    /** {@code side}'s IPv6 underlay address (the plain rig only; the same on its interface and for its peer). */
+    String underlayIp6(Side side) {
+        requirePlainRig();
         return side == Side.A ? IP6_A : IP6_B;
     }
 
