@@ -109,6 +109,11 @@ public final class BenchMain {
                         p.label, BenchPath.KERNEL.label);
                 continue;
             }
+            if (p.ipv6() && options.nat()) {
+                log.printf("bench: %s skipped: the NAT rig is IPv4 only (IPv6 usually has no NAT); run it without --nat%n",
+                        p.label);
+                continue;
+            }
             if (p.tunnel.program != null && !onPath(p.tunnel.program)) {
                 log.printf("bench: %s skipped: %s is not installed (apt-get install %s to include it)%n", p.label,
                         p.tunnel.program, p.tunnel.program.equals("bridge") ? "iproute2" : p.tunnel.program);
@@ -241,9 +246,11 @@ public final class BenchMain {
         String rig = options.nat()
                 ? "hosts behind 1:1 NAT gateways, veth MTU 1500, default offloads (GRO off)"
                 : "veth MTU 1500, GRO on";
+        String ipv6 = !options.nat() && options.paths().stream().anyMatch(BenchPath::ipv6)
+                ? " (IPv6 paths: fd77::/64 on the same veth, IPv6 route MTU 1430)" : "";
         return "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel() + " ("
                 + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + "condition " + options.condition() + "\n"
-                + options.runs() + " run(s) x " + options.seconds() + " s per test; " + rig + ", tunnel MTU 1450; warm-up "
+                + options.runs() + " run(s) x " + options.seconds() + " s per test; " + rig + ", tunnel MTU 1450" + ipv6 + "; warm-up "
                 + options.warmupSeconds() + " s each way per path; load average at start " + env.loadAverage()
                 + "\n\n";
     }
@@ -254,6 +261,7 @@ public final class BenchMain {
         s.put("duration_s", options.seconds());
         s.put("veth_mtu", Rig.MTU);
         s.put("tunnel_mtu", Overlay.MTU);
+        s.put("tunnel_route_mtu_ipv6", Overlay.MTU6);
         s.put("wire", options.wire());
         s.put("nat", options.nat());
         s.put("condition", options.condition());

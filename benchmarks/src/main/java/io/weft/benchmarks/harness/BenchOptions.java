@@ -14,7 +14,8 @@ import java.util.Set;
  *
  * @param runs             runs per path; every figure is the median of these (and min, max)
  * @param seconds          iperf3 {@code -t} per test; ping sends 100 requests per second for as long
- * @param paths            paths to measure, in report order (kernel VXLAN is always among them: it is the reference)
+ * @param paths            paths to measure, in report order (kernel VXLAN is always among them: it is the reference;
+ *                         kernel VXLAN6 too when an IPv6 path is: the IPv6 paths' reference)
  * @param jmh              also run the JMH suite
  * @param jmhArgs          the JMH arguments (before {@code -rf json -rff <results>/jmh.json})
  * @param repo             the weft checkout (for the commit and the default jar paths)
@@ -42,9 +43,12 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
               --quick               development mode: 1 run of 2 s per test (figures are rough)
               --runs N              runs per path; each figure is their median, with min and max (default 3)
               --duration S          seconds per iperf3 test and of ping at 100/s (default 5)
-              --paths ID,...        only these paths (always with kernel-vxlan, the reference); ids:
+              --paths ID,...        only these paths (always with kernel-vxlan, the reference, and with
+                                    kernel-vxlan6 when an IPv6 path is chosen); ids:
                                     veth, kernel-vxlan, kernel-vxlan-offload, weft-to-kernel, kernel-to-weft,
-                                    weft-weft, weft-weft-tcp (every frame over the TCP fallback),
+                                    weft-weft, kernel-vxlan6, weft-to-kernel6, kernel-to-weft6, weft-weft6
+                                    (inner IPv6 over the IPv6 underlay, as flannel-v6.1; not with --nat),
+                                    weft-weft-tcp (every frame over the TCP fallback),
                                     weft-weft-tcp-tls (the same with mutual TLS),
                                     openvpn, socat-tun
               --jmh                 also run the JMH suite (-prof gc) and summarise ns/op and B/op
@@ -122,6 +126,9 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
             paths = EnumSet.allOf(BenchPath.class);
         }
         paths.add(BenchPath.KERNEL);
+        if (paths.stream().anyMatch(BenchPath::ipv6)) {
+            paths.add(BenchPath.KERNEL6);
+        }
         return new BenchOptions(runs != null ? runs : quick ? 1 : 3, seconds != null ? seconds : quick ? 2 : 5,
                 new ArrayList<>(paths), jmh, jmhArgs, repo,
                 weftJar != null ? weftJar : repo.resolve("dataplane/target/weft.jar"),

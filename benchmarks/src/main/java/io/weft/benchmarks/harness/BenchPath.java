@@ -16,6 +16,11 @@ enum BenchPath {
     WEFT_TO_KERNEL("weft-to-kernel", "weft->kernel", TunnelKind.WEFT_KERNEL, Rig.Side.A, true),
     KERNEL_TO_WEFT("kernel-to-weft", "kernel->weft", TunnelKind.WEFT_KERNEL, Rig.Side.B, true),
     WEFT_WEFT("weft-weft", "weft<->weft", TunnelKind.WEFT_WEFT, Rig.Side.A, true),
+    /** flannel-v6.1 on both sides: the reference of the IPv6 paths (inner IPv6 over the IPv6 underlay). */
+    KERNEL6("kernel-vxlan6", "kernel VXLAN6", TunnelKind.KERNEL_VXLAN6, Rig.Side.A, false),
+    WEFT_TO_KERNEL6("weft-to-kernel6", "weft->kernel6", TunnelKind.WEFT_KERNEL6, Rig.Side.A, true),
+    KERNEL_TO_WEFT6("kernel-to-weft6", "kernel->weft6", TunnelKind.WEFT_KERNEL6, Rig.Side.B, true),
+    WEFT_WEFT6("weft-weft6", "weft<->weft6", TunnelKind.WEFT_WEFT6, Rig.Side.A, true),
     /** weft on both sides with every frame over the TCP fallback, as when a provider drops UDP between hosts. */
     WEFT_WEFT_TCP("weft-weft-tcp", "weft<->weft TCP", TunnelKind.WEFT_WEFT_TCP, Rig.Side.A, true),
     /** As {@link #WEFT_WEFT_TCP} with mutual TLS on the connection: what TLS costs. */
@@ -29,7 +34,7 @@ enum BenchPath {
     final TunnelKind tunnel;
     /** Where the iperf3 client and ping run; the server is on the other side. */
     final Rig.Side client;
-    /** Figures are also shown as a ratio to kernel VXLAN (the user-space tunnels). */
+    /** Figures are also shown as a ratio to kernel VXLAN of the same family (the user-space tunnels). */
     final boolean comparedToKernel;
 
     BenchPath(String id, String label, TunnelKind tunnel, Rig.Side client, boolean comparedToKernel) {
@@ -42,7 +47,18 @@ enum BenchPath {
 
     boolean isWeft() {
         return tunnel == TunnelKind.WEFT_KERNEL || tunnel == TunnelKind.WEFT_WEFT || tunnel == TunnelKind.WEFT_WEFT_TCP
-                || tunnel == TunnelKind.WEFT_WEFT_TCP_TLS;
+                || tunnel == TunnelKind.WEFT_WEFT_TCP_TLS || tunnel == TunnelKind.WEFT_KERNEL6
+                || tunnel == TunnelKind.WEFT_WEFT6;
+    }
+
+    /** Inner IPv6 over the IPv6 underlay. */
+    boolean ipv6() {
+        return tunnel.ipv6;
+    }
+
+    /** The kernel VXLAN path this one's ratios are to: the IPv6 one for IPv6 paths. */
+    BenchPath reference() {
+        return ipv6() ? KERNEL6 : KERNEL;
     }
 
     static BenchPath byId(String id) {

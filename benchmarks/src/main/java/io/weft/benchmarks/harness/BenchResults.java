@@ -52,15 +52,16 @@ final class BenchResults {
     }
 
     /**
-     * The path's median over kernel VXLAN's median of the same figure in this invocation, for paths compared to the
-     * kernel and figures the kernel has. Empty when either is missing or the kernel's is zero.
+     * The path's median over kernel VXLAN's median of the same figure in this invocation (of the same family: an IPv6
+     * path's over kernel VXLAN6's), for paths compared to the kernel and figures the kernel has. Empty when either is
+     * missing or the kernel's is zero.
      */
     OptionalDouble ratioToKernel(BenchPath path, Figure figure) {
         if (!path.comparedToKernel || !figure.againstKernel) {
             return OptionalDouble.empty();
         }
         Optional<Summary> mine = summary(path, figure);
-        Optional<Summary> kernel = summary(BenchPath.KERNEL, figure);
+        Optional<Summary> kernel = summary(path.reference(), figure);
         if (mine.isEmpty() || kernel.isEmpty() || kernel.get().median() == 0) {
             return OptionalDouble.empty();
         }

@@ -21,6 +21,17 @@ final class Iperf3 {
         static final Test TCP4_REV = new Test(4, true, 0);
         static final Test UDP1400 = new Test(1, false, 1400);
         static final Test UDP64 = new Test(1, false, 64);
+        /** How much longer an IPv6 header is than an IPv4 one. */
+        static final int IPV6_HEADER_EXTRA = 40 - 20;
+
+        /**
+         * The same test over inner IPv6: UDP datagrams {@link #IPV6_HEADER_EXTRA} bytes shorter, so that the packets
+         * are as long as the IPv4 test's (1380 + 48 = 1428 B, which fits the IPv6 route MTU of 1430 as 1400 + 28 fits
+         * the IPv4 one of 1450; 1400 B would be fragmented). TCP is unchanged (the MSS follows the route MTU).
+         */
+        Test overIpv6() {
+            return udpLength == 0 ? this : new Test(streams, reverse, udpLength - IPV6_HEADER_EXTRA);
+        }
 
         /** The client arguments after {@code -c <server>}. */
         List<String> arguments(int seconds) {

@@ -112,8 +112,9 @@ final class PathMeasurement {
     }
 
     private void udp(BenchPath path, Netns client, String server, Iperf3.Test test, Figure pps, Figure loss) {
+        Iperf3.Test sized = path.ipv6() ? test.overIpv6() : test;
         attempt(path, pps.label, () -> {
-            Iperf3Result r = Iperf3.run(client, server, test, seconds);
+            Iperf3Result r = Iperf3.run(client, server, sized, seconds);
             results.add(path, pps, r.udpKiloPacketsPerSecond());
             results.add(path, loss, r.udpLossPercent());
             log.printf("    %-18s %8.1f kpps, %.1f %% lost%n", pps.label, r.udpKiloPacketsPerSecond(), r.udpLossPercent());

@@ -19,13 +19,18 @@ final class RatioTable {
     static String format(BenchResults results) {
         List<BenchPath> paths = results.paths();
         StringBuilder out = new StringBuilder();
-        out.append("Median of each figure; (ratio) = median / kernel VXLAN median from this run.\n");
+        out.append("Median of each figure; (ratio) = median / kernel VXLAN median from this run (for the IPv6 paths,"
+                + " ending in 6: / kernel VXLAN6).\n");
         out.append(table(paths, (path, figure) -> medianCell(results, path, figure)));
         out.append("\nSpread over the runs (min..max):\n");
         out.append(table(paths, (path, figure) -> results.summary(path, figure)
                 .map(s -> Numbers.human(s.min()) + ".." + Numbers.human(s.max())).orElse(MISSING)));
         out.append("\nHigher is better for Gb/s and kpps; lower is better for loss, RTT, CPU per GB and RSS.\n");
         out.append("CPU per GB: CPU seconds of the tunnel's user-space processes (both ends) per GB of TCP payload.\n");
+        if (paths.stream().anyMatch(BenchPath::ipv6)) {
+            out.append("IPv6 paths: inner IPv6 over the IPv6 underlay, route MTU 1430; their UDP datagrams are 20 B"
+                    + " shorter (1380 and 44 B), so the inner packets are as long as IPv4's.\n");
+        }
         out.append("system CPU per GB: busy seconds of all CPUs (/proc/stat, iperf3 and the kernel included) per GB of"
                 + " TCP payload.\n");
         for (BenchPath p : paths) {

@@ -26,13 +26,19 @@ import io.weft.labkit.netns.Underlay;
  * reaches the other only at its public address (10.78.0.11, 10.78.0.12). Every veth keeps its defaults (TX checksum
  * and segmentation offload on, GRO off), as a container lab's do.
  *
- * <p>No IPv6: router solicitations and MLD reports would be the only other traffic on the tunnels.
+ * <p>IPv6 only where an IPv6 path needs it (router solicitations and MLD reports would otherwise be the only other
+ * traffic on the tunnels): the plain rig's veths also carry the IPv6 underlay {@code fd77::1}/{@code fd77::2} (/64),
+ * on the same pair with the same offloads, and only the devices an IPv6 tunnel makes get IPv6 (see
+ * {@link #ipv6OnNewDevices}); every other device in the namespaces has it disabled. The NAT rig is IPv4 only: IPv6
+ * usually has no NAT.
  */
 final class Rig implements AutoCloseable {
     /** Every namespace, interface and temporary file of the bench is named with it. */
     static final String PREFIX = Netns.BENCH_PREFIX;
     static final String IP_A = "10.77.0.1";
     static final String IP_B = "10.77.0.2";
+    static final String IP6_A = "fd77::1";
+    static final String IP6_B = "fd77::2";
     static final int MTU = 1500;
 
     /** The switch of the NAT rig. */
@@ -70,7 +76,34 @@ final class Rig implements AutoCloseable {
     }
 
     static Rig create(boolean txOffload) {
-        return new Rig(new Underlay(PREFIX, IP_A, IP_B, new Underlay.Links(MTU, false, txOffload, true)), txOffload);
+        Underlay underlay = new Underlay(PREFIX, IP_A, IP_B, new Underlay.Links(MTU, false, txOffload, true));
+        try {
+            // IPv6 is disabled in both namespaces (all and default); the veths alone get it back, with the IPv6
+            // underlay (nodad: usable at once, as a host's long-configured address is)
+            addIpv6(underlay.a, underlay.vethA, IP6_A);
+            addIpv6(underlay.b, underlay.vethB, IP6_B);
+        } catch (RuntimeException e) {
+            underlay.close();
+            throw e;
+        }
+        return new Rig(underlay, txOffload);
+    }
+
+    private static void addIpv6(Netns ns, String veth, String ip) {
+        ns.exec(20, "sysctl", "-q", "-w", "net.ipv6.conf." + veth + ".disable_ipv6=0").requireOk();
+        ns.ip("-6", "addr", "add", ip + "/64", "dev", veth, "nodad");
+    }
+
+    /**
+     * IPv6 on the devices made from now on in both namespaces ({@code net.ipv6.conf.default.disable_ipv6}): on while
+     * an IPv6 tunnel is set up, so that its flannel-v6 device or weft's TUN can take IPv6 addresses, off again for the
+     * IPv4 tunnels. Devices that exist keep their setting.
+     */
+    void ipv6OnNewDevices(boolean on) {
+        requirePlainRig();
+        for (Netns ns : new Netns[] {a, b}) {
+            ns.exec(20, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=" + (on ? 0 : 1)).requireOk();
+        }
     }
 
     /** The NAT rig: {@code wbench-a} and {@code wbench-b} each behind its own 1:1 NAT gateway, veths at defaults. */
@@ -113,6 +146,18 @@ final class Rig implements AutoCloseable {
             return (side == Side.A ? gatewayA : gatewayB).publicIp();
         }
         return side == Side.A ? IP_A : IP_B;
+    }
+
+    private void requirePlainRig() {
+        if (nat()) {
+            throw new BenchException("the NAT rig is IPv4 only: run the IPv6 paths on the plain rig (without --nat)");
+        }
+    }
+
+    /** {@code side}'s IPv6 underlay address (the plain rig only; the same on its interface and for its peer). */
+    String underlayIp6(Side side) {
+        requirePlainRig();
+        return side == Side.A ? IP6_A : IP6_B;
     }
 
     /** The address {@code side} has on its own interface (behind NAT: the private one, the same on both). */

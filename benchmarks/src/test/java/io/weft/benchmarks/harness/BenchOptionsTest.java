@@ -58,6 +58,13 @@ class BenchOptionsTest {
     }
 
     @Test
+    void anIpv6PathBringsTheIpv6KernelReferenceToo() {
+        BenchOptions o = BenchOptions.parse(new String[] {"--paths", "weft-weft6,weft-weft"});
+        assertThat(o.paths()).containsExactly(BenchPath.KERNEL, BenchPath.WEFT_WEFT, BenchPath.KERNEL6, BenchPath.WEFT_WEFT6);
+        assertThat(BenchOptions.parse(new String[] {"--paths", "weft-weft"}).paths()).doesNotContain(BenchPath.KERNEL6);
+    }
+
+    @Test
     void jmhArgsImplyJmhAndReplaceTheDefaults() {
         assertThat(BenchOptions.parse(new String[] {"--jmh"}).jmhArgs()).isEqualTo(BenchOptions.DEFAULT_JMH_ARGS);
         BenchOptions o = BenchOptions.parse(new String[] {"--jmh-args", "Encap -prof gc -f 1"});

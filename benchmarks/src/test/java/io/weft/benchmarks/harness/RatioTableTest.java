@@ -56,6 +56,29 @@ class RatioTableTest {
         }
     }
 
+    @Test
+    void ipv6PathsAreComparedWithTheIpv6KernelReferenceNotTheIpv4One() {
+        BenchResults r = new BenchResults(List.of(BenchPath.KERNEL, BenchPath.WEFT_WEFT, BenchPath.KERNEL6, BenchPath.WEFT_WEFT6));
+        r.add(BenchPath.KERNEL, Figure.TCP1_FWD, 4);
+        r.add(BenchPath.WEFT_WEFT, Figure.TCP1_FWD, 2);
+        r.add(BenchPath.KERNEL6, Figure.TCP1_FWD, 3);
+        r.add(BenchPath.WEFT_WEFT6, Figure.TCP1_FWD, 1.5);
+        assertThat(r.ratioToKernel(BenchPath.WEFT_WEFT, Figure.TCP1_FWD)).hasValue(0.5);
+        assertThat(r.ratioToKernel(BenchPath.WEFT_WEFT6, Figure.TCP1_FWD)).hasValue(0.5);
+        assertThat(r.ratioToKernel(BenchPath.KERNEL6, Figure.TCP1_FWD)).isEmpty();
+        String v6 = RatioTable.format(r);
+        assertThat(v6).contains("kernel VXLAN6", "weft<->weft6", "1.50 (0.50x)", "(1380 and 44 B)");
+        assertThat(table).doesNotContain("1380");
+    }
+
+    @Test
+    void ipv6UdpDatagramsAreShorterByTheLongerHeaderSoThePacketsAreAsLongAsIpv4s() {
+        assertThat(Iperf3.Test.UDP1400.overIpv6().udpLength()).isEqualTo(1380);
+        assertThat(1380 + 40 + 8).isLessThanOrEqualTo(Overlay.MTU6).isEqualTo(1400 + 20 + 8);
+        assertThat(Iperf3.Test.UDP64.overIpv6().udpLength()).isEqualTo(44);
+        assertThat(Iperf3.Test.TCP4_REV.overIpv6()).isEqualTo(Iperf3.Test.TCP4_REV);
+    }
+
     private List<String> row(String prefix) {
         String line = lines.stream().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow();
         return Arrays.asList(line.trim().split("\\s+"));

@@ -59,12 +59,21 @@ final class Reachability implements AutoCloseable {
         this.prober = new Prober(ProbeSettings.DEFAULT, state.dataPlane().config().vtepAddressV4(),
                 () -> state.advertisedPublicIp().getHostAddress(),
                 injector, () -> targets(state), new ReachabilityLog(log::warn, log::info), System::nanoTime);
+        io.weft.dataplane.Ipv6Overlay v6 = state.dataPlane().config().ipv6();
+        if (v6 != null && raw == null) {
+            // (the raw-socket fallback is an IPv4 ICMP socket: without the workers' hooks IPv6 peers are not probed)
+            prober.enableIpv6(v6.localSubnet(), () -> {
+                java.net.Inet6Address ours = state.advertisedPublicIpv6();
+                return ours == null ? "our PublicIPv6" : Subnet.formatAddress(ours);
+            });
+        }
         if (raw != null) {
             raw.deliverTo(prober);
         } else {
             hooks.setProbeReplies(prober);
         }
-        this.captures = new Captures(hooks::setTap, Ipv4.parse(state.underlay().address().getHostAddress()), state.port());
+        this.captures = new Captures(hooks::setTap, Ipv4.parse(state.underlay().address().getHostAddress()),
+                ourIpv6Hi(state), ourIpv6Lo(state), state.port());
         if (hooks.connected() || raw != null) {
             prober.start();
         }
@@ -75,6 +84,10 @@ final class Reachability implements AutoCloseable {
         return hooks.connected() || rawSocket != null;
     }
 
+    /**
+     * Every peer's IPv4 half and IPv6 half, each a target of its own: the two families go over different underlays
+     * (PublicIP and PublicIPv6), so one answering says nothing about the other.
+     */
     static List<Target> targets(AgentState s) {
         List<Target> out = new ArrayList<>();
         // A directly routed peer answers on the underlay, not through the tunnel, and its path is the kernel's.
@@ -82,6 +95,9 @@ final class Reachability implements AutoCloseable {
         for (Peer p : s.table().current().peers()) {
             if (p.hasV4() && p.lease().publicIp() != null && !direct.containsKey(p.subnet())) {
                 out.add(new Target(p.subnet(), p.lease().publicIp().getHostAddress(), s.port(), p.path()));
+            }
+            if (p.hasV6() && !direct.containsKey(p.ipv6Subnet())) {
+                out.add(new Target(p.ipv6Subnet(), Subnet.formatAddress(p.lease().publicIpv6()), s.port()));
             }
         }
         return out;
@@ -113,7 +129,8 @@ final class Reachability implements AutoCloseable {
                 m.put("subnet", r.target().subnet().toString());
                 m.put("publicIp", r.target().publicIp());
                 m.put("port", r.target().port());
-                m.put("vtep", Ipv4.format(r.target().vtepAddress()));
+                m.put("vtep", r.target().vtepText());
+                m.put("ipv6", r.target().ipv6());
                 io.weft.fdb.path.PathCandidate path = r.target().path() == null ? null : r.target().path().current();
                 if (path != null) {
                     m.put("path", path.kind().label());
@@ -134,7 +151,10 @@ final class Reachability implements AutoCloseable {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("vtep", Ipv4.format(state.dataPlane().config().vtepAddressV4()));
-        out.put("publicIp", state.advertisedPublicIp().getHostAddress());
+        out.put("publicIp", state.advertisedPublicIp() == null ? null : state.advertisedPublicIp().getHostAddress());
+        if (state.advertisedPublicIpv6() != null) {
+            out.put("publicIpv6", Subnet.formatAddress(state.advertisedPublicIpv6()));
+        }
         out.put("port", state.port());
         out.put("waitMillis", ms);
         out.put("peers", peers);
@@ -152,9 +172,13 @@ final class Reachability implements AutoCloseable {
             throw new IllegalArgumentException("capture mode must be outer or inner, got " + mode);
         }
         String peer = req.path("peer").asText("");
-        int peerAddress = peer.isEmpty() ? 0 : resolvePeer(peer);
+        Peer one = peer.isEmpty() ? null : resolvePeer(peer);
+        // a dual-stack peer's packets of both underlays: its PublicIP and its PublicIPv6
+        int peerAddress = one == null || !one.hasV4() ? 0 : one.endpointV4();
+        byte[] v6 = one == null || !one.hasV6() ? null : one.lease().publicIpv6().getAddress();
         CaptureRequest r = new CaptureRequest(Path.of(file), mode.equals("inner"), peerAddress,
-                Duration.ofSeconds(req.path("seconds").asLong(10)), req.path("count").asLong(0));
+                Duration.ofSeconds(req.path("seconds").asLong(10)), req.path("count").asLong(0),
+                v6 == null ? 0 : Subnet.bytesToLong(v6, 0), v6 == null ? 0 : Subnet.bytesToLong(v6, 8));
         try {
             Map<String, Object> status = captures.start(r);
             log.info("capturing {} packets{} to {} for up to {} s{}", mode, peer.isEmpty() ? "" : " of peer " + peer, file,
@@ -165,26 +189,46 @@ final class Reachability implements AutoCloseable {
         }
     }
 
-    /** A peer named by its PublicIP, its subnet, or any address in its subnet; returns its underlay address. */
-    int resolvePeer(String text) {
+    /**
+     * A peer named by its PublicIP or PublicIPv6, its IPv4 or IPv6 subnet, or any address in one of them (an IPv6
+     * address in any of its written forms).
+     */
+    Peer resolvePeer(String text) {
         List<Peer> peers = state.table().current().peers();
         String t = text.trim();
-        for (Peer p : peers) {
-            if (p.lease().publicIp() != null && (p.lease().publicIp().getHostAddress().equals(t) || p.subnet().toString().equals(t))) {
-                return Ipv4.parse(p.lease().publicIp().getHostAddress());
-            }
-        }
         try {
             InetAddress a = Subnet.parseAddress(t.contains("/") ? t.substring(0, t.indexOf('/')) : t);
             for (Peer p : peers) {
-                if (p.hasV4() && p.subnet().contains(a)) {
-                    return Ipv4.parse(p.lease().publicIp().getHostAddress());
+                if ((p.hasV4() && (a.equals(p.lease().publicIp()) || p.subnet().contains(a)))
+                        || (p.hasV6() && (a.equals(p.lease().publicIpv6()) || p.ipv6Subnet().contains(a)))) {
+                    return p;
                 }
             }
         } catch (IllegalArgumentException ignored) {
             // not an address: reported below
         }
-        throw new IllegalArgumentException("no peer with PublicIP or subnet " + text + "; 'weft peers' lists them");
+        throw new IllegalArgumentException("no peer with PublicIP or subnet " + text + "; 'weft peers' lists them (a peer"
+                + " is named by its PublicIP, PublicIPv6, IPv4 or IPv6 subnet, or an address in one)");
+    }
+
+    /** Our IPv6 underlay address (the one weft's IPv6 socket sends from: its bind address, else our PublicIPv6). */
+    private static long ourIpv6Hi(AgentState s) {
+        byte[] a = ourIpv6(s);
+        return a == null ? 0 : Subnet.bytesToLong(a, 0);
+    }
+
+    private static long ourIpv6Lo(AgentState s) {
+        byte[] a = ourIpv6(s);
+        return a == null ? 0 : Subnet.bytesToLong(a, 8);
+    }
+
+    private static byte[] ourIpv6(AgentState s) {
+        io.weft.dataplane.Ipv6Overlay v6 = s.dataPlane().config().ipv6();
+        if (v6 == null) {
+            return null;
+        }
+        InetAddress a = v6.bindAddress() != null ? v6.bindAddress() : s.advertisedPublicIpv6();
+        return a == null ? null : a.getAddress();
     }
 
     private void requireHooks(String what) {

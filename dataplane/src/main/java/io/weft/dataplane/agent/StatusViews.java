@@ -174,15 +174,30 @@ final class StatusViews {
             m.put("lastRx", last == null ? null : last.toString());
             m.put("lastRxAgoSeconds", last == null ? null : Duration.between(last, now).toSeconds());
             m.put("leaseExpiry", p.lease().expiry() == null ? null : p.lease().expiry().toString());
-            PeerStatus probe = probes.get(p.subnet().toString());
-            m.put("reachability", probe == null ? PeerStatus.UNKNOWN : probe.state());
-            m.put("rttMs", probe == null ? null : probe.rttMillis());
-            m.put("probeLossPercent", probe == null ? null : probe.lossPercent());
-            m.put("probesSent", probe == null ? 0 : probe.sent());
-            m.put("probesAnswered", probe == null ? 0 : probe.answered());
+            // The IPv4 half's probes; an IPv6-only peer's IPv6 half is its only one, and answers for it here too.
+            PeerStatus probe6 = p.ipv6Subnet() == null ? null : probes.get(p.ipv6Subnet().toString());
+            PeerStatus probe = p.hasV4() ? probes.get(p.subnet().toString()) : probe6;
+            putProbe(m, "", probe);
+            if (p.ipv6Subnet() != null) {
+                // the IPv6 half, probed over the IPv6 underlay (its own path: it may fail while IPv4 works)
+                putProbe(m, "ipv6", probe6);
+            }
             peers.add(m);
         }
         return Map.of("peers", peers);
+    }
+
+    /** What the probes found, under keys with {@code prefix} ({@code ipv6Reachability} ...) or without one. */
+    private static void putProbe(Map<String, Object> m, String prefix, PeerStatus probe) {
+        m.put(key(prefix, "reachability"), probe == null ? PeerStatus.UNKNOWN : probe.state());
+        m.put(key(prefix, "rttMs"), probe == null ? null : probe.rttMillis());
+        m.put(key(prefix, "probeLossPercent"), probe == null ? null : probe.lossPercent());
+        m.put(key(prefix, "probesSent"), probe == null ? 0 : probe.sent());
+        m.put(key(prefix, "probesAnswered"), probe == null ? 0 : probe.answered());
+    }
+
+    private static String key(String prefix, String name) {
+        return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
     }
 
     static Map<String, Object> stats(AgentState s) {

@@ -23,6 +23,8 @@ public final class CaptureSession implements PacketTap {
 
     private final CaptureRequest request;
     private final int localAddress;
+    private final long localHiV6;
+    private final long localLoV6;
     private final int localPort;
     private final long deadlineNanos;
     private final BlockingQueue<Captured> queue = new ArrayBlockingQueue<>(QUEUE);
@@ -41,8 +43,16 @@ public final class CaptureSession implements PacketTap {
      * @param onFinish     run once the file is closed (the owner detaches the tap)
      */
     public CaptureSession(CaptureRequest request, int localAddress, int localPort, Runnable onFinish) throws IOException {
+        this(request, localAddress, 0, 0, localPort, onFinish);
+    }
+
+    /** @param localHiV6 with {@code localLoV6}: our IPv6 underlay address (the outer source of what we send over IPv6) */
+    public CaptureSession(CaptureRequest request, int localAddress, long localHiV6, long localLoV6, int localPort,
+                          Runnable onFinish) throws IOException {
         this.request = request;
         this.localAddress = localAddress;
+        this.localHiV6 = localHiV6;
+        this.localLoV6 = localLoV6;
         this.localPort = localPort;
         this.onFinish = onFinish;
         this.deadlineNanos = System.nanoTime() + request.duration().toNanos();
@@ -58,26 +68,69 @@ public final class CaptureSession implements PacketTap {
 
     @Override
     public void onVxlan(int direction, ByteBuf buf, int index, int length, int remoteAddress, int remotePort) {
-        if (stopRequested || (request.peerAddress() != 0 && remoteAddress != request.peerAddress())) {
-            return;
+        long n = wanted(request.wantsV4(remoteAddress));
+        if (n > 0) {
+            byte[] frame = frame(buf, index, length, OuterFrame.HEADERS);
+            if (!request.inner()) {
+                OuterFrame.writeHeaders(frame, direction == OUTBOUND, localAddress, localPort, remoteAddress, remotePort, length);
+            }
+            queue(frame, n);
         }
-        long n = accepted.incrementAndGet();
-        if (request.count() > 0 && n > request.count()) {
-            stopRequested = true;
-            return;
+    }
+
+    /** The IPv6 underlay's datagrams: outer packets rebuilt as Ethernet + IPv6 + UDP (with its checksum) + VXLAN. */
+    @Override
+    public void onVxlanV6(int direction, ByteBuf buf, int index, int length, long remoteHi, long remoteLo, int remotePort) {
+        long n = wanted(request.wantsV6(remoteHi, remoteLo));
+        if (n > 0) {
+            byte[] frame = frame(buf, index, length, OuterFrame.HEADERS_V6);
+            if (!request.inner()) {
+                // after the payload is in: the UDP checksum covers it
+                OuterFrame.writeHeadersV6(frame, direction == OUTBOUND, localHiV6, localLoV6, localPort, remoteHi, remoteLo,
+                        remotePort, length);
+            }
+            queue(frame, n);
         }
-        byte[] frame;
+    }
+
+    /** The packet's number if it is wanted ({@code peerWanted}, not stopped, within the count), else 0. */
+    private long wanted(boolean peerWanted) {
+        return stopRequested || !peerWanted ? 0 : counted();
+    }
+
+    /**
+     * The bytes to write: with {@code --inner} the inner Ethernet frame after the VXLAN header (null if there is none),
+     * else the datagram behind {@code headers} bytes of room for the outer headers.
+     */
+    private byte[] frame(ByteBuf buf, int index, int length, int headers) {
         if (request.inner()) {
             int innerLength = length - VXLAN_HEADER;
             if (innerLength <= 0) {
-                return;
+                return null;
             }
-            frame = new byte[innerLength];
+            byte[] frame = new byte[innerLength];
             buf.getBytes(index + VXLAN_HEADER, frame);
-        } else {
-            frame = new byte[OuterFrame.HEADERS + length];
-            OuterFrame.writeHeaders(frame, direction == OUTBOUND, localAddress, localPort, remoteAddress, remotePort, length);
-            buf.getBytes(index, frame, OuterFrame.HEADERS, length);
+            return frame;
+        }
+        byte[] frame = new byte[headers + length];
+        buf.getBytes(index, frame, headers, length);
+        return frame;
+    }
+
+    /** Counts one more wanted packet: its number, or 0 (and the capture ends) past the count. */
+    private long counted() {
+        long n = accepted.incrementAndGet();
+        if (request.count() > 0 && n > request.count()) {
+            stopRequested = true;
+            return 0;
+        }
+        return n;
+    }
+
+    /** Hands packet number {@code n} to the writer (or counts it dropped); the count's last one ends the capture. */
+    private void queue(byte[] frame, long n) {
+        if (frame == null) {
+            return;
         }
         Instant now = Instant.now();
         if (!queue.offer(new Captured(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000, frame))) {

@@ -12,6 +12,8 @@ import java.util.function.Consumer;
 public final class Captures {
     private final Consumer<PacketTap> installTap;
     private final int localAddress;
+    private final long localHiV6;
+    private final long localLoV6;
     private final int localPort;
     private CaptureSession current;
 
@@ -19,8 +21,15 @@ public final class Captures {
      * @param installTap sets the data plane's tap (null removes it)
      */
     public Captures(Consumer<PacketTap> installTap, int localAddress, int localPort) {
+        this(installTap, localAddress, 0, 0, localPort);
+    }
+
+    /** @param localHiV6 with {@code localLoV6}: our IPv6 underlay address, the outer source of what we send over IPv6 */
+    public Captures(Consumer<PacketTap> installTap, int localAddress, long localHiV6, long localLoV6, int localPort) {
         this.installTap = installTap;
         this.localAddress = localAddress;
+        this.localHiV6 = localHiV6;
+        this.localLoV6 = localLoV6;
         this.localPort = localPort;
     }
 
@@ -30,7 +39,7 @@ public final class Captures {
                     + " it or stop it (Ctrl-C on its 'weft capture')");
         }
         CaptureSession[] self = new CaptureSession[1];
-        CaptureSession s = new CaptureSession(request, localAddress, localPort, () -> detach(self[0]));
+        CaptureSession s = new CaptureSession(request, localAddress, localHiV6, localLoV6, localPort, () -> detach(self[0]));
         self[0] = s;
         current = s;
         installTap.accept(s);

@@ -24,4 +24,11 @@ public interface PacketTap {
      * @param remotePort    the peer's UDP port
      */
     void onVxlan(int direction, ByteBuf buf, int index, int length, int remoteAddress, int remotePort);
+
+    /**
+     * As {@link #onVxlan}, for a datagram of the IPv6 underlay (the AF_INET6 socket: IPv6 overlay traffic, to and from
+     * a peer's PublicIPv6 {@code remoteHi:remoteLo}). A tap that records only IPv4 leaves it out.
+     */
+    default void onVxlanV6(int direction, ByteBuf buf, int index, int length, long remoteHi, long remoteLo, int remotePort) {
+    }
 }

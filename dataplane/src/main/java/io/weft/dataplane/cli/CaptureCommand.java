@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = {"Capture what the running data plane sends and receives to a pcap file:",
-                "outer packets (Ethernet+IPv4+UDP+VXLAN, as on the underlay) or, with --inner, the inner frames;",
+                "outer packets (Ethernet+IPv4/IPv6+UDP+VXLAN, as on the underlay) or, with --inner, the inner frames;",
                 "optionally for one peer; for a duration or a packet count. Ctrl-C stops early."})
 public final class CaptureCommand implements Callable<Integer> {
     @Option(names = {"-w", "--write"}, paramLabel = "FILE", description = "the pcap file (default: weft-<time>.pcap here)")
@@ -27,7 +27,8 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--inner", description = "capture the inner frames (what pods sent) instead of the outer packets")
     boolean inner;
 
-    @Option(names = "--peer", paramLabel = "IP|SUBNET", description = "only this peer: its PublicIP, subnet or an address in it")
+    @Option(names = "--peer", paramLabel = "IP|SUBNET", description = "only this peer: its PublicIP or PublicIPv6, its IPv4 or"
+            + " IPv6 subnet, or an address in one (a dual-stack peer: both underlays)")
     String peer;
 
     @Option(names = {"-d", "--duration"}, defaultValue = "10", paramLabel = "SECONDS",

@@ -166,8 +166,11 @@ final class ShowCommands {
                         ago.isMissingNode() || ago.isNull() ? "never" : ago.asLong() + "s ago"));
                 if (p.hasNonNull("ipv6Subnet")) {
                     // a dual-stack or IPv6-only peer: its IPv6 VTEP, as flannel-v6.<VNI> knows it
-                    out.append(String.format("  %-16s %-40s %-17s %s%n", p.path("ipv6Subnet").asText(),
+                    JsonNode rtt6 = p.path("ipv6RttMs");
+                    out.append(String.format("  %-16s %-40s %-17s %-11s %8s  %s%n", p.path("ipv6Subnet").asText(),
                             p.path("publicIpv6").asText("-"), p.path("v6VtepMac").asText("-"),
+                            p.path("ipv6Reachability").asText("unknown"),
+                            rtt6.isNumber() ? String.format("%.1fms", rtt6.asDouble()) : "-",
                             p.hasNonNull("ipv6Unusable") ? "not routed: " + p.path("ipv6Unusable").asText() : "routed"));
                 }
             }

@@ -26,7 +26,8 @@ public final class PeerChecks {
             someOnTcp |= p.path("answered").asBoolean() && p.path("path").asText().equals("tcp");
         }
         for (JsonNode p : peers) {
-            String who = "peer " + p.path("subnet").asText() + " at " + p.path("publicIp").asText() + ":" + p.path("port").asInt();
+            String at = p.path("ipv6").asBoolean() ? "[" + p.path("publicIp").asText() + "]" : p.path("publicIp").asText();
+            String who = "peer " + p.path("subnet").asText() + " at " + at + ":" + p.path("port").asInt();
             int port = p.path("port").asInt();
             if (p.path("answered").asBoolean() && p.path("path").asText().equals("tcp")) {
                 out.add(Finding.warn("peer", who + " answers through the tunnel only over TCP (" + p.path("endpoint").asText()
@@ -45,6 +46,18 @@ public final class PeerChecks {
                         ? "weft peers reach this host only over their TCP fallback, so UDP " + port + " is dropped on the"
                         + " way, and this peer (flanneld, no TCP fallback) cannot reach it at all; "
                         : "";
+                if (p.path("ipv6").asBoolean()) {
+                    String ours = reply.path("publicIpv6").asText("our PublicIPv6");
+                    out.add(Finding.fail("peer", who + ": no answer over IPv6 from its IPv6 VTEP " + p.path("vtep").asText()
+                                    + " within " + reply.path("waitMillis").asLong() + " ms",
+                            "the likely causes, in order: UDP " + port + " over IPv6 dropped by a security group, firewall"
+                                    + " (ip6tables) or the provider (allow UDP " + port + " from " + ours + " to "
+                                    + p.path("publicIp").asText() + " and back); a wrong PublicIPv6 (" + p.path("publicIp").asText()
+                                    + " must be where this host reaches the peer: -public-ipv6 on the peer); no IPv6 route"
+                                    + " between the hosts (IPv4 may work while IPv6 does not); or the peer is down. Run"
+                                    + " 'weft doctor' on the peer too"));
+                    continue;
+                }
                 out.add(Finding.fail("peer", who + ": no answer from its VTEP " + p.path("vtep").asText() + " within "
                                 + reply.path("waitMillis").asLong() + " ms",
                         tcpHint + "the likely causes, in order: UDP " + port + " dropped by a security group, firewall or the provider"

@@ -1,8 +1,11 @@
 package io.weft.dataplane.probe;
 
 import io.netty.buffer.ByteBuf;
+import io.weft.fdb.Subnet;
 import io.weft.fdb.path.PathCandidate;
+import io.weft.vtep.Ip;
 import io.weft.vtep.Ipv4;
+import io.weft.vtep.Ipv6;
 
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -33,6 +36,12 @@ import java.util.function.Supplier;
  * has answered in between. The peers that go silent in one round are reported to the {@link ProbeLog} together.
  * Threads: {@link #offer} runs on data-plane workers and only queues; everything else runs under this object's lock on
  * the probe thread or the control thread.
+ *
+ * <p>IPv6 ({@link #enableIpv6}): a peer's IPv6 half is a target of its own, probed with ICMPv6 echoes from our IPv6
+ * VTEP {@code <IPv6 subnet>::} to its own, which the workers send over the IPv6 underlay to its PublicIPv6 (the
+ * AF_INET6 socket), as its IPv6 pod traffic goes. A dual-stack peer is probed both ways, because the two families take
+ * different underlay paths (other addresses, other firewall rules, possibly other routes): IPv4 answering says
+ * nothing about IPv6. Path choice (private, public, TCP) is IPv4's only.
  */
 public final class Prober implements ProbeReplies, AutoCloseable {
     private final ProbeSettings settings;
@@ -44,12 +53,14 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     private final LongSupplier clock;
     /** The PublicIP we advertise now (a live public-ip-overwrite changes it), for the warning. */
     private final Supplier<String> ourPublicIp;
-    private final Map<Integer, PeerProbes> peers = new LinkedHashMap<>();
+    private final Map<Target.VtepKey, PeerProbes> peers = new LinkedHashMap<>();
     /** The per-path probes of the weft peers that have more than one path, by VTEP address. */
     private final Map<Integer, CandidateProbes> paths = new HashMap<>();
     /** Path switches so far, by the kind switched to. */
     private final Map<String, Long> switches = new java.util.TreeMap<>();
-    private final ConcurrentLinkedQueue<long[]> replies = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Reply> replies = new ConcurrentLinkedQueue<>();
+    /** Our IPv6 VTEP and PublicIPv6, or null while IPv6 targets are not probed; read by the workers in {@link #offer}. */
+    private volatile Ipv6Self ipv6;
     private final AtomicLong repliesDiverted = new AtomicLong();
     private final AtomicLong injectFailures = new AtomicLong();
     private ScheduledExecutorService timer;
@@ -95,6 +106,25 @@ public final class Prober implements ProbeReplies, AutoCloseable {
         this.clock = clock;
     }
 
+    /** An echo reply taken from the decap path: from which VTEP, its sequence number, when. */
+    private record Reply(Target.VtepKey from, int sequence, long at) {
+    }
+
+    /** Our IPv6 VTEP address ({@code <IPv6 subnet>::}) and the PublicIPv6 we advertise now, for the warning. */
+    private record Ipv6Self(long hi, long lo, Supplier<String> publicIpv6) {
+    }
+
+    /**
+     * Probes the IPv6 targets too, from our IPv6 VTEP {@code <localSubnet6>::} (without this they are left out: a host
+     * without an IPv6 overlay has no address to probe from).
+     *
+     * @param ourPublicIpv6 the PublicIPv6 we advertise now, for the warning
+     */
+    public Prober enableIpv6(Subnet localSubnet6, Supplier<String> ourPublicIpv6) {
+        ipv6 = new Ipv6Self(localSubnet6.v6High(), localSubnet6.v6Low(), ourPublicIpv6);
+        return this;
+    }
+
     /** The ICMP identifier our probes carry. */
     public int identifier() {
         return identifier;
@@ -131,11 +161,23 @@ public final class Prober implements ProbeReplies, AutoCloseable {
 
     @Override
     public boolean offer(ByteBuf buf, int ipIndex, int ipLength) {
-        if (!EchoPackets.isProbeReply(buf, ipIndex, ipLength, ourVtep, identifier)) {
-            return false;
+        Reply r;
+        if (Ip.version(buf, ipIndex) == 6) {
+            Ipv6Self self = ipv6;
+            if (self == null || !EchoPackets.isProbeReplyV6(buf, ipIndex, ipLength, self.hi, self.lo, identifier)) {
+                return false;
+            }
+            // Rare (one per peer per interval), so a small allocation here is fine; the worker never waits for a lock.
+            r = new Reply(new Target.VtepKey(true, Ipv6.srcHi(buf, ipIndex), Ipv6.srcLo(buf, ipIndex)),
+                    EchoPackets.sequenceV6(buf, ipIndex), clock.getAsLong());
+        } else {
+            if (!EchoPackets.isProbeReply(buf, ipIndex, ipLength, ourVtep, identifier)) {
+                return false;
+            }
+            r = new Reply(new Target.VtepKey(false, 0, Ipv4.src(buf, ipIndex)), EchoPackets.sequence(buf, ipIndex),
+                    clock.getAsLong());
         }
-        // Rare (one per peer per interval), so a small allocation here is fine; the worker never waits for a lock.
-        replies.add(new long[] {Ipv4.src(buf, ipIndex), EchoPackets.sequence(buf, ipIndex), clock.getAsLong()});
+        replies.add(r);
         repliesDiverted.incrementAndGet();
         return true;
     }
@@ -182,24 +224,41 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     }
 
     private void send(PeerProbes p, long now) {
-        int seq = p.send(now);
-        if (!injector.inject(EchoPackets.request(ourVtep, p.target.vtepAddress(), identifier, seq))) {
+        if (!injector.inject(request(p.target, p.send(now)))) {
             injectFailures.incrementAndGet();
         }
     }
 
+    /** The echo request to {@code t}'s VTEP from ours of the same family. */
+    private byte[] request(Target t, int seq) {
+        if (t.ipv6()) {
+            Ipv6Self self = ipv6;
+            return EchoPackets.requestV6(self.hi, self.lo, t.subnet().v6High(), t.subnet().v6Low(), identifier, seq);
+        }
+        return EchoPackets.request(ourVtep, t.vtepAddress(), identifier, seq);
+    }
+
     private void followTargets() {
-        Set<Integer> present = new HashSet<>();
+        Set<Target.VtepKey> present = new HashSet<>();
+        Set<Integer> presentV4 = new HashSet<>();
+        boolean probeIpv6 = ipv6 != null;
         for (Target t : targets.get()) {
-            if (t.subnet().isIpv6()) {
+            if (t.ipv6() && !probeIpv6) {
                 continue;
             }
-            present.add(t.vtepAddress());
-            PeerProbes existing = peers.get(t.vtepAddress());
+            Target.VtepKey key = t.key();
+            present.add(key);
+            if (!t.ipv6()) {
+                presentV4.add(t.vtepAddress());
+            }
+            PeerProbes existing = peers.get(key);
             if (existing == null || !existing.target.equals(t)) {
                 // a new peer, or one that came back with a new address: start afresh
-                int firstSeq = identifier * 31 + t.vtepAddress();
-                peers.put(t.vtepAddress(), new PeerProbes(t, settings.window(), firstSeq));
+                int firstSeq = identifier * 31 + (t.ipv6() ? Long.hashCode(key.hi() ^ key.lo()) : t.vtepAddress());
+                peers.put(key, new PeerProbes(t, settings.window(), firstSeq));
+                if (t.ipv6()) {
+                    continue; // (no path choice over IPv6)
+                }
                 paths.remove(t.vtepAddress());
                 if (t.path() != null && t.path().choosable()) {
                     paths.put(t.vtepAddress(), new CandidateProbes(t.path(), t, settings.window(), firstSeq,
@@ -208,23 +267,23 @@ public final class Prober implements ProbeReplies, AutoCloseable {
             }
         }
         peers.keySet().retainAll(present);
-        paths.keySet().retainAll(present);
+        paths.keySet().retainAll(presentV4);
     }
 
     private void drainReplies() {
         List<String> recovered = null;
-        long[] r;
+        Reply r;
         while ((r = replies.poll()) != null) {
-            PeerProbes p = peers.get((int) r[0]);
+            PeerProbes p = peers.get(r.from());
             if (p == null) {
                 continue;
             }
             boolean wasLost = p.warned;
-            boolean mine = p.reply((int) r[1], r[2]);
-            if (!mine) {
-                CandidateProbes c = paths.get((int) r[0]);
+            boolean mine = p.reply(r.sequence(), r.at());
+            if (!mine && !r.from().ipv6()) {
+                CandidateProbes c = paths.get((int) r.from().lo());
                 if (c != null) {
-                    c.reply((int) r[1], r[2]);
+                    c.reply(r.sequence(), r.at());
                 }
             }
             if (mine && wasLost) {
@@ -257,19 +316,29 @@ public final class Prober implements ProbeReplies, AutoCloseable {
     String unreachableMessage(PeerProbes p) {
         Target t = p.target;
         long seconds = settings.interval().toSeconds() * p.consecutiveLost;
-        return "peer " + describe(t) + " is unreachable: " + p.consecutiveLost + " probes in a row (" + seconds
-                + " s) from our VTEP " + Ipv4.format(ourVtep) + " to its VTEP " + Ipv4.format(t.vtepAddress())
-                + " got no answer" + (p.everAnswered ? " (it answered before)" : "") + ". Likely causes: (1) UDP port "
-                + t.port() + " is dropped on the way - open UDP " + t.port() + " from " + ourPublicIp.get() + " in the peer's"
-                + " security group/firewall and ours, or move both to another port with Backend.Port if the provider"
-                + " drops or intercepts it; (2) the peer's PublicIP " + t.publicIp() + " is wrong - it must be the address"
+        Ipv6Self self = ipv6;
+        String ourVtepText = t.ipv6() ? Subnet.ofV6(self.hi, self.lo, 128).addressText() : Ipv4.format(ourVtep);
+        String from = t.ipv6() ? self.publicIpv6.get() : ourPublicIp.get();
+        String head = "peer " + describe(t) + " is unreachable: " + p.consecutiveLost + " probes in a row (" + seconds
+                + " s) from our VTEP " + ourVtepText + " to its VTEP " + t.vtepText() + " got no answer"
+                + (p.everAnswered ? " (it answered before)" : "") + ". Likely causes: (1) UDP port " + t.port()
+                + " is dropped on the way - open UDP " + t.port() + " from " + from + " in the peer's security"
+                + " group/firewall and ours, or move both to another port with Backend.Port if the provider drops or"
+                + " intercepts it; ";
+        if (t.ipv6()) {
+            return head + "(2) the peer's PublicIPv6 " + t.publicIp() + " is wrong - it must be the address this host"
+                    + " reaches it at (set -public-ipv6 on the peer); (3) there is no IPv6 route between " + from + " and "
+                    + t.publicIp() + " (the IPv4 underlay may work while the IPv6 one does not). 'weft doctor' on both"
+                    + " hosts checks the local side";
+        }
+        return head + "(2) the peer's PublicIP " + t.publicIp() + " is wrong - it must be the address"
                 + " this host reaches it at (set -public-ip or --public-ip-from on the peer); (3) a NAT in front of the"
                 + " peer has no mapping for UDP " + t.port() + " - it needs a 1:1 NAT or a port forward of UDP " + t.port()
                 + " to the peer's private address. 'weft doctor' on both hosts checks the local side";
     }
 
     private static String describe(Target t) {
-        return t.subnet() + " at " + t.publicIp() + ":" + t.port();
+        return t.subnet() + " at " + (t.ipv6() ? "[" + t.publicIp() + "]" : t.publicIp()) + ":" + t.port();
     }
 
     // ---------------------------------------------------------------- views
@@ -331,16 +400,14 @@ public final class Prober implements ProbeReplies, AutoCloseable {
      * in, through the tunnel).
      */
     public List<LiveResult> probeNow(Duration wait) throws InterruptedException {
-        Map<Integer, Integer> sentSeq = new HashMap<>();
-        Map<Integer, Long> sentAt = new HashMap<>();
+        Map<Target.VtepKey, Integer> sentSeq = new HashMap<>();
         synchronized (this) {
             followTargets();
             long now = clock.getAsLong();
-            for (Map.Entry<Integer, PeerProbes> e : peers.entrySet()) {
+            for (Map.Entry<Target.VtepKey, PeerProbes> e : peers.entrySet()) {
                 int seq = e.getValue().send(now);
                 sentSeq.put(e.getKey(), seq);
-                sentAt.put(e.getKey(), now);
-                if (!injector.inject(EchoPackets.request(ourVtep, e.getValue().target.vtepAddress(), identifier, seq))) {
+                if (!injector.inject(request(e.getValue().target, seq))) {
                     injectFailures.incrementAndGet();
                 }
             }
@@ -350,13 +417,13 @@ public final class Prober implements ProbeReplies, AutoCloseable {
             synchronized (this) {
                 drainReplies();
                 boolean all = true;
-                for (Map.Entry<Integer, Integer> e : sentSeq.entrySet()) {
+                for (Map.Entry<Target.VtepKey, Integer> e : sentSeq.entrySet()) {
                     PeerProbes p = peers.get(e.getKey());
                     all &= p == null || p.isAnswered(e.getValue());
                 }
                 if (all || System.nanoTime() >= deadline) {
                     List<LiveResult> out = new ArrayList<>();
-                    for (Map.Entry<Integer, Integer> e : sentSeq.entrySet()) {
+                    for (Map.Entry<Target.VtepKey, Integer> e : sentSeq.entrySet()) {
                         PeerProbes p = peers.get(e.getKey());
                         if (p != null) {
                             boolean ok = p.isAnswered(e.getValue());

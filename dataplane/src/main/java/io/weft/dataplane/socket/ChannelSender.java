@@ -103,17 +103,33 @@ public final class ChannelSender implements OuterSender {
     private void sendOuter(ByteBuf datagram, int segmentSize, Peer peer) {
         PacketTap tap = hooks.tap();
         InetSocketAddress to = ipv6 ? peer.endpointV6() : peer.sendEndpoint();
-        if (tap != null && !ipv6) { // (the capture tap records the IPv4 underlay only)
-            int step = segmentSize > 0 ? segmentSize : datagram.readableBytes();
-            for (int at = datagram.readerIndex(); at < datagram.writerIndex(); at += step) {
-                tap.onVxlan(PacketTap.OUTBOUND, datagram, at, Math.min(step, datagram.writerIndex() - at),
-                        peer.sendEndpointV4(), port);
-            }
+        if (tap != null) {
+            tapOutbound(tap, datagram, segmentSize, peer, to);
         }
         if (segmentSize > 0) {
             channel.write(new SegmentedDatagramPacket(datagram, segmentSize, to), channel.voidPromise());
         } else {
             channel.write(new DatagramPacket(datagram, to), channel.voidPromise());
+        }
+    }
+
+    /** Shows the capture tap each datagram of the send (each segment of a GSO one); only while a capture runs. */
+    private void tapOutbound(PacketTap tap, ByteBuf datagram, int segmentSize, Peer peer, InetSocketAddress to) {
+        int step = segmentSize > 0 ? segmentSize : datagram.readableBytes();
+        long hi = 0;
+        long lo = 0;
+        if (ipv6) {
+            byte[] a = to.getAddress().getAddress(); // (a copy: only while capturing)
+            hi = io.weft.fdb.Subnet.bytesToLong(a, 0);
+            lo = io.weft.fdb.Subnet.bytesToLong(a, 8);
+        }
+        for (int at = datagram.readerIndex(); at < datagram.writerIndex(); at += step) {
+            int length = Math.min(step, datagram.writerIndex() - at);
+            if (ipv6) {
+                tap.onVxlanV6(PacketTap.OUTBOUND, datagram, at, length, hi, lo, port);
+            } else {
+                tap.onVxlan(PacketTap.OUTBOUND, datagram, at, length, peer.sendEndpointV4(), port);
+            }
         }
     }
 

@@ -202,6 +202,10 @@ public final class Decapsulator implements DatagramSink {
             counters.increment(ip == DecapDrop.ARP.code() ? Counter.DROP_ARP_IGNORED : Counter.forDrop(DecapDrop.reason(ip)));
             return;
         }
+        PacketTap tap = hooks.tap();
+        if (tap != null) {
+            tap.onVxlanV6(PacketTap.INBOUND, c, at, length, senderHi, senderLo, senderPort);
+        }
         if (Ip.version(c, ip) != 6) {
             counters.increment(Counter.DROP_WRONG_FAMILY);
             return;
@@ -224,6 +228,12 @@ public final class Decapsulator implements DatagramSink {
         if ((Ipv6.dstHi(c, ip) & maskHiV6) != localHiV6 || (Ipv6.dstLo(c, ip) & maskLoV6) != localLoV6) {
             counters.increment(Counter.DROP_NOT_LOCAL);
             return;
+        }
+        if (Ipv6.nextHeader(c, ip) == Ip.PROTO_ICMPV6 && Ipv6.dstHi(c, ip) == localHiV6 && Ipv6.dstLo(c, ip) == localLoV6) {
+            ProbeReplies replies = hooks.probeReplies();
+            if (replies != null && replies.offer(c, ip, ipLength)) {
+                return; // the answer to one of our IPv6 probes (to our IPv6 VTEP <subnet>::): the prober counts it
+            }
         }
         deliver(c, ip, ipLength, peer);
     }

@@ -115,6 +115,24 @@ class DualStackClusterIT {
                 .containsPattern("ipv6Mtu +1430");
     }
 
+    /**
+     * A dual-stack peer is probed over both underlays: h1's {@code weft peers --json} has the IPv4 half (over
+     * 10.98.0.x) and the IPv6 half (over fd98::x) of both peers answered, each with its own RTT.
+     */
+    @Test
+    @Order(7)
+    void bothHalvesOfEveryDualStackPeerAnswerTheProbes() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode peers = DualStackLab.awaitProbesAnswered(lab, "h1", 2, "reachability",
+                "ipv6Reachability");
+        assertThat(peers).as("h1's peers: %s", peers).hasSize(2);
+        for (com.fasterxml.jackson.databind.JsonNode p : peers) {
+            assertThat(p.path("reachability").asText()).as("the IPv4 half: %s", p).isEqualTo("reachable");
+            assertThat(p.path("ipv6Reachability").asText()).as("the IPv6 half: %s", p).isEqualTo("reachable");
+            assertThat(p.path("rttMs").isNumber() && p.path("ipv6RttMs").isNumber()).as("%s", p).isTrue();
+            assertThat(p.path("ipv6ProbesAnswered").asLong()).as("%s", p).isPositive();
+        }
+    }
+
     private Path env(String host) throws Exception {
         return lab.hostDir(host).resolve("subnet.env");
     }

@@ -120,4 +120,30 @@ final class DualStackLab {
         return lab.etcdctl("get", "--prefix", "/coreos.com/network/subnets", "--keys-only").requireOk().output()
                 .lines().filter(l -> !l.isBlank()).toList();
     }
+
+    /**
+     * {@code weft peers --json} on {@code host} once each of its {@code peers} peers has {@code "reachable"} in every
+     * one of {@code fields} and answered probes (at most 40 s); the peers array as last read.
+     */
+    static com.fasterxml.jackson.databind.JsonNode awaitProbesAnswered(AgentLab lab, String host, int peers,
+            String... fields) throws IOException, InterruptedException {
+        String run = lab.hostDir(host).resolve("run").toString();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(40);
+        com.fasterxml.jackson.databind.JsonNode all;
+        while (true) {
+            all = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    lab.weftCli(host, "peers", "--json", "--run-dir", run).stdout()).path("peers");
+            boolean answered = all.size() == peers;
+            for (com.fasterxml.jackson.databind.JsonNode p : all) {
+                for (String f : fields) {
+                    answered &= p.path(f).asText().equals("reachable");
+                }
+                answered &= p.path("probesAnswered").asLong() > 0;
+            }
+            if (answered || System.nanoTime() > deadline) {
+                return all;
+            }
+            Thread.sleep(1000);
+        }
+    }
 }

@@ -27,6 +27,7 @@ class Ipv6OnlyClusterIT {
     @AutoClose
     private AgentLab lab;
     private final String[] pod6 = new String[3];
+    private AgentProcess weftH1;
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -37,6 +38,7 @@ class Ipv6OnlyClusterIT {
             DualStackLab.addUnderlay6(lab.addHost(HOSTS[i], i + 1), i + 1);
         }
         AgentProcess a1 = lab.startWeft("h1", "-ip-masq");
+        weftH1 = a1;
         AgentProcess a2 = lab.startWeft("h2");
         lab.startMiniFlanneld("k3", lab.hostDir("k3").resolve("subnet.env"));
         a1.awaitOutput("weft is up", 90);
@@ -78,6 +80,59 @@ class Ipv6OnlyClusterIT {
     @Order(3)
     void everyPodPairCarriesPingAndTcpOverIpv6() throws Exception {
         DualStackLab.assertEveryPodPair(lab, HOSTS, 7950, pod6);
+    }
+
+    /**
+     * The reachability probes go over IPv6 too: h1's {@code weft peers} shows both IPv6-only peers (weft h2 and the
+     * flanneld-style k3) answered, with an RTT, through the tunnel over the IPv6 underlay.
+     */
+    @Test
+    @Order(4)
+    void weftPeersShowsTheIpv6PeersAnsweredTheProbes() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode peers = DualStackLab.awaitProbesAnswered(lab, "h1", 2, "ipv6Reachability");
+        assertThat(peers).as("h1's peers: %s", peers).hasSize(2);
+        for (com.fasterxml.jackson.databind.JsonNode p : peers) {
+            assertThat(p.path("ipv6Subnet").asText()).as("%s", p).startsWith("fd00:20:244:");
+            assertThat(p.path("reachability").asText()).as("an IPv6-only peer is judged by its IPv6 probes: %s", p)
+                    .isEqualTo("reachable");
+            assertThat(p.path("ipv6Reachability").asText()).as("%s", p).isEqualTo("reachable");
+            assertThat(p.path("rttMs").isNumber()).as("%s", p).isTrue();
+            assertThat(p.path("ipv6ProbesAnswered").asLong()).as("%s", p).isPositive();
+        }
+        String run = lab.hostDir("h1").resolve("run").toString();
+        assertThat(lab.weftCli("h1", "peers", "--run-dir", run).stdout()).contains("reachable").doesNotContain("unknown");
+    }
+
+    /**
+     * {@code weft capture} of the IPv6 underlay: h1 pings k3's IPv6 VTEP while capturing k3's packets (named by its
+     * PublicIPv6); tshark must read IPv6 outer packets between fd98::1 and fd98::3 with a good UDP checksum, VXLAN
+     * VNI 1 and the inner ICMPv6 echoes both ways.
+     */
+    @Test
+    @Order(5)
+    void weftCaptureRecordsTheIpv6UnderlayAndTheInnerIcmpv6() throws Exception {
+        String k3Vtep = AgentLab.subnetEnvValue(env("k3"), "FLANNEL_IPV6_SUBNET").replace("::1/64", "::");
+        Path file = lab.dir.resolve("outer6.pcap");
+        java.util.List<String> cmd = java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-jar", AgentLab.JAR.toString(), "capture", "-w", file.toString(), "--peer",
+                "fd98::3", "--count", "6", "--duration", "20", "--run-dir", lab.hostDir("h1").resolve("run").toString());
+        Path log = lab.dir.resolve("capture6.log");
+        Process capture = new ProcessBuilder(lab.host("h1").wrap(cmd)).redirectErrorStream(true).redirectOutput(log.toFile())
+                .start();
+        lab.track(capture);
+        weftH1.awaitOutput("capturing outer packets of peer fd98::3", 30);
+        lab.host("h1").exec(20, "ping", "-n", "-c", "5", "-i", "0.2", "-W", "2", k3Vtep);
+        assertThat(capture.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)).as(Files.readString(log)).isTrue();
+        assertThat(capture.exitValue()).as(Files.readString(log)).isZero();
+        String out = io.weft.labkit.process.Cmd.run(60, "tshark", "-r", file.toString(), "-d", "udp.port==8472,vxlan",
+                "-o", "udp.check_checksum:TRUE", "-T", "fields", "-E", "separator=|", "-e", "ipv6.src", "-e", "ipv6.dst",
+                "-e", "udp.checksum.status", "-e", "vxlan.vni", "-e", "icmpv6.type").requireOk().output();
+        java.util.List<String> rows = java.util.Arrays.stream(out.split("\n"))
+                .filter(l -> !l.isBlank() && !l.startsWith("Running as user")).toList();
+        String h1Vtep = AgentLab.subnetEnvValue(env("h1"), "FLANNEL_IPV6_SUBNET").replace("::1/64", "::");
+        assertThat(rows).as(out).hasSize(6);
+        assertThat(rows).as(out).contains("fd98::1," + h1Vtep + "|fd98::3," + k3Vtep + "|1|1|128")
+                .contains("fd98::3," + k3Vtep + "|fd98::1," + h1Vtep + "|1|1|129");
     }
 
     private Path env(String host) throws Exception {

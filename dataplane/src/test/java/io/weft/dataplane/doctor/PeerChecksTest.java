@@ -37,4 +37,19 @@ class PeerChecksTest {
         assertThat(f.get(1).toString()).contains("weft peers reach this host only over their TCP fallback, so UDP 8472 is"
                 + " dropped on the way, and this peer (flanneld, no TCP fallback) cannot reach it at all");
     }
+
+    @Test
+    void anIpv6PeerIsJudgedByItsIpv6ProbeWithTheIpv6Causes() throws Exception {
+        List<Finding> f = PeerChecks.fromProbeReply(JSON.readTree("{\"publicIp\":\"10.98.0.12\",\"publicIpv6\":\"fd98::12\","
+                + "\"waitMillis\":3000,\"peers\":[{\"subnet\":\"fd44:0:0:2::/64\",\"publicIp\":\"fd98::2\",\"port\":8472,"
+                + "\"vtep\":\"fd44:0:0:2::\",\"ipv6\":true,\"answered\":true,\"rttMs\":0.6,\"weft\":false},"
+                + "{\"subnet\":\"fd44:0:0:3::/64\",\"publicIp\":\"fd98::3\",\"port\":8472,\"vtep\":\"fd44:0:0:3::\","
+                + "\"ipv6\":true,\"answered\":false,\"weft\":false}]}"));
+        assertThat(f.get(0).status()).isEqualTo(Finding.Status.OK);
+        assertThat(f.get(0).toString()).contains("peer fd44:0:0:2::/64 at [fd98::2]:8472 answers through the tunnel"
+                + " (VTEP fd44:0:0:2::, RTT 0.6 ms)");
+        assertThat(f.get(1).status()).isEqualTo(Finding.Status.FAIL);
+        assertThat(f.get(1).toString()).contains("no answer over IPv6 from its IPv6 VTEP fd44:0:0:3::")
+                .contains("allow UDP 8472 from fd98::12 to fd98::3").contains("-public-ipv6").doesNotContain("NAT");
+    }
 }
