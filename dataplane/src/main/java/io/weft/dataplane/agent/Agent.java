@@ -256,7 +256,7 @@ public final class Agent {
             undo.push(nodeIpDnat);
         }
 
-        RunState.HostSetup setup = RunState.HostSetup.of(settings, config.enableNFTables(), subnet);
+        RunState.HostSetup setup = RunState.HostSetup.of(settings, config.enableNFTables(), subnet, subnet6);
         StaleHostState.remove(warm.previous() == null ? null : warm.previous().setup(), setup);
         TrafficRules.start(settings, config, subnet, subnet6, undo);
         warm.setupInstalled(setup);
