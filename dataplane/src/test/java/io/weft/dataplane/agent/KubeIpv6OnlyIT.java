@@ -1,10 +1,7 @@
 package io.weft.dataplane.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.weft.labkit.SystemTests;
-import io.weft.labkit.kube.MockKubeApiServerProcess;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -13,11 +10,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
+import static io.weft.dataplane.agent.KubeLab.P;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -29,43 +23,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubeIpv6OnlyIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String P = "flannel.alpha.coreos.com/";
-    private static final String API = "http://" + AgentLab.ETCD_IP + ":6443";
     private static final String[] NODES = {"h1", "h2"};
 
-    private AgentLab lab;
-    private MockKubeApiServerProcess api;
+    @AutoClose
+    private KubeLab kube;
     private final String[] pod6 = new String[2];
 
     @BeforeAll
     void startCluster() throws Exception {
-        lab = new AgentLab("wdp-k6-");
-        SystemTests.requireBinary("curl", "curl");
-        api = MockKubeApiServerProcess.start(lab.sw.wrap(List.of()), AgentLab.ETCD_IP, 6443);
-        Path netConf = lab.dir.resolve("net-conf.json");
-        Files.writeString(netConf, "{\"EnableIPv4\":false,\"EnableIPv6\":true,"
+        kube = new KubeLab("wdp-k6-", "{\"EnableIPv4\":false,\"EnableIPv6\":true,"
                 + "\"IPv6Network\":\"fd00:10:244::/56\",\"Backend\":{\"Type\":\"vxlan\"}}");
-        AgentProcess[] agents = new AgentProcess[NODES.length];
-        for (int i = 0; i < NODES.length; i++) {
-            int n = i + 1;
-            DualStackLab.addUnderlay6(lab.addHost(NODES[i], n), n);
-            kube("POST", "/api/v1/nodes", "application/json", MockKubeRequests.node(NODES[i], DualStackLab.UNDERLAY6 + n,
-                    "fd00:10:244:" + n + "::/64").toString());
-        }
+        AgentLab lab = kube.lab;
+        DualStackLab.addUnderlay6(lab.addHost("h1", 1), 1);
+        lab.addHost("h2", 2);
         DualStackLab.makeUnderlayIpv6Only(lab, "h2", 2);
-        for (int i = 0; i < NODES.length; i++) {
-            Path d = lab.hostDir(NODES[i]);
-            List<String> args = new ArrayList<>(List.of("run", "-kube-subnet-mgr", "-kube-api-url", API,
-                    "-net-config-path", netConf.toString(), "-subnet-file", d.resolve("subnet.env").toString(),
-                    "--run-dir", d.resolve("run").toString(), "--workers", "1", "-ip-masq"));
-            if (i == 0) {
-                args.addAll(List.of("-iface", "eth0"));
-            }
-            agents[i] = AgentProcess.start(lab.host(NODES[i]), d.resolve("weft.log"), Map.of("NODE_NAME", NODES[i]),
-                    List.of(), args.toArray(new String[0]));
-            lab.track(agents[i].process);
+        for (int n = 1; n <= NODES.length; n++) {
+            kube.createNode(MockKubeRequests.node("h" + n, DualStackLab.UNDERLAY6 + n, "fd00:10:244:" + n + "::/64"));
         }
+        AgentProcess[] agents = {kube.startWeft("h1", "-iface", "eth0", "-ip-masq"), kube.startWeft("h2", "-ip-masq")};
         for (AgentProcess a : agents) {
             a.awaitOutput("weft is up", 90);
         }
@@ -75,28 +50,18 @@ class KubeIpv6OnlyIT {
         }
     }
 
-    @AfterAll
-    void stopCluster() {
-        if (lab != null) {
-            lab.close();
-        }
-        if (api != null) {
-            api.close();
-        }
-    }
-
     @Test
     @Order(1)
     void weftWritesFlanneldsIpv6OnlyAnnotationsAndSubnetEnv() throws Exception {
         for (int n = 1; n <= NODES.length; n++) {
-            JsonNode a = JSON.readTree(kube("GET", "/api/v1/nodes/h" + n, null, null)).at("/metadata/annotations");
+            JsonNode a = kube.annotations("h" + n);
             // flanneld's IPv6-only lease has null IPv4 backend data and no public IP: neither annotation is written
             assertThat(a.has(P + "backend-data")).as("backend-data on h" + n + ": " + a).isFalse();
             assertThat(a.has(P + "public-ip")).as("public-ip on h" + n + ": " + a).isFalse();
             assertThat(a.path(P + "backend-type").asText()).isEqualTo("vxlan");
             assertThat(a.path(P + "public-ipv6").asText()).isEqualTo(DualStackLab.UNDERLAY6 + n);
             assertThat(a.path(P + "backend-v6-data").asText()).matches("\\{\"VNI\":1,\"VtepMAC\":\"[0-9a-f]{2}(:[0-9a-f]{2}){5}\"}");
-            assertThat(Files.readString(lab.hostDir("h" + n).resolve("subnet.env")))
+            assertThat(Files.readString(kube.lab.hostDir("h" + n).resolve("subnet.env")))
                     .isEqualTo("FLANNEL_IPV6_NETWORK=fd00:10:244::/56\nFLANNEL_IPV6_SUBNET=fd00:10:244:" + n + "::1/64\n"
                             + "FLANNEL_MTU=1430\nFLANNEL_IPMASQ=true\n");
         }
@@ -105,20 +70,15 @@ class KubeIpv6OnlyIT {
     @Test
     @Order(2)
     void bothPodsReachEachOtherWithPingAndTcpOverIpv6() throws Exception {
-        DualStackLab.assertEveryPodPair(lab, NODES, 7950, pod6);
+        DualStackLab.assertEveryPodPair(kube.lab, NODES, 7950, pod6);
     }
 
     @Test
     @Order(3)
     void theNodeWithoutIpv4OnItsUnderlayChoseItByIpv6() throws Exception {
-        assertThat(Files.readString(lab.hostDir("h2").resolve("weft.log")))
+        assertThat(Files.readString(kube.lab.hostDir("h2").resolve("weft.log")))
                 .contains("underlay interface eth0 (MTU 1500), chosen by IPv6");
-        assertThat(lab.host("h2").exec(20, "ss", "-H", "-u", "-l", "-n", "-4", "sport", "=", ":8472").requireOk()
+        assertThat(kube.lab.host("h2").exec(20, "ss", "-H", "-u", "-l", "-n", "-4", "sport", "=", ":8472").requireOk()
                 .output()).as("no IPv4 VXLAN socket").isBlank();
-    }
-
-    /** An API request from the switch namespace (where the API server listens); returns the body. */
-    private String kube(String method, String path, String contentType, String body) {
-        return MockKubeRequests.request(lab.sw, API, method, path, contentType, body);
     }
 }
