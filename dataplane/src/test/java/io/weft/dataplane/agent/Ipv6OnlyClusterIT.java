@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * only the IPv6 subnet tells them apart. Pods have IPv6 addresses only; the underlay is IPv6. Host h2's external
  * interface has no IPv4 address at all (its IPv4 reaches etcd over another interface, which holds the IPv4 default
  * route): its agent is given no {@code -iface}, chooses eth0 by the IPv6 default route as flanneld does, binds no IPv4
- * socket, and keeps flanneld's {@code -ip-blackhole-route} for its IPv6 subnet, which {@code weft cleanup} removes.
+ * socket (also after a warm restart), and keeps flanneld's {@code -ip-blackhole-route} for its IPv6 subnet, which
+ * {@code weft cleanup} removes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -106,6 +107,21 @@ class Ipv6OnlyClusterIT {
 
     @Test
     @Order(5)
+    void aRestartOfTheHostWithoutIpv4ForwardsFromTheLastRunAndStillBindsNoIpv4Socket() throws Exception {
+        assertThat(a2.stop(30)).isIn(0, 143);
+        a2 = DualStackLab.startWeftChoosingTheInterface(lab, "h2", "-ip-blackhole-route");
+        a2.awaitOutput("weft is up", 90);
+        assertThat(a2.output()).contains("with the last run's table").doesNotContain("reprogramming");
+        DualStackLab.assertPingAndTcp(lab.pod("h2"), lab.pod("h1"), pod6[0], 7990, "from h2's pod to h1's after a restart",
+                () -> DualStackLab.diagnostics(lab, HOSTS));
+        DualStackLab.assertPingAndTcp(lab.pod("k3"), lab.pod("h2"), pod6[1], 7991, "from k3's pod to h2's after a restart",
+                () -> DualStackLab.diagnostics(lab, HOSTS));
+        assertThat(lab.host("h2").exec(20, "ss", "-H", "-u", "-l", "-n", "-4", "sport", "=", ":8472").requireOk()
+                .output()).as("no IPv4 VXLAN socket after the restart").isBlank();
+    }
+
+    @Test
+    @Order(6)
     void theIpv6BlackholeRouteIsKeptAndCleanupRemovesIt() throws Exception {
         String subnet6 = AgentLab.subnetEnvValue(env("h2"), "FLANNEL_IPV6_SUBNET").replace("::1/64", "::/64");
         Netns h2 = lab.host("h2");
