@@ -79,6 +79,8 @@ public final class Worker {
     /**
      * As {@link #Worker(WorkerResources, OuterSender, BatchReceiver)}, with the IPv6 underlay's sender and reader
      * ({@code senderV6} is required exactly when the config has an IPv6 overlay; {@code receiverV6} may be null).
+     * {@code sender} and {@code receiver} are null on an IPv6-only host, which has no IPv4 socket
+     * ({@link io.weft.dataplane.DataPlaneConfig#ipv4Underlay()}): IPv4 packets from the TUN are then no_route.
      */
     Worker(WorkerResources r, OuterSender sender, BatchReceiver receiver, OuterSender senderV6, BatchReceiver receiverV6) {
         DataPlaneConfig config = r.config();
