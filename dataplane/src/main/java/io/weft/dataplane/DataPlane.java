@@ -219,9 +219,12 @@ public final class DataPlane implements AutoCloseable {
         return tun.queues().stream().map(io.netty.channel.unix.FileDescriptor::intValue).toList();
     }
 
-    /** The workers' VXLAN socket fds, in worker order (for the service manager's fd store). */
+    /**
+     * The workers' IPv4 VXLAN socket fds, in worker order (for the service manager's fd store); none on an IPv6-only
+     * host ({@link DataPlaneConfig#ipv4Underlay()}).
+     */
     public List<Integer> socketFds() {
-        return workers.stream().map(Worker::socketFd).toList();
+        return workers.stream().map(Worker::socketFd).filter(fd -> fd >= 0).toList();
     }
 
     /**

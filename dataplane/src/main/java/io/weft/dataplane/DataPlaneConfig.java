@@ -123,6 +123,15 @@ public record DataPlaneConfig(
         return localSubnet != null;
     }
 
+    /**
+     * True if the workers bind an IPv4 VXLAN socket (and the TCP fallback may run): every host with an IPv4 subnet. An
+     * IPv6-only host ({@code EnableIPv4: false}) binds only its AF_INET6 sockets, as flanneld creates only
+     * {@code flannel-v6.<VNI>} there, so that it needs no IPv4 on its underlay; its {@link #bindAddress} is null.
+     */
+    public boolean ipv4Underlay() {
+        return hasIpv4();
+    }
+
     /** True if this host routes IPv6 overlay traffic. */
     public boolean hasIpv6() {
         return ipv6 != null;

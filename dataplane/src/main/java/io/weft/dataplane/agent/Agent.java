@@ -138,18 +138,6 @@ public final class Agent {
             config = kube.awaitValidConfig();
             nodePublicIp = kube.storedPublicIp();
         }
-        ExternalInterface ext;
-        try {
-            ext = ExternalInterface.choose(nodePublicIp == null ? settings.interfaceRules()
-                    : new ExternalInterface.Rules(settings.iface(), settings.ifaceRegex(), settings.ifaceCanReach(), nodePublicIp));
-        } catch (ExternalInterface.NotFound e) {
-            throw new AgentException(nodePublicIp != null ? "annotation " + kube.nodePublicIpAnnotation() + " "
-                    + nodePublicIp + " is not an address of this host: " + e.getMessage() : e.getMessage());
-        }
-        Inet4Address publicIp = nodePublicIp != null ? KubeMode.parsePublicIp(kube, nodePublicIp) : publicIp(ext);
-        log.info("underlay interface {} ({}, MTU {}); advertising PublicIP {}", ext.name(),
-                ext.address().getHostAddress(), ext.mtu(), publicIp.getHostAddress());
-
         if (registry == null) {
             LeaseRegistry etcd = LeaseRegistry.connect(etcdOptions(),
                     RegistrySettings.defaults().withRenewMargin(settings.renewMargin())
@@ -162,7 +150,16 @@ public final class Agent {
         }
         checkBackendOptions(config);
         boolean v4 = config.enableIpv4();
-        Ipv6Underlay underlay6 = config.enableIpv6() ? ipv6Underlay(ext, kube) : null;
+        // As flanneld, the interface is chosen once the config says which families the network has: an IPv6-only
+        // network chooses it by IPv6, and its external interface needs no IPv4 address.
+        ExternalInterface ext = v4 ? ipv4Interface(kube, nodePublicIp) : ipv6OnlyInterface(kube);
+        Inet4Address publicIp = !v4 ? NO_IPV4 : nodePublicIp != null ? KubeMode.parsePublicIp(kube, nodePublicIp)
+                : publicIp(ext);
+        if (v4) {
+            log.info("underlay interface {} ({}, MTU {}); advertising PublicIP {}", ext.name(),
+                    ext.address().getHostAddress(), ext.mtu(), publicIp.getHostAddress());
+        }
+        Ipv6Underlay underlay6 = config.enableIpv6() ? ipv6Underlay(ext, kube, !v4) : null;
         int vni = config.backend().vni();
         int port = config.backend().effectivePort();
         String device = settings.device() != null ? settings.device() : "weft." + vni;
@@ -182,7 +179,7 @@ public final class Agent {
         // and the port of our TCP fallback
         // (the fallback carries the IPv4 underlay's frames: none on an IPv6-only network)
         int tcpPort = v4 ? settings.tcpFallbackPort(port) : 0;
-        registry.advertise(WeftAdvert.of(ext.address().equals(publicIp) ? null : ext.address(), tcpPort));
+        registry.advertise(WeftAdvert.of(!v4 || ext.address().equals(publicIp) ? null : ext.address(), tcpPort));
         HeldLease lease;
         try {
             // An IPv6-only lease has flanneld's PublicIP 0.0.0.0 and no BackendData.
@@ -256,7 +253,7 @@ public final class Agent {
             undo.push(nodeIpDnat);
         }
 
-        RunState.HostSetup setup = RunState.HostSetup.of(settings, config.enableNFTables(), subnet);
+        RunState.HostSetup setup = RunState.HostSetup.of(settings, config.enableNFTables(), subnet, subnet6);
         StaleHostState.remove(warm.previous() == null ? null : warm.previous().setup(), setup);
         TrafficRules.start(settings, config, subnet, subnet6, undo);
         warm.setupInstalled(setup);
@@ -308,15 +305,44 @@ public final class Agent {
         }
     }
 
+    /** The underlay interface chosen by IPv4 (dual-stack or IPv4 networks); in kube mode node-public-ip is -public-ip. */
+    private ExternalInterface ipv4Interface(KubeSubnetRegistry kube, String nodePublicIp) throws AgentException {
+        try {
+            return ExternalInterface.choose(nodePublicIp == null ? settings.interfaceRules()
+                    : new ExternalInterface.Rules(settings.iface(), settings.ifaceRegex(), settings.ifaceCanReach(), nodePublicIp));
+        } catch (ExternalInterface.NotFound e) {
+            throw new AgentException(nodePublicIp != null ? "annotation " + kube.nodePublicIpAnnotation() + " "
+                    + nodePublicIp + " is not an address of this host: " + e.getMessage() : e.getMessage());
+        }
+    }
+
+    /** The underlay interface of an IPv6-only network, chosen by IPv6 ({@link Ipv6OnlyInterface}). */
+    private ExternalInterface ipv6OnlyInterface(KubeSubnetRegistry kube) throws AgentException {
+        try {
+            ExternalInterface ext = Ipv6OnlyInterface.choose(settings.interfaceRules(), publicIpv6Setting(kube));
+            log.info("underlay interface {} (MTU {}), chosen by IPv6: the network is IPv6-only", ext.name(), ext.mtu());
+            return ext;
+        } catch (ExternalInterface.NotFound e) {
+            throw new AgentException(e.getMessage());
+        }
+    }
+
+    /** {@code -public-ipv6}, or in kube mode our node's {@code node-public-ipv6} annotation in its place, as flanneld. */
+    private String publicIpv6Setting(KubeSubnetRegistry kube) {
+        String nodePublicIpv6 = kube == null ? null : kube.storedPublicIpv6();
+        return nodePublicIpv6 != null ? nodePublicIpv6 : settings.publicIpv6();
+    }
+
     /**
-     * This host's IPv6 underlay on the interface chosen for IPv4: {@code -public-ipv6} (in kube mode our node's
+     * This host's IPv6 underlay on the chosen interface: {@code -public-ipv6} (in kube mode our node's
      * {@code node-public-ipv6} annotation in its place, as flanneld does), or the interface's address.
      */
-    private Ipv6Underlay ipv6Underlay(ExternalInterface ext, KubeSubnetRegistry kube) throws AgentException {
+    private Ipv6Underlay ipv6Underlay(ExternalInterface ext, KubeSubnetRegistry kube, boolean ipv6Only)
+            throws AgentException {
         String nodePublicIpv6 = kube == null ? null : kube.storedPublicIpv6();
         try {
             Ipv6Underlay u = Ipv6Underlay.choose(ext.name(), settings.iface(), settings.ifaceRegex(),
-                    nodePublicIpv6 != null ? nodePublicIpv6 : settings.publicIpv6(), HostIpv6Addresses.read());
+                    publicIpv6Setting(kube), HostIpv6Addresses.read(), ipv6Only);
             log.info("IPv6 underlay {} on {}; advertising PublicIPv6 {}", Subnet.formatAddress(u.local()), ext.name(),
                     Subnet.formatAddress(u.advertised()));
             return u;

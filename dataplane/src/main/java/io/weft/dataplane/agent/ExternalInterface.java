@@ -24,11 +24,18 @@ import java.util.regex.PatternSyntaxException;
  * address). A rule that matches nothing is logged and the next one tried; when rules were given and none matched,
  * start-up fails, as in flanneld. With no rule at all: the interface that holds {@code -public-ip} if it is local,
  * else the interface of the default route. The address chosen is the one weft sends from; the MTU sizes the TUN.
+ * On an IPv6-only network the interface is chosen by IPv6 instead ({@link Ipv6OnlyInterface}) and {@code address}
+ * is null: such a host needs no IPv4 address, and weft sends nothing over IPv4.
  */
 public record ExternalInterface(String name, Inet4Address address, int mtu) {
     private static final Logger log = LoggerFactory.getLogger(ExternalInterface.class);
     private static final Pattern ROUTE_DEV = Pattern.compile("\\sdev\\s+(\\S+)");
     private static final Pattern ROUTE_SRC = Pattern.compile("\\ssrc\\s+([0-9.]+)");
+
+    /** The interface and its IPv4 address for a message: {@code eth0 10.0.0.5}, or {@code eth0} without IPv4. */
+    public String describe() {
+        return address == null ? name : name + " " + address.getHostAddress();
+    }
 
     /** A choice that cannot be made, with a message for the user. */
     public static final class NotFound extends Exception {
@@ -200,7 +207,8 @@ public record ExternalInterface(String name, Inet4Address address, int mtu) {
         return i.firstAddress().map(a -> new ExternalInterface(i.name(), a, i.mtu()));
     }
 
-    private static String describe(Rules r) {
+    /** The rules as the user gave them, for a message. */
+    static String describe(Rules r) {
         StringBuilder sb = new StringBuilder();
         r.ifaces().forEach(i -> sb.append(sb.length() == 0 ? "" : ", ").append("-iface ").append(i));
         r.regexes().forEach(i -> sb.append(sb.length() == 0 ? "" : ", ").append("-iface-regex ").append(i));

@@ -118,23 +118,29 @@ public record HostCleanup(Path runDir, String device, Path subnetFile) {
         return names;
     }
 
-    /** The state's blackhole subnet, or subnet.env's subnet when there is no state. */
+    /** The state's blackhole subnets (IPv4 and IPv6), or subnet.env's subnets when there is no state. */
     private Set<String> blackholes(RunState state) {
         Set<String> subnets = new LinkedHashSet<>();
-        if (state != null && state.setup() != null && state.setup().blackhole() != null) {
-            subnets.add(state.setup().blackhole());
+        if (state != null && state.setup() != null) {
+            for (String s : new String[] {state.setup().blackhole(), state.setup().blackholeV6()}) {
+                if (s != null) {
+                    subnets.add(s);
+                }
+            }
         }
         if (state == null && subnetFile != null) {
             try {
-                Subnet s = SubnetEnv.read(subnetFile).subnet();
-                if (s != null) {
-                    subnets.add(s.toString());
+                SubnetEnv env = SubnetEnv.read(subnetFile);
+                for (Subnet s : new Subnet[] {env.subnet(), env.ipv6Subnet()}) {
+                    if (s != null) {
+                        subnets.add(s.toString());
+                    }
                 }
             } catch (IOException e) {
                 // unreadable: no subnet to look for
             }
         }
-        subnets.removeIf(s -> IpCommand.run("route", "show", "type", "blackhole", s).isBlank());
+        subnets.removeIf(s -> !BlackholeRoute.present(s));
         return subnets;
     }
 }

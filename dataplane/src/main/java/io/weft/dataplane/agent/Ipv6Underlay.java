@@ -31,6 +31,16 @@ record Ipv6Underlay(Inet6Address local, Inet6Address advertised) {
      */
     static Ipv6Underlay choose(String iface, List<String> ifaces, List<String> regexes, String publicIpv6,
                                HostIpv6Addresses host) throws ExternalInterface.NotFound {
+        return choose(iface, ifaces, regexes, publicIpv6, host, false);
+    }
+
+    /**
+     * As {@link #choose(String, List, List, String, HostIpv6Addresses)}; {@code ipv6Only} (the network config sets
+     * {@code EnableIPv4: false}, and {@code iface} was chosen by {@link Ipv6OnlyInterface}) only changes what the error
+     * for an interface without IPv6 advises.
+     */
+    static Ipv6Underlay choose(String iface, List<String> ifaces, List<String> regexes, String publicIpv6,
+                               HostIpv6Addresses host, boolean ipv6Only) throws ExternalInterface.NotFound {
         Inet6Address given = null;
         if (publicIpv6 != null && !publicIpv6.isBlank()) {
             given = ipv6(publicIpv6.trim()).orElseThrow(() -> new ExternalInterface.NotFound("-public-ipv6 "
@@ -65,8 +75,10 @@ record Ipv6Underlay(Inet6Address local, Inet6Address advertised) {
         }
         if (local == null && on.isEmpty()) {
             throw new ExternalInterface.NotFound("interface " + iface + " has no usable IPv6 address (global or"
-                    + " link-local, not deprecated), and the network config enables IPv6: give " + iface
-                    + " an IPv6 address, or set \"EnableIPv6\": false");
+                    + " link-local, not deprecated), and the network config " + (ipv6Only
+                    ? "is IPv6-only (\"EnableIPv4\": false): give " + iface + " an IPv6 address, or name the interface"
+                    + " that has one with -iface"
+                    : "enables IPv6: give " + iface + " an IPv6 address, or set \"EnableIPv6\": false"));
         }
         if (local == null) {
             local = on.get(0);

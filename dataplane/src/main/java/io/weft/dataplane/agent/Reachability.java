@@ -72,8 +72,9 @@ final class Reachability implements AutoCloseable {
         } else {
             hooks.setProbeReplies(prober);
         }
-        this.captures = new Captures(hooks::setTap, Ipv4.parse(state.underlay().address().getHostAddress()),
-                ourIpv6Hi(state), ourIpv6Lo(state), state.port());
+        // (an IPv6-only host has no IPv4 underlay address: 0)
+        this.captures = new Captures(hooks::setTap, state.underlay().address() == null ? 0
+                : Ipv4.parse(state.underlay().address().getHostAddress()), ourIpv6Hi(state), ourIpv6Lo(state), state.port());
         if (hooks.connected() || raw != null) {
             prober.start();
         }

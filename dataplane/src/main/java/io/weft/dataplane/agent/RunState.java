@@ -77,7 +77,7 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
         JsonNode s = root.path("setup");
         HostSetup setup = new HostSetup(s.path("blackhole").isTextual() ? s.path("blackhole").asText() : null,
                 s.path("masquerade").asBoolean(), s.path("forward").asBoolean(), s.path("nftables").asBoolean(),
-                s.path("nodeIpDnat").asBoolean());
+                s.path("nodeIpDnat").asBoolean(), s.path("blackholeV6").isTextual() ? s.path("blackholeV6").asText() : null);
         List<Lease> leases = new ArrayList<>();
         for (JsonNode l : root.path("leases")) {
             try {
@@ -151,6 +151,7 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
         s.put("forward", setup.forward());
         s.put("nftables", setup.nftables());
         s.put("nodeIpDnat", setup.nodeIpDnat());
+        s.put("blackholeV6", setup.blackholeV6());
         ArrayNode ls = root.putArray("leases");
         for (Lease l : leases) {
             ls.addObject().put("key", l.key()).put("value", LeaseJson.encode(l));
@@ -182,11 +183,18 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
      * @param forward    {@code -iptables-forward-rules}
      * @param nftables   the rules are in nftables (EnableNFTables), not iptables
      * @param nodeIpDnat {@code --node-ip-dnat}
+     * @param blackholeV6 the IPv6 subnet of the {@code -ip-blackhole-route} (flanneld adds one for each family), or null
      */
-    record HostSetup(String blackhole, boolean masquerade, boolean forward, boolean nftables, boolean nodeIpDnat) {
-        static HostSetup of(AgentSettings s, boolean nftables, Subnet subnet) {
+    record HostSetup(String blackhole, boolean masquerade, boolean forward, boolean nftables, boolean nodeIpDnat,
+                     String blackholeV6) {
+        /** Without an IPv6 blackhole route. */
+        HostSetup(String blackhole, boolean masquerade, boolean forward, boolean nftables, boolean nodeIpDnat) {
+            this(blackhole, masquerade, forward, nftables, nodeIpDnat, null);
+        }
+
+        static HostSetup of(AgentSettings s, boolean nftables, Subnet subnet, Subnet subnet6) {
             return new HostSetup(s.blackholeRoute() && subnet != null ? subnet.toString() : null, s.ipMasq(), s.iptablesForwardRules(),
-                    nftables, s.nodeIpDnat());
+                    nftables, s.nodeIpDnat(), s.blackholeRoute() && subnet6 != null ? subnet6.toString() : null);
         }
     }
 }

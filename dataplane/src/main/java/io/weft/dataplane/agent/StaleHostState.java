@@ -31,6 +31,10 @@ final class StaleHostState {
                 && BlackholeRoute.remove(before.blackhole())) {
             removed.add("blackhole route " + before.blackhole());
         }
+        if (before.blackholeV6() != null && !before.blackholeV6().equals(now.blackholeV6())
+                && BlackholeRoute.remove(before.blackholeV6())) {
+            removed.add("blackhole route " + before.blackholeV6());
+        }
         if (before.nftables() == now.nftables()) {
             boolean masqGone = before.masquerade() && !now.masquerade();
             boolean forwardGone = before.forward() && !now.forward();

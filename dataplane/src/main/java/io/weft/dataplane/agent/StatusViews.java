@@ -225,7 +225,7 @@ final class StatusViews {
             out.put("ipv6Mtu", v6.mtu());
         }
         out.put("publicIp", s.advertisedPublicIp().getHostAddress());
-        out.put("underlay", s.underlay().name() + " " + s.underlay().address().getHostAddress());
+        out.put("underlay", s.underlay().describe());
         java.net.Inet4Address from = s.dataPlane().config().bindAddress();
         out.put("sendFrom", from == null ? "0.0.0.0" : from.getHostAddress());
         out.put("port", s.port());

@@ -51,10 +51,13 @@ final class TrafficRules {
                 start(iptables(Iptables.IPV6, settings, config.ipv6Network(), subnet6), resync, undo);
             }
         }
-        if (settings.blackholeRoute() && subnet != null) {
-            BlackholeRoute route = new BlackholeRoute(subnet);
-            undo.push(route);
-            route.start(resync);
+        // flanneld (main.go) keeps one for each family's lease subnet
+        for (Subnet s : new Subnet[] {subnet, subnet6}) {
+            if (settings.blackholeRoute() && s != null) {
+                BlackholeRoute route = new BlackholeRoute(s);
+                undo.push(route);
+                route.start(resync);
+            }
         }
     }
 

@@ -38,6 +38,8 @@ public final class Encapsulator implements TunPacketHandler {
      * With an IPv6 overlay: IPv6 packets leave on {@code senderV6} (the worker's AF_INET6 socket) to the peer's
      * PublicIPv6, from our IPv6 VtepMAC {@code ourMacV6} to the peer's; IPv4 packets as before.
      *
+     * @param sender   the IPv4 socket, or null for an IPv6-only host, which has no IPv4 underlay (IPv4 packets are then
+     *                 no_route)
      * @param senderV6 the IPv6 socket, or null for a host without an IPv6 overlay (IPv6 packets are then no_route)
      */
     public Encapsulator(PublishedTable table, OuterSender sender, OuterSender senderV6, WorkerCounters counters, int vni,
@@ -153,7 +155,7 @@ public final class Encapsulator implements TunPacketHandler {
         int version = Ip.version(buf, ip);
         Peer peer;
         if (version == 4 && length >= Ipv4.MIN_HEADER_LENGTH) {
-            peer = table.current().lookupV4(VxlanEncap.innerDestinationV4(buf, ip));
+            peer = sender == null ? null : table.current().lookupV4(VxlanEncap.innerDestinationV4(buf, ip));
         } else if (version == 6 && length >= Ipv6.HEADER_LENGTH) {
             peer = senderV6 == null ? null : table.current().lookupV6(VxlanEncap.innerDestinationV6Hi(buf, ip),
                     VxlanEncap.innerDestinationV6Lo(buf, ip));

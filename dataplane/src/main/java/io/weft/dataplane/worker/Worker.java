@@ -79,6 +79,8 @@ public final class Worker {
     /**
      * As {@link #Worker(WorkerResources, OuterSender, BatchReceiver)}, with the IPv6 underlay's sender and reader
      * ({@code senderV6} is required exactly when the config has an IPv6 overlay; {@code receiverV6} may be null).
+     * {@code sender} and {@code receiver} are null on an IPv6-only host, which has no IPv4 socket
+     * ({@link io.weft.dataplane.DataPlaneConfig#ipv4Underlay()}): IPv4 packets from the TUN are then no_route.
      */
     Worker(WorkerResources r, OuterSender sender, BatchReceiver receiver, OuterSender senderV6, BatchReceiver receiverV6) {
         DataPlaneConfig config = r.config();
@@ -94,7 +96,8 @@ public final class Worker {
         this.resources = r;
         this.senderV6 = senderV6;
         this.tcp = new TcpSender(r.index(), r.counters(), r.alloc());
-        sender = new PathSender(sender, tcp); // each peer's IPv4-underlay frames go over UDP, or TCP once its path is TCP
+        // each peer's IPv4-underlay frames go over UDP, or TCP once its path is TCP; none without an IPv4 underlay
+        sender = sender == null ? null : new PathSender(sender, tcp);
         this.sender = sender;
         this.receiver = receiver;
         this.counters = r.counters();
@@ -137,23 +140,27 @@ public final class Worker {
         Channel ch6 = null;
         Worker w;
         try {
-            ch = r.inheritedSocket() >= 0 ? VxlanSocket.adopt(loop, r.inheritedSocket(), r.config().port(), reads, r.udpGro())
-                    : VxlanSocket.bind(loop, r.config().bindAddress(), r.config().port(), reads, r.udpGro());
-            if (FlowSpreading.wanted()) {
-                FlowSpreading.attach(VxlanSocket.fd(ch), r.config().workers());
+            ChannelSender sender = null;
+            if (r.config().ipv4Underlay()) {
+                ch = r.inheritedSocket() >= 0 ? VxlanSocket.adopt(loop, r.inheritedSocket(), r.config().port(), reads, r.udpGro())
+                        : VxlanSocket.bind(loop, r.config().bindAddress(), r.config().port(), reads, r.udpGro());
+                if (FlowSpreading.wanted()) {
+                    FlowSpreading.attach(VxlanSocket.fd(ch), r.config().workers());
+                }
+                sender = new ChannelSender(r.index(), ch, r.counters(), r.hooks(), r.config().port(), r.udpGso());
             }
-            ChannelSender sender = new ChannelSender(r.index(), ch, r.counters(), r.hooks(), r.config().port(),
-                    r.udpGso());
             ChannelSender senderV6 = null;
             Ipv6Overlay v6 = r.config().ipv6();
             if (v6 != null) {
                 ch6 = VxlanSocket.bindV6(loop, v6.bindAddress(), r.config().port(), readsV6, r.udpGro());
                 senderV6 = new ChannelSender(r.index(), ch6, r.counters(), r.hooks(), r.config().port(), r.udpGso(), true);
             }
-            w = new Worker(r, sender, VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()), senderV6,
-                    ch6 == null ? null : VxlanSocket.openReceiver(ch6, r.config().mtu(), r.alloc()));
+            w = new Worker(r, sender, ch == null ? null : VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()),
+                    senderV6, ch6 == null ? null : VxlanSocket.openReceiver(ch6, r.config().mtu(), r.alloc()));
             w.channelV6 = ch6;
-            reads.connect(w.decapsulator, sender);
+            if (sender != null) {
+                reads.connect(w.decapsulator, sender);
+            }
             if (senderV6 != null) {
                 readsV6.connect(w.decapsulator, senderV6);
             }
@@ -171,8 +178,8 @@ public final class Worker {
         w.channel = ch;
         try {
             IoRegistration tunReg = loop.register(w.new Handle(w.tun.fd(), Source.TUN)).syncUninterruptibly().getNow();
-            IoRegistration socketReg = loop.register(w.new Handle(w.receiver.fd(), Source.SOCKET)).syncUninterruptibly()
-                    .getNow();
+            IoRegistration socketReg = w.receiver == null ? null
+                    : loop.register(w.new Handle(w.receiver.fd(), Source.SOCKET)).syncUninterruptibly().getNow();
             IoRegistration socketV6Reg = w.receiverV6 == null ? null
                     : loop.register(w.new Handle(w.receiverV6.fd(), Source.SOCKET_V6)).syncUninterruptibly().getNow();
             loop.submit(() -> {
@@ -180,7 +187,9 @@ public final class Worker {
                 w.socketRegistration = socketReg;
                 w.socketV6Registration = socketV6Reg;
                 tunReg.submit(EpollIoOps.EPOLLIN);
-                socketReg.submit(EpollIoOps.EPOLLIN);
+                if (socketReg != null) {
+                    socketReg.submit(EpollIoOps.EPOLLIN);
+                }
                 if (socketV6Reg != null) {
                     socketV6Reg.submit(EpollIoOps.EPOLLIN);
                 }
@@ -192,14 +201,18 @@ public final class Worker {
         return w;
     }
 
-    /** True if UDP_GRO is on for the worker's socket (the kernel accepted the option). */
+    /** True if UDP_GRO is on for the worker's socket (the kernel accepted the option); its IPv6 one if IPv6-only. */
     public boolean udpGroEnabled() {
-        return channel != null && VxlanSocket.groEnabled(channel);
+        Channel c = channel != null ? channel : channelV6;
+        return c != null && VxlanSocket.groEnabled(c);
     }
 
-    /** The descriptor of the worker's VXLAN socket (for the service manager's fd store). */
+    /**
+     * The descriptor of the worker's IPv4 VXLAN socket (for the service manager's fd store), or -1 on an IPv6-only host,
+     * which binds none ({@link io.weft.dataplane.DataPlaneConfig#ipv4Underlay()}).
+     */
     public int socketFd() {
-        return VxlanSocket.fd(channel);
+        return channel == null ? -1 : VxlanSocket.fd(channel);
     }
 
     /** The worker's counters: anyone may read them, at any time. */

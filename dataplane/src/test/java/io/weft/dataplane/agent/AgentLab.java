@@ -29,6 +29,8 @@ final class AgentLab implements AutoCloseable {
     static final String ETCD_URL = "http://" + ETCD_IP + ":" + ETCD_PORT;
     static final Path JAR = Path.of("target", "weft.jar").toAbsolutePath();
     static final Path MINI_FLANNELD = Path.of("..", "scripts", "lab", "mini-flanneld").toAbsolutePath().normalize();
+    /** flanneld's kube mode with kernel devices (scripts/lab/mini-flanneld-kube). */
+    static final Path MINI_FLANNELD_KUBE = MINI_FLANNELD.resolveSibling("mini-flanneld-kube");
 
     final String prefix;
     final Path dir;

@@ -156,6 +156,22 @@ class AgentStartupErrorsIT {
         assertThat(p.stop(30)).isIn(0, 143);
     }
 
+    @Test
+    void anIpv6OnlyNetworkOnAnInterfaceWithoutIpv6IsOneLineAndNothingIsTaken() throws Exception {
+        one.lab.putConfig("{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fd00:20:244::/56\","
+                + "\"Backend\":{\"Type\":\"vxlan\"}}");
+        // no IPv6 at all on the underlay, not even a link-local address
+        one.host.exec(10, "sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=1").requireOk();
+        try {
+            AgentProcess p = run("no-ipv6.log");
+            assertThat(p.awaitExit(60)).isEqualTo(1);
+            assertOneReadableLine(p, "interface eth0 has no usable IPv6 address", "IPv6-only", "-iface");
+            assertThat(leaseKeys()).as("no lease without an IPv6 underlay").isEmpty();
+        } finally {
+            one.host.exec(10, "sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=0").requireOk();
+        }
+    }
+
     private String leaseKeys() {
         return one.lab.etcdctl("get", "--prefix", "/coreos.com/network/subnets", "--keys-only").output().trim();
     }

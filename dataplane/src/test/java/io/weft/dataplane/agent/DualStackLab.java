@@ -28,6 +28,46 @@ final class DualStackLab {
     }
 
     /**
+     * Makes host {@code n}'s underlay IPv6 only, as on a cloud whose path between hosts is IPv6: its bridge port
+     * becomes {@code mgmt0} (it keeps {@code 10.98.0.<n>}, the way to etcd and the API server, and gets the IPv4
+     * default route, so that a choice by IPv4 would take it; an IPv6 address it had goes), and a second port to the same bridge becomes {@code eth0} with
+     * {@code fd98::<n>/64} alone and the IPv6 default route. Then {@link #startWeftChoosingTheInterface}.
+     */
+    static void makeUnderlayIpv6Only(AgentLab lab, String name, int n) {
+        Netns host = lab.host(name);
+        host.ip("link", "set", "eth0", "down");
+        host.ip("link", "set", "eth0", "name", "mgmt0");
+        host.ip("link", "set", "mgmt0", "up");
+        host.ip("-6", "addr", "flush", "dev", "mgmt0", "scope", "global"); // fd98::<n> moves to the new eth0
+        host.ip("route", "add", "default", "via", AgentLab.ETCD_IP, "dev", "mgmt0");
+        String port = lab.prefix + name + "u6";
+        Cmd.run(20, "ip", "link", "add", port + "i", "netns", host.name(), "type", "veth", "peer", "name", port + "o",
+                "netns", lab.sw.name()).requireOk();
+        lab.sw.ip("link", "set", port + "o", "master", "br0");
+        lab.sw.ip("link", "set", port + "o", "up");
+        host.ip("link", "set", port + "i", "name", "eth0");
+        host.ip("link", "set", "eth0", "up");
+        addUnderlay6(host, n);
+        host.ip("-6", "route", "add", "default", "dev", "eth0");
+    }
+
+    /**
+     * Starts {@code weft run} in {@code host} as {@link AgentLab#startWeft} does, but without {@code -iface}: the agent
+     * chooses the underlay interface itself (by the default route).
+     */
+    static AgentProcess startWeftChoosingTheInterface(AgentLab lab, String host, String... extra) throws IOException {
+        Path d = lab.hostDir(host);
+        List<String> args = new java.util.ArrayList<>(List.of("run", "-etcd-endpoints", AgentLab.ETCD_URL,
+                "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir", d.resolve("run").toString(),
+                "--workers", "1"));
+        args.addAll(List.of(extra));
+        AgentProcess p = AgentProcess.start(lab.host(host), d.resolve("weft.log"), java.util.Map.of(), List.of(),
+                args.toArray(new String[0]));
+        lab.track(p.process);
+        return p;
+    }
+
+    /**
      * Gives the pod behind {@code host} (made by {@link AgentLab#addPod}, or {@link #addV6OnlyPod}) the address
      * {@code <subnet>::2} from subnet.env's {@code FLANNEL_IPV6_SUBNET} ({@code <subnet>::1/64} on the host end) and
      * an IPv6 default route; returns the pod's IPv6 address.

@@ -1,5 +1,7 @@
 package io.weft.dataplane.agent;
 
+import io.weft.labkit.netns.Netns;
+import io.weft.labkit.process.Cmd;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -10,13 +12,18 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * flannel's IPv6-only network ({@code EnableIPv4: false}) with the real {@code weft.jar}: two weft hosts and a
  * flanneld-style host with only {@code flannel-v6.1}; every lease has flannel's IPv4 placeholder {@code 0.0.0.0-0}, so
- * only the IPv6 subnet tells them apart. Pods have IPv6 addresses only; the underlay is IPv6.
+ * only the IPv6 subnet tells them apart. Pods have IPv6 addresses only; the underlay is IPv6. Host h2's external
+ * interface has no IPv4 address at all (its IPv4 reaches etcd over another interface, which holds the IPv4 default
+ * route): its agent is given no {@code -iface}, chooses eth0 by the IPv6 default route as flanneld does, binds no IPv4
+ * socket (also after a warm restart), and keeps flanneld's {@code -ip-blackhole-route} for its IPv6 subnet, which
+ * {@code weft cleanup} removes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -28,6 +35,7 @@ class Ipv6OnlyClusterIT {
     private AgentLab lab;
     private final String[] pod6 = new String[3];
     private AgentProcess weftH1;
+    private AgentProcess a2;
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -37,9 +45,10 @@ class Ipv6OnlyClusterIT {
         for (int i = 0; i < HOSTS.length; i++) {
             DualStackLab.addUnderlay6(lab.addHost(HOSTS[i], i + 1), i + 1);
         }
+        DualStackLab.makeUnderlayIpv6Only(lab, "h2", 2);
         AgentProcess a1 = lab.startWeft("h1", "-ip-masq");
         weftH1 = a1;
-        AgentProcess a2 = lab.startWeft("h2");
+        a2 = DualStackLab.startWeftChoosingTheInterface(lab, "h2", "-ip-blackhole-route");
         lab.startMiniFlanneld("k3", lab.hostDir("k3").resolve("subnet.env"));
         a1.awaitOutput("weft is up", 90);
         a2.awaitOutput("weft is up", 90);
@@ -133,6 +142,57 @@ class Ipv6OnlyClusterIT {
         assertThat(rows).as(out).hasSize(6);
         assertThat(rows).as(out).contains("fd98::1," + h1Vtep + "|fd98::3," + k3Vtep + "|1|1|128")
                 .contains("fd98::3," + k3Vtep + "|fd98::1," + h1Vtep + "|1|1|129");
+    }
+
+    @Test
+    @Order(6)
+    void aHostWithoutIpv4OnItsUnderlayChoosesItByIpv6AndBindsNoIpv4Socket() throws Exception {
+        Netns h2 = lab.host("h2");
+        assertThat(h2.exec(20, "ip", "-4", "addr", "show", "dev", "eth0").requireOk().output()).as("the rig").isBlank();
+        assertThat(a2.output()).contains("underlay interface eth0 (MTU 1500), chosen by IPv6")
+                .contains("advertising PublicIPv6 fd98::2");
+        String v6 = AgentLab.subnetEnvValue(env("h2"), "FLANNEL_IPV6_SUBNET").replace("::1/64", "::-64");
+        assertThat(lab.etcdctl("get", "/coreos.com/network/subnets/0.0.0.0-0&" + v6, "--print-value-only").requireOk()
+                .output()).contains("\"PublicIP\":\"0.0.0.0\",\"PublicIPv6\":\"fd98::2\"");
+        assertThat(h2.exec(20, "ss", "-H", "-u", "-l", "-n", "-4", "sport", "=", ":8472").requireOk().output())
+                .as("no IPv4 VXLAN socket").isBlank();
+        assertThat(h2.exec(20, "ss", "-H", "-u", "-l", "-n", "-6", "sport", "=", ":8472").requireOk().output())
+                .contains("[fd98::2]:8472");
+    }
+
+    @Test
+    @Order(7)
+    void aRestartOfTheHostWithoutIpv4ForwardsFromTheLastRunAndStillBindsNoIpv4Socket() throws Exception {
+        assertThat(a2.stop(30)).isIn(0, 143);
+        a2 = DualStackLab.startWeftChoosingTheInterface(lab, "h2", "-ip-blackhole-route");
+        a2.awaitOutput("weft is up", 90);
+        assertThat(a2.output()).contains("with the last run's table").doesNotContain("reprogramming");
+        DualStackLab.assertPingAndTcp(lab.pod("h2"), lab.pod("h1"), pod6[0], 7990, "from h2's pod to h1's after a restart",
+                () -> DualStackLab.diagnostics(lab, HOSTS));
+        DualStackLab.assertPingAndTcp(lab.pod("k3"), lab.pod("h2"), pod6[1], 7991, "from k3's pod to h2's after a restart",
+                () -> DualStackLab.diagnostics(lab, HOSTS));
+        assertThat(lab.host("h2").exec(20, "ss", "-H", "-u", "-l", "-n", "-4", "sport", "=", ":8472").requireOk()
+                .output()).as("no IPv4 VXLAN socket after the restart").isBlank();
+    }
+
+    @Test
+    @Order(8)
+    void theIpv6BlackholeRouteIsKeptAndCleanupRemovesIt() throws Exception {
+        String subnet6 = AgentLab.subnetEnvValue(env("h2"), "FLANNEL_IPV6_SUBNET").replace("::1/64", "::/64");
+        Netns h2 = lab.host("h2");
+        assertThat(h2.exec(20, "ip", "-6", "route", "show", "type", "blackhole").requireOk().output())
+                .contains("blackhole " + subnet6);
+        assertThat(a2.stop(30)).isIn(0, 143);
+        assertThat(h2.exec(20, "ip", "-6", "route", "show", "type", "blackhole").requireOk().output())
+                .as("a stop keeps it, as flanneld's").contains("blackhole " + subnet6);
+        Cmd.Result done = h2.exec(60, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                AgentLab.JAR.toString(), "cleanup", "--run-dir", lab.hostDir("h2").resolve("run").toString(),
+                "-subnet-file", env("h2").toString()));
+        assertThat(done.exitCode()).as(done.output()).isZero();
+        assertThat(done.stdout()).contains("removed blackhole route " + subnet6);
+        assertThat(h2.exec(20, "ip", "-6", "route", "show", "type", "blackhole").requireOk().output()).isBlank();
+        assertThat(h2.exec(20, "ip", "-6", "route", "show", subnet6).requireOk().output())
+                .as("the pods' own route to the subnet stays").contains("dev " + lab.prefix + "h2c");
     }
 
     private Path env(String host) throws Exception {

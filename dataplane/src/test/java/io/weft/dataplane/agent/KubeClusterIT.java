@@ -40,7 +40,6 @@ class KubeClusterIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String P = "flannel.alpha.coreos.com/";
     private static final String API = "http://" + AgentLab.ETCD_IP + ":6443";
-    private static final Path MINI_FLANNELD_KUBE = AgentLab.MINI_FLANNELD.resolveSibling("mini-flanneld-kube");
     private static final String[] NODES = {"h1", "h2", "k3"};
     /** n4's mapping in weft's nftables table, as nft lists it. */
     private static final String N4_DNAT = "ip daddr 10.0.0.2 dnat to 10.98.0.11 comment \"weft node-ip-dnat n4\"";
@@ -91,7 +90,7 @@ class KubeClusterIT {
                 Map.entry("WEFT_WORKERS", "1")), List.of(), "run");
         lab.track(agents[1].process);
         Path k3 = lab.hostDir("k3");
-        Process kernel = new ProcessBuilder(lab.host("k3").wrap(List.of(MINI_FLANNELD_KUBE.toString(), "--api", API,
+        Process kernel = new ProcessBuilder(lab.host("k3").wrap(List.of(AgentLab.MINI_FLANNELD_KUBE.toString(), "--api", API,
                 "--node", "k3", "--iface", "eth0", "--net-conf", netConf.toString(),
                 "--subnet-file", k3.resolve("subnet.env").toString())))
                 .redirectErrorStream(true).redirectOutput(k3.resolve("mini-flanneld-kube.log").toFile()).start();

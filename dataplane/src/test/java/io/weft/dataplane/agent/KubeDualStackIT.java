@@ -2,9 +2,7 @@ package io.weft.dataplane.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.weft.labkit.SystemTests;
-import io.weft.labkit.kube.MockKubeApiServerProcess;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -13,52 +11,42 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 
+import static io.weft.dataplane.agent.KubeLab.P;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code weft run -kube-subnet-mgr} with a dual-stack net-conf.json ({@code EnableIPv6}) on a cluster whose API
  * server is fabric8's mock in CRUD mode: two weft nodes whose {@code spec.podCIDRs} hold an IPv4 and an IPv6 CIDR, as
- * a dual-stack controller-manager assigns them, each with a pod that has both families. Veth offloads stay at their
- * defaults.
+ * a dual-stack controller-manager assigns them, and a kernel node (k3, scripts/lab/mini-flanneld-kube: flanneld's kube
+ * mode with flannel.1 and flannel-v6.1), each with a pod that has both families. Veth offloads stay at their defaults.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubeDualStackIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String P = "flannel.alpha.coreos.com/";
-    private static final String API = "http://" + AgentLab.ETCD_IP + ":6443";
-    private static final String[] NODES = {"h1", "h2"};
+    private static final String[] NODES = {"h1", "h2", "k3"};
 
+    @AutoClose
+    private KubeLab kube;
     private AgentLab lab;
-    private MockKubeApiServerProcess api;
-    private final String[] pod4 = new String[2];
-    private final String[] pod6 = new String[2];
+    private final String[] pod4 = new String[3];
+    private final String[] pod6 = new String[3];
 
     @BeforeAll
     void startCluster() throws Exception {
-        lab = new AgentLab("wdp-kd-");
-        SystemTests.requireBinary("curl", "curl");
-        api = MockKubeApiServerProcess.start(lab.sw.wrap(List.of()), AgentLab.ETCD_IP, 6443);
-        Path netConf = lab.dir.resolve("net-conf.json");
-        Files.writeString(netConf, "{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,"
+        kube = new KubeLab("wdp-kd-", "{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,"
                 + "\"IPv6Network\":\"fd00:10:244::/56\",\"Backend\":{\"Type\":\"vxlan\"}}");
-        AgentProcess[] agents = new AgentProcess[NODES.length];
+        lab = kube.lab;
         for (int i = 0; i < NODES.length; i++) {
             int n = i + 1;
             DualStackLab.addUnderlay6(lab.addHost(NODES[i], n), n);
-            kube("POST", "/api/v1/nodes", "application/json", MockKubeRequests.node(NODES[i], "10.98.0." + n,
-                    "10.244." + n + ".0/24", "fd00:10:244:" + n + "::/64").toString());
-            Path d = lab.hostDir(NODES[i]);
-            agents[i] = AgentProcess.start(lab.host(NODES[i]), d.resolve("weft.log"), Map.of("NODE_NAME", NODES[i]),
-                    List.of(), "run", "-kube-subnet-mgr", "-kube-api-url", API, "-net-config-path", netConf.toString(),
-                    "-iface", "eth0", "-subnet-file", d.resolve("subnet.env").toString(), "--run-dir",
-                    d.resolve("run").toString(), "--workers", "1", "-ip-masq");
-            lab.track(agents[i].process);
+            kube.createNode(MockKubeRequests.node(NODES[i], "10.98.0." + n, "10.244." + n + ".0/24",
+                    "fd00:10:244:" + n + "::/64"));
         }
+        kube.startMiniFlanneldKube("k3");
+        AgentProcess[] agents = {kube.startWeft("h1", "-iface", "eth0", "-ip-masq"),
+                kube.startWeft("h2", "-iface", "eth0", "-ip-masq")};
         for (AgentProcess a : agents) {
             a.awaitOutput("weft is up", 90);
         }
@@ -68,20 +56,10 @@ class KubeDualStackIT {
         }
     }
 
-    @AfterAll
-    void stopCluster() {
-        if (lab != null) {
-            lab.close();
-        }
-        if (api != null) {
-            api.close();
-        }
-    }
-
     @Test
     @Order(1)
     void weftWritesFlanneldsIpv6AnnotationsBesideTheIpv4Ones() throws Exception {
-        JsonNode a = JSON.readTree(kube("GET", "/api/v1/nodes/h1", null, null)).at("/metadata/annotations");
+        JsonNode a = kube.annotations("h1");
         assertThat(a.path(P + "public-ip").asText()).isEqualTo("10.98.0.1");
         assertThat(a.path(P + "public-ipv6").asText()).isEqualTo("fd98::1");
         String v4 = a.path(P + "backend-data").asText();
@@ -96,19 +74,26 @@ class KubeDualStackIT {
 
     @Test
     @Order(2)
-    void bothPodsReachEachOtherWithPingAndTcpOverIpv4AndIpv6() throws Exception {
-        DualStackLab.assertEveryPodPair(lab, NODES, 7950, pod4, pod6);
+    void theKernelNodeIsAnnotatedAsFlanneldAnnotatesADualStackNode() throws Exception {
+        JsonNode a = kube.annotations("k3");
+        assertThat(a.path(P + "public-ip").asText()).isEqualTo("10.98.0.3");
+        assertThat(a.path(P + "public-ipv6").asText()).isEqualTo("fd98::3");
+        assertThat(a.path(P + "backend-v6-data").asText()).matches("\\{\"VNI\":1,\"VtepMAC\":\"[0-9a-f]{2}(:[0-9a-f]{2}){5}\"}");
+        assertThat(lab.host("k3").exec(20, "ip", "-d", "link", "show", "flannel-v6.1").requireOk().output())
+                .contains("vxlan id 1").contains("local fd98::3");
     }
 
     @Test
     @Order(3)
-    void weftPeersShowTheOtherNodesIpv6Half() throws Exception {
-        String peers = lab.weftCli("h1", "peers", "--run-dir", lab.hostDir("h1").resolve("run").toString()).output();
-        assertThat(peers).contains("fd00:10:244:2::/64").contains("fd98::2");
+    void everyPodPairReachesEachOtherWithPingAndTcpOverIpv4AndIpv6WeftAndKernelBothWays() throws Exception {
+        DualStackLab.assertEveryPodPair(lab, NODES, 7950, pod4, pod6);
     }
 
-    /** An API request from the switch namespace (where the API server listens); returns the body. */
-    private String kube(String method, String path, String contentType, String body) {
-        return MockKubeRequests.request(lab.sw, API, method, path, contentType, body);
+    @Test
+    @Order(4)
+    void weftPeersShowTheOtherNodesIpv6Half() throws Exception {
+        String peers = lab.weftCli("h1", "peers", "--run-dir", lab.hostDir("h1").resolve("run").toString()).output();
+        assertThat(peers).contains("fd00:10:244:2::/64").contains("fd98::2").contains("fd00:10:244:3::/64")
+                .contains("fd98::3");
     }
 }

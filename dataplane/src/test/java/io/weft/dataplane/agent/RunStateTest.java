@@ -65,9 +65,12 @@ class RunStateTest {
                 Subnet.parse("fd00:10:244:7::/64"), (Inet6Address) InetAddress.getByName("fd98::2"), Lease.VXLAN,
                 new BackendData(1, MacAddress.parse("02:aa:bb:cc:dd:02")),
                 new BackendData(1, MacAddress.parse("02:aa:bb:cc:dd:62")), null);
-        RunState s = new RunState(dual, new RunState.HostSetup(null, true, true, false, false), List.of(peer));
+        // -ip-blackhole-route keeps a route for each family's subnet: both are named in the state, for cleanup
+        RunState s = new RunState(dual, new RunState.HostSetup("10.244.3.0/24", true, true, false, false,
+                "fd00:10:244:3::/64"), List.of(peer));
         s.write(dir.resolve("run"));
         assertThat(RunState.read(dir.resolve("run"))).isEqualTo(s);
+        assertThat(RunState.read(dir.resolve("run")).setup().blackholeV6()).isEqualTo("fd00:10:244:3::/64");
         assertThat(WarmStart.differences(CONFIG, dual, true)).isEqualTo("no IPv6");
         assertThat(WarmStart.differences(CONFIG, dual, false))
                 .isEqualTo("IPv6 subnet fd00:10:244:3::/64 in fd00:10:244::/56 (VtepMAC 02:aa:bb:cc:dd:61, MTU 1430)");

@@ -51,7 +51,7 @@ class DualStackWorkerTest {
     static final long POD6_A_HI = 0xfd44_0000_0000_0001L;
     static final long POD6_B_HI = 0xfd44_0000_0000_0002L;
 
-    /** One host with both sockets. */
+    /** One host with both sockets (an IPv6-only one with only the IPv6 socket). */
     static final class Host {
         final FakeTunQueue tun = new FakeTunQueue();
         final WorkerCounters counters = new WorkerCounters();
@@ -67,7 +67,7 @@ class DualStackWorkerTest {
                     ipv6Only ? null : TwoHosts.NETWORK, 1, false, false, false, null, v6);
             table.publish(ForwardingTable.build(ipv6Only ? null : local, local6, peers, PORT));
             worker = new Worker(new WorkerResources(0, config, table, null, tun, counters, new DataPlaneHooks(),
-                    PooledByteBufAllocator.DEFAULT, false, false), sender, null, sender6, null);
+                    PooledByteBufAllocator.DEFAULT, false, false), ipv6Only ? null : sender, null, sender6, null);
         }
 
         void receive6(String from, byte[] payload) {
