@@ -88,6 +88,7 @@ public final class DataPlane implements AutoCloseable {
             throw new DataPlaneException("Netty's native epoll transport is unavailable (" + Epoll.unavailabilityCause()
                     + "); weft needs Linux on x86_64 with the bundled netty-transport-native-epoll");
         }
+        NettyLeakDetection.offUnlessAsked();
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         ByteBuf probe = alloc.directBuffer(1);
         boolean addressable = probe.hasMemoryAddress();

@@ -1,6 +1,7 @@
 package io.weft.dataplane.cli;
 
 import io.weft.dataplane.agent.Agent;
+import io.weft.dataplane.socket.BusyPoll;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +36,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (spec.defaultValueProvider() instanceof FlanneldFlags.EnvironmentDefaults env) {
             env.warnings().forEach(w -> LoggerFactory.getLogger(RunCommand.class).warn(w));
+        }
+        if (options.busyPollMicros != 0) {
+            // read by every worker as it binds its socket (BusyPoll), as the other socket switches are
+            int busyPoll = BusyPoll.checked(Integer.toString(options.busyPollMicros));
+            System.setProperty(BusyPoll.PROPERTY, Integer.toString(busyPoll));
         }
         return new Agent(options.toSettings()).runUntilStopped();
     }

@@ -126,6 +126,11 @@ public final class RunOptions {
             description = "data-plane worker threads (default: the number of cores, at most 8)")
     int workers;
 
+    @Option(names = {"--busy-poll-us", "-busy-poll-us"}, descriptionKey = "weft", defaultValue = "0", paramLabel = "US",
+            description = "SO_BUSY_POLL on the VXLAN sockets: microseconds to poll the device when a receive finds "
+                    + "nothing, for lower latency at the cost of CPU; 0 = off (default: ${DEFAULT-VALUE})")
+    int busyPollMicros;
+
     @Option(names = {"--metrics-port", "-metrics-port"}, descriptionKey = "weft", defaultValue = "0",
             description = "Prometheus /metrics port on -healthz-ip, 0 = off (default: ${DEFAULT-VALUE})")
     int metricsPort;

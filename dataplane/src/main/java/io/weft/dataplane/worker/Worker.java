@@ -14,6 +14,7 @@ import io.weft.dataplane.Ipv6Overlay;
 import io.weft.dataplane.socket.BatchReceiver;
 import io.weft.dataplane.socket.ChannelSender;
 import io.weft.dataplane.socket.FallbackReads;
+import io.weft.dataplane.socket.BusyPoll;
 import io.weft.dataplane.socket.FlowSpreading;
 import io.weft.dataplane.socket.OuterSender;
 import io.weft.dataplane.socket.DatagramSink;
@@ -149,10 +150,18 @@ public final class Worker {
                 }
                 sender = new ChannelSender(r.index(), ch, r.counters(), r.hooks(), r.config().port(), r.udpGso());
             }
+            int busyPoll = BusyPoll.wanted();
+            if (busyPoll > 0 && ch != null && !BusyPoll.apply(VxlanSocket.fd(ch), busyPoll)) {
+                LOG.warn("worker {}: SO_BUSY_POLL {} us refused (errno {}); receiving without busy polling", r.index(),
+                        busyPoll, io.weft.dataplane.os.LibC.errno());
+            }
             ChannelSender senderV6 = null;
             Ipv6Overlay v6 = r.config().ipv6();
             if (v6 != null) {
                 ch6 = VxlanSocket.bindV6(loop, v6.bindAddress(), r.config().port(), readsV6, r.udpGro());
+                if (busyPoll > 0) {
+                    BusyPoll.apply(VxlanSocket.fd(ch6), busyPoll);
+                }
                 senderV6 = new ChannelSender(r.index(), ch6, r.counters(), r.hooks(), r.config().port(), r.udpGso(), true);
             }
             w = new Worker(r, sender, ch == null ? null : VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()),

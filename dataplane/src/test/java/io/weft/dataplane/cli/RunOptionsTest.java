@@ -209,6 +209,16 @@ class RunOptionsTest {
         assertThat(r.err).contains("-no-such-flag");
     }
 
+    @Test
+    void aBusyPollOutOfRangeIsOneLineAndNothingStarts() {
+        Result r = execute(Map.of(), "run", "--busy-poll-us", "5000");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err.trim()).isEqualTo("weft: --busy-poll-us wants a whole number of microseconds from 0 (off) to 1000, got 5000");
+        assertThat(System.getProperty(io.weft.dataplane.socket.BusyPoll.PROPERTY)).as("nothing set").isNull();
+        Result env = execute(Map.of("WEFT_BUSY_POLL_US", "-3"), "run");
+        assertThat(env.err).contains("--busy-poll-us wants a whole number of microseconds from 0 (off) to 1000, got -3");
+    }
+
     private record Result(int code, String out, String err) {
     }
 
