@@ -117,7 +117,8 @@ public final class DataPlane implements AutoCloseable {
                 WorkerCounters counters = new WorkerCounters();
                 TunQueue queue = TunQueue.open(tun.queues().get(i), tunOffloads.vnetHdr(), config.mtu(), alloc, counters);
                 workers.add(Worker.start(new WorkerResources(i, config, table, (IoEventLoop) e, queue, counters, dp.hooks,
-                        alloc, udpGso, tunOffloads.vnetHdr() && VxlanSocket.groWanted(), fds.socket(i, config.workers()))));
+                        alloc, udpGso, tunOffloads.vnetHdr() && VxlanSocket.groWanted(), fds.socket(i, config.workers()),
+                        fds.socket6(i, config.workers()))));
                 i++;
             }
         } catch (RuntimeException ex) {
@@ -222,6 +223,11 @@ public final class DataPlane implements AutoCloseable {
     /** The workers' VXLAN socket fds, in worker order (for the service manager's fd store). */
     public List<Integer> socketFds() {
         return workers.stream().map(Worker::socketFd).toList();
+    }
+
+    /** The workers' IPv6 VXLAN socket fds, in worker order; empty without an IPv6 underlay (for the fd store). */
+    public List<Integer> socket6Fds() {
+        return workers.stream().map(Worker::socketV6Fd).filter(fd -> fd >= 0).toList();
     }
 
     /**

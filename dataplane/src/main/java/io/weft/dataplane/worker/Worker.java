@@ -147,7 +147,9 @@ public final class Worker {
             ChannelSender senderV6 = null;
             Ipv6Overlay v6 = r.config().ipv6();
             if (v6 != null) {
-                ch6 = VxlanSocket.bindV6(loop, v6.bindAddress(), r.config().port(), readsV6, r.udpGro());
+                ch6 = r.inheritedSocketV6() >= 0
+                        ? VxlanSocket.adopt(loop, r.inheritedSocketV6(), r.config().port(), readsV6, r.udpGro())
+                        : VxlanSocket.bindV6(loop, v6.bindAddress(), r.config().port(), readsV6, r.udpGro());
                 senderV6 = new ChannelSender(r.index(), ch6, r.counters(), r.hooks(), r.config().port(), r.udpGso(), true);
             }
             w = new Worker(r, sender, VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()), senderV6,
@@ -200,6 +202,11 @@ public final class Worker {
     /** The descriptor of the worker's VXLAN socket (for the service manager's fd store). */
     public int socketFd() {
         return VxlanSocket.fd(channel);
+    }
+
+    /** The descriptor of the worker's IPv6 VXLAN socket, or -1 without an IPv6 underlay (for the fd store). */
+    public int socketV6Fd() {
+        return channelV6 == null ? -1 : VxlanSocket.fd(channelV6);
     }
 
     /** The worker's counters: anyone may read them, at any time. */
