@@ -96,8 +96,9 @@ public final class DataPlane implements AutoCloseable {
             throw new DataPlaneException("direct buffers have no memory address (sun.misc.Unsafe unavailable); run weft on"
                     + " a standard JDK 17+ without -Dio.netty.noUnsafe");
         }
-        if (!fds.hasSockets(config.workers())) {
-            // (inherited sockets hold the port themselves, and so does the fd store that kept them)
+        if (!(config.hasIpv4() ? fds.hasSockets(config.workers()) : fds.hasSockets6(config.workers()))) {
+            // (inherited sockets hold the port themselves, and so does the fd store that kept them; an IPv6-only host
+            // has only IPv6 ones)
             VxlanSocket.requirePortFree(config.port());
         }
         TunDevice tun = openTun(config, fds);

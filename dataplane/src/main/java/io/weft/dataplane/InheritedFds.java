@@ -53,9 +53,14 @@ public record InheritedFds(List<Integer> tunQueues, List<Integer> udpSockets, Li
         return hasSockets(workers) ? udpSockets.get(i) : -1;
     }
 
+    /** True if there is one IPv6 socket for each of {@code workers}. */
+    public boolean hasSockets6(int workers) {
+        return udp6Sockets.size() == workers;
+    }
+
     /** The IPv6 socket of worker {@code i} if there is one for every worker, else -1 (bind a new one). */
     public int socket6(int i, int workers) {
-        return udp6Sockets.size() == workers ? udp6Sockets.get(i) : -1;
+        return hasSockets6(workers) ? udp6Sockets.get(i) : -1;
     }
 
     public boolean isEmpty() {

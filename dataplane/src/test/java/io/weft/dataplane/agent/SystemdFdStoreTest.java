@@ -34,6 +34,7 @@ class SystemdFdStoreTest {
         assertThat(fds.unused()).isEmpty();
         assertThat(fds.socket6(0, 2)).isEqualTo(8);
         assertThat(fds.socket6(0, 1)).as("not one per worker: bind anew").isEqualTo(-1);
+        assertThat(fds.hasSockets6(2)).isTrue();
         assertThat(fds.all()).containsExactlyInAnyOrder(3, 4, 5, 6, 7, 8);
     }
 
