@@ -87,11 +87,11 @@ final class EarlyFds {
             if (workers < 1 || port < 1 || !Files.exists(Path.of("/sys/class/net", device, "tun_flags"))) {
                 return InheritedFds.NONE;
             }
+            InetAddress v4 = literal(p.getProperty("ipv4.bind"));
+            InetAddress v6 = literal(p.getProperty("ipv6.bind"));
             List<Integer> tun = tunQueues(device, workers, Boolean.parseBoolean(p.getProperty("offloads")));
-            String v4 = p.getProperty("ipv4.bind");
-            String v6 = p.getProperty("ipv6.bind");
-            List<Integer> udp = v4 == null ? List.of() : sockets(InetAddress.getByName(v4), port, workers);
-            List<Integer> udp6 = v6 == null ? List.of() : sockets(InetAddress.getByName(v6), port, workers);
+            List<Integer> udp = v4 == null ? List.of() : sockets(v4, port, workers);
+            List<Integer> udp6 = v6 == null ? List.of() : sockets(v6, port, workers);
             if ((v4 != null && udp.isEmpty()) || (v6 != null && udp6.isEmpty())) {
                 // both underlays' sockets or neither: a half-bound port would fail the data plane's own bind check
                 closeAll(udp);
@@ -103,6 +103,17 @@ final class EarlyFds {
         } catch (NumberFormatException | UnknownHostException e) {
             return InheritedFds.NONE;
         }
+    }
+
+    /** An address written as digits (never a name to look up: no DNS on the start path), or null if absent. */
+    private static InetAddress literal(String address) throws UnknownHostException {
+        if (address == null) {
+            return null;
+        }
+        if (!address.matches("[0-9a-fA-F:.]+")) {
+            throw new UnknownHostException(address);
+        }
+        return InetAddress.getByName(address);
     }
 
     private static List<Integer> tunQueues(String device, int workers, boolean vnetHdr) {
