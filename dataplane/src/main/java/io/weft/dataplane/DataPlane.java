@@ -97,8 +97,9 @@ public final class DataPlane implements AutoCloseable {
             throw new DataPlaneException("direct buffers have no memory address (sun.misc.Unsafe unavailable); run weft on"
                     + " a standard JDK 17+ without -Dio.netty.noUnsafe");
         }
-        if (!fds.hasSockets(config.workers())) {
-            // (inherited sockets hold the port themselves, and so does the fd store that kept them)
+        if (!(config.hasIpv4() ? fds.hasSockets(config.workers()) : fds.hasSockets6(config.workers()))) {
+            // (inherited sockets hold the port themselves, and so does the fd store that kept them; an IPv6-only host
+            // has only IPv6 ones)
             VxlanSocket.requirePortFree(config.port());
         }
         TunDevice tun = openTun(config, fds);
@@ -118,7 +119,8 @@ public final class DataPlane implements AutoCloseable {
                 WorkerCounters counters = new WorkerCounters();
                 TunQueue queue = TunQueue.open(tun.queues().get(i), tunOffloads.vnetHdr(), config.mtu(), alloc, counters);
                 workers.add(Worker.start(new WorkerResources(i, config, table, (IoEventLoop) e, queue, counters, dp.hooks,
-                        alloc, udpGso, tunOffloads.vnetHdr() && VxlanSocket.groWanted(), fds.socket(i, config.workers()))));
+                        alloc, udpGso, tunOffloads.vnetHdr() && VxlanSocket.groWanted(), fds.socket(i, config.workers()),
+                        fds.socket6(i, config.workers()))));
                 i++;
             }
         } catch (RuntimeException ex) {
@@ -226,6 +228,11 @@ public final class DataPlane implements AutoCloseable {
      */
     public List<Integer> socketFds() {
         return workers.stream().map(Worker::socketFd).filter(fd -> fd >= 0).toList();
+    }
+
+    /** The workers' IPv6 VXLAN socket fds, in worker order; empty without an IPv6 underlay (for the fd store). */
+    public List<Integer> socket6Fds() {
+        return workers.stream().map(Worker::socketV6Fd).filter(fd -> fd >= 0).toList();
     }
 
     /**

@@ -3,6 +3,7 @@ package io.weft.dataplane.agent;
 import io.weft.dataplane.BuildVersion;
 import io.weft.dataplane.DataPlane;
 import io.weft.dataplane.DataPlaneConfig;
+import io.weft.dataplane.InheritedFds;
 import io.weft.dataplane.DataPlaneException;
 import io.weft.dataplane.Ipv6Overlay;
 import io.weft.dataplane.control.ControlServer;
@@ -119,7 +120,7 @@ public final class Agent {
             warm = early.warm;
             table = early.table;
         } else {
-            warm = WarmStart.load(settings.runDir(), systemd);
+            warm = WarmStart.load(settings.runDir(), systemd, InheritedFds.NONE);
             table = new PublishedTable();
             warm.startFromCache(table);
         }

@@ -2,8 +2,10 @@ package io.weft.dataplane.agent;
 
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
+import io.weft.dataplane.InheritedFds;
 import io.weft.dataplane.os.LibC;
 import io.weft.fdb.PublishedTable;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,16 +32,25 @@ public final class EarlyStart {
 
     /** Starts forwarding from what {@code runDir} holds of the last run (a no-op without CAP_NET_ADMIN or a last run). */
     public static synchronized void begin(Path runDir) {
-        if (pending != null || !Privileges.hasNetAdmin() || !Files.isRegularFile(RunState.path(runDir))) {
+        // (RunState.FILE, a constant: RunState itself would load Jackson before the attach)
+        if (pending != null || !Privileges.hasNetAdmin() || !Files.isRegularFile(runDir.resolve(RunState.FILE))) {
             return;
         }
+        // First the last run's TUN queues and sockets: from here on packets wait for this agent instead of being lost.
+        InheritedFds attached = EarlyFds.open(runDir);
+        long attachedAt = ProcessAge.millis();
         Agent.announce(); // (on this thread, before the next one logs: slf4j is initialised once, here)
+        if (!attached.isEmpty()) {
+            LoggerFactory.getLogger(EarlyStart.class).info("attached {} TUN queue(s) and bound {} VXLAN socket(s) of the"
+                    + " last run {} ms after the process started; packets wait in them until the data plane reads",
+                    attached.tunQueues().size(), attached.udpSockets().size() + attached.udp6Sockets().size(), attachedAt);
+        }
         // Netty's native transport, the pooled allocator and JNA load (native libraries unpacked and linked) while
         // this thread reads the state: on a host with a spare core the data plane then starts that much sooner.
         Thread preload = new Thread(EarlyStart::preloadTransport, "weft-preload");
         preload.setDaemon(true);
         preload.start();
-        WarmStart warm = WarmStart.load(runDir, SystemdNotify.fromEnvironment());
+        WarmStart warm = WarmStart.load(runDir, SystemdNotify.fromEnvironment(), attached);
         PublishedTable table = new PublishedTable();
         warm.startFromCache(table);
         pending = new EarlyStart(runDir, warm, table);

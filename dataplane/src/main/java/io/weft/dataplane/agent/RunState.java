@@ -161,14 +161,19 @@ record RunState(DataPlaneConfig dataPlane, HostSetup setup, List<Lease> leases) 
 
     /** Writes the state atomically (a temporary file in the same directory, renamed over the old one). */
     void write(Path runDir) throws IOException {
+        writeAtomically(runDir, FILE, toJson());
+    }
+
+    /** Writes {@code text} to {@code runDir/name} through a temporary file renamed over the old one. */
+    static void writeAtomically(Path runDir, String name, String text) throws IOException {
         Files.createDirectories(runDir);
-        Path tmp = Files.createTempFile(runDir, ".state-", ".tmp");
+        Path tmp = Files.createTempFile(runDir, "." + name + "-", ".tmp");
         try {
-            Files.writeString(tmp, toJson());
+            Files.writeString(tmp, text);
             try {
-                Files.move(tmp, path(runDir), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, runDir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, path(runDir), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, runDir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
         } finally {
             Files.deleteIfExists(tmp);

@@ -24,6 +24,8 @@ final class SystemdFdStore {
     private static final Logger log = LoggerFactory.getLogger(SystemdFdStore.class);
     static final String TUN_PREFIX = "weft-tun-";
     static final String UDP_PREFIX = "weft-udp-";
+    /** The IPv6 underlay's sockets of a dual-stack or IPv6-only run. */
+    static final String UDP6_PREFIX = "weft-udp6-";
     /** sd_listen_fds(3): the first passed descriptor. */
     static final int LISTEN_FDS_START = 3;
     /** x86_64 sizes: struct msghdr, struct iovec, and the cmsghdr header (cmsg_len is a size_t). */
@@ -54,14 +56,12 @@ final class SystemdFdStore {
         int ok = 0;
         List<Integer> tun = dp.tunQueueFds();
         List<Integer> udp = dp.socketFds();
-        for (int i = 0; i < tun.size(); i++) {
-            ok += send(TUN_PREFIX + i, tun.get(i)) ? 1 : 0;
-        }
-        for (int i = 0; i < udp.size(); i++) {
-            ok += send(UDP_PREFIX + i, udp.get(i)) ? 1 : 0;
-        }
+        List<Integer> udp6 = dp.socket6Fds();
+        ok += sendAll(TUN_PREFIX, tun);
+        ok += sendAll(UDP_PREFIX, udp);
+        ok += sendAll(UDP6_PREFIX, udp6);
         log.info("handed {} of {} descriptor(s) (TUN queues and VXLAN sockets) to the service manager's fd store", ok,
-                tun.size() + udp.size());
+                tun.size() + udp.size() + udp6.size());
     }
 
     /** Asks the store to drop (and close) its copies of descriptors it handed back that are not used after all. */
@@ -72,6 +72,18 @@ final class SystemdFdStore {
         for (int i = 0; i < fds.udpSockets().size(); i++) {
             notify.send("FDSTOREREMOVE=1\nFDNAME=" + UDP_PREFIX + i);
         }
+        for (int i = 0; i < fds.udp6Sockets().size(); i++) {
+            notify.send("FDSTOREREMOVE=1\nFDNAME=" + UDP6_PREFIX + i);
+        }
+    }
+
+    /** Stores {@code fds} as {@code prefix}0, {@code prefix}1, ...; returns how many the store took. */
+    private int sendAll(String prefix, List<Integer> fds) {
+        int ok = 0;
+        for (int i = 0; i < fds.size(); i++) {
+            ok += send(prefix + i, fds.get(i)) ? 1 : 0;
+        }
+        return ok;
     }
 
     private boolean send(String name, int fd) {
@@ -84,8 +96,8 @@ final class SystemdFdStore {
 
     /**
      * The descriptors the service manager passed to this process ({@code LISTEN_FDS} from fd 3, named by
-     * {@code LISTEN_FDNAMES}, meant for us if {@code LISTEN_PID} is our pid): our TUN queues and sockets in worker
-     * order. Descriptors with other names are closed.
+     * {@code LISTEN_FDNAMES}, meant for us if {@code LISTEN_PID} is our pid): our TUN queues and IPv4 and IPv6 sockets
+     * in worker order. Descriptors with other names are for the caller to close.
      */
     static InheritedFds inherited(Map<String, String> env, long ownPid) {
         String pid = env.get("LISTEN_PID");
@@ -102,21 +114,22 @@ final class SystemdFdStore {
         String[] names = env.getOrDefault("LISTEN_FDNAMES", "").split(":", -1);
         Map<Integer, Integer> tun = new TreeMap<>();
         Map<Integer, Integer> udp = new TreeMap<>();
+        Map<Integer, Integer> udp6 = new TreeMap<>();
         List<Integer> other = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int fd = LISTEN_FDS_START + i;
             String name = i < names.length ? names[i] : "";
-            Integer index = indexOf(name, TUN_PREFIX);
-            Integer u = indexOf(name, UDP_PREFIX);
-            if (index != null && !tun.containsKey(index)) {
-                tun.put(index, fd);
-            } else if (u != null && !udp.containsKey(u)) {
-                udp.put(u, fd);
-            } else {
+            if (!(put(tun, name, TUN_PREFIX, fd) || put(udp, name, UDP_PREFIX, fd) || put(udp6, name, UDP6_PREFIX, fd))) {
                 other.add(fd);
             }
         }
-        return new InheritedFds(inOrder(tun, other), inOrder(udp, other), other);
+        return new InheritedFds(inOrder(tun, other), inOrder(udp, other), inOrder(udp6, other), other);
+    }
+
+    /** Files {@code fd} under its index if {@code name} is {@code prefix}N and N is not taken yet. */
+    private static boolean put(Map<Integer, Integer> byIndex, String name, String prefix, int fd) {
+        Integer index = indexOf(name, prefix);
+        return index != null && byIndex.putIfAbsent(index, fd) == null;
     }
 
     /** The values if the keys are 0..n-1, else none (their fds go to {@code unused}). */

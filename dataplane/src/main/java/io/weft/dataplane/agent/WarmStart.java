@@ -45,26 +45,35 @@ final class WarmStart implements AutoCloseable {
     private final RunState previous;
     private final SystemdFdStore fdStore;
     private InheritedFds fds;
+    /** {@link #fds} came from the service manager's store (which keeps copies), not from {@link EarlyFds}. */
+    private boolean fdsFromStore;
+    private DataPlaneConfig attachWritten;
     private DataPlane dataPlane;
     private RunState current;
 
-    private WarmStart(Path runDir, RunState previous, InheritedFds fds, SystemdFdStore fdStore) {
+    private WarmStart(Path runDir, RunState previous, InheritedFds fds, boolean fdsFromStore, SystemdFdStore fdStore) {
         this.runDir = runDir;
         this.previous = previous;
         this.fds = fds;
+        this.fdsFromStore = fdsFromStore;
         this.fdStore = fdStore;
     }
 
-    /** What the run dir and the service manager kept from the last run (either may be nothing). */
-    static WarmStart load(Path runDir, SystemdNotify systemd) {
+    /**
+     * What the run dir and the service manager kept from the last run (either may be nothing); {@code early}: what
+     * {@link EarlyFds} attached first thing (used when the service manager handed nothing back).
+     */
+    static WarmStart load(Path runDir, SystemdNotify systemd, InheritedFds early) {
         InheritedFds fds = SystemdFdStore.inherited(System.getenv(), ProcessHandle.current().pid());
         if (!fds.isEmpty()) {
-            log.info("the service manager handed back {} TUN queue(s) and {} VXLAN socket(s)", fds.tunQueues().size(),
-                    fds.udpSockets().size());
+            log.info("the service manager handed back {} TUN queue(s) and {} VXLAN socket(s){}", fds.tunQueues().size(),
+                    fds.udpSockets().size(), fds.udp6Sockets().isEmpty() ? ""
+                            : " and " + fds.udp6Sockets().size() + " IPv6 VXLAN socket(s)");
+            closeAll(fds.unused());
+            closeAll(early.all());
+            return new WarmStart(runDir, RunState.read(runDir), fds.withoutUnused(), true, new SystemdFdStore(systemd));
         }
-        closeAll(fds.unused());
-        return new WarmStart(runDir, RunState.read(runDir), new InheritedFds(fds.tunQueues(), fds.udpSockets(), List.of()),
-                new SystemdFdStore(systemd));
+        return new WarmStart(runDir, RunState.read(runDir), early, false, new SystemdFdStore(systemd));
     }
 
     /** The last run's state, or null. */
@@ -89,6 +98,7 @@ final class WarmStart implements AutoCloseable {
         // The table first: the workers drain what waited in the TUN queues and socket buffers as soon as they run.
         table.publish(ForwardingTable.of(new TableScope(c.network(), c.ipv6() == null ? null : c.ipv6().network(),
                 c.localSubnet(), c.ipv6() == null ? null : c.ipv6().localSubnet()), previous.leases(), c.port()));
+        long opening = ProcessAge.millis();
         try {
             dataPlane = start(c, table);
         } catch (RuntimeException e) {
@@ -97,8 +107,9 @@ final class WarmStart implements AutoCloseable {
             return;
         }
         log.info("forwarding on {} with the last run's table ({} peer(s), subnet {}) until the registry answers, {} ms"
-                + " after the process started", c.device(), previous.leases().size(),
-                c.hasIpv4() ? c.localSubnet() : c.ipv6().localSubnet(), ProcessAge.millis());
+                + " after the process started (opening the TUN and the sockets from {} ms)", c.device(),
+                previous.leases().size(), c.hasIpv4() ? c.localSubnet() : c.ipv6().localSubnet(), ProcessAge.millis(),
+                opening);
     }
 
     /** The data plane for {@code config}: the one started from the cache if it has this config, else a new one. */
@@ -114,6 +125,7 @@ final class WarmStart implements AutoCloseable {
         }
         if (dataPlane != null) {
             fds = handover(dataPlane, config);
+            fdsFromStore = true; // (the store, if any, holds the old data plane's queues: treated as its copies)
             dataPlane.close();
             dataPlane = null;
         }
@@ -154,7 +166,7 @@ final class WarmStart implements AutoCloseable {
     }
 
     private DataPlane start(DataPlaneConfig c, PublishedTable table) {
-        InheritedFds use = fds;
+        InheritedFds use = fitting(fds, c.workers());
         fds = InheritedFds.NONE; // handed to at most one data plane
         DataPlane dp;
         try {
@@ -163,19 +175,24 @@ final class WarmStart implements AutoCloseable {
             if (use.isEmpty()) {
                 throw e;
             }
-            log.warn("cannot take over the descriptors the service manager handed back ({}); opening anew", message(e));
-            // the store's copies of the sockets would keep the port (and a share of its datagrams) otherwise
-            fdStore.forget(use);
+            log.warn("cannot take over the descriptors {} ({}); opening anew", fdsFromStore
+                    ? "the service manager handed back" : "attached at start-up", message(e));
             closeAll(use.all());
-            use = InheritedFds.NONE;
-            // the store may still hold a queue of the device: only a new device is sure to be free
-            if (Files.exists(Path.of("/sys/class/net", c.device(), "tun_flags")) && IpCommand.tryRun("link", "delete", c.device())) {
-                log.info("deleted the TUN device {} to open it anew", c.device());
+            if (fdsFromStore) {
+                // the store's copies of the sockets would keep the port (and a share of its datagrams) otherwise
+                fdStore.forget(use);
+                // the store may still hold a queue of the device: only a new device is sure to be free
+                if (Files.exists(Path.of("/sys/class/net", c.device(), "tun_flags"))
+                        && IpCommand.tryRun("link", "delete", c.device())) {
+                    log.info("deleted the TUN device {} to open it anew", c.device());
+                }
             }
+            use = InheritedFds.NONE;
             dp = DataPlane.start(c, table);
         }
         Set<Integer> kept = new HashSet<>(dp.tunQueueFds());
         kept.addAll(dp.socketFds());
+        kept.addAll(dp.socket6Fds());
         closeAll(use.all().stream().filter(fd -> !kept.contains(fd)).toList());
         try {
             dp.keepDeviceAfterExit();
@@ -203,7 +220,27 @@ final class WarmStart implements AutoCloseable {
                         next.ipv6() == null ? null : next.ipv6().bindAddress())
                 && now.hasIpv6() == next.hasIpv6();
         return new InheritedFds(sameTun ? dup(dp.tunQueueFds()) : List.of(), sameSockets ? dup(dp.socketFds()) : List.of(),
-                List.of());
+                sameSockets ? dup(dp.socket6Fds()) : List.of(), List.of());
+    }
+
+    /**
+     * {@code given} without each kind that does not come one per worker (another worker count than the last run's):
+     * those are closed, and dropped from the store, because they would hold the port or the single queue of the device
+     * that the data plane then binds or opens itself.
+     */
+    private InheritedFds fitting(InheritedFds given, int workers) {
+        List<Integer> tun = given.tunQueues().size() == workers ? given.tunQueues() : List.of();
+        List<Integer> udp = given.udpSockets().size() == workers ? given.udpSockets() : List.of();
+        List<Integer> udp6 = given.udp6Sockets().size() == workers ? given.udp6Sockets() : List.of();
+        InheritedFds unfit = new InheritedFds(tun.isEmpty() ? given.tunQueues() : List.of(),
+                udp.isEmpty() ? given.udpSockets() : List.of(), udp6.isEmpty() ? given.udp6Sockets() : List.of(), List.of());
+        if (!unfit.isEmpty()) {
+            if (fdsFromStore) {
+                fdStore.forget(unfit);
+            }
+            closeAll(unfit.all());
+        }
+        return new InheritedFds(tun, udp, udp6, given.unused());
     }
 
     private static List<Integer> dup(List<Integer> fds) {
@@ -240,6 +277,10 @@ final class WarmStart implements AutoCloseable {
         }
         try {
             s.write(runDir);
+            if (!s.dataPlane().equals(attachWritten)) {
+                EarlyFds.write(runDir, s.dataPlane());
+                attachWritten = s.dataPlane();
+            }
         } catch (IOException e) {
             log.warn("cannot write {}: {} (a restart then waits for the registry before it forwards)",
                     RunState.path(runDir), e.getMessage());

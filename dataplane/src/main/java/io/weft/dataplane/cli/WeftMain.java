@@ -31,6 +31,14 @@ public final class WeftMain implements Runnable {
      * unless the JVM options ask for it ({@code -Dio.netty.jfr.enabled=true} in WEFT_JAVA_OPTS).
      */
     static final String NETTY_JFR_PROPERTY = "io.netty.jfr.enabled";
+    /**
+     * JNA lists the system's library directories when it first loads a library, by running {@code ldconfig -p} unless
+     * this property already names them: a child process on the start path of a restart, before the TUN is attached.
+     * weft finds libc without the list; the directories given are those of Debian's multiarch layout and the classic
+     * ones (for a library another part of the JVM asks JNA for by name).
+     */
+    static final String JNA_LIBRARY_PATH_PROPERTY = "jna.platform.library.path";
+    static final String JNA_LIBRARY_PATH = "/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib64:/lib64:/usr/lib:/lib";
 
     public static void main(String[] args) {
         if (System.getProperty(NETTY_JFR_PROPERTY) == null) {
@@ -38,6 +46,9 @@ public final class WeftMain implements Runnable {
         }
         EarlyRunArgs run = EarlyRunArgs.of(args, System.getenv());
         if (run != null) {
+            if (System.getProperty(JNA_LIBRARY_PATH_PROPERTY) == null) {
+                System.setProperty(JNA_LIBRARY_PATH_PROPERTY, JNA_LIBRARY_PATH);
+            }
             // A restart forwards again before the command tree is built and parsed (the slowest part of a start).
             if (run.debug() && System.getProperty(RunCommand.LOG_LEVEL_PROPERTY) == null) {
                 System.setProperty(RunCommand.LOG_LEVEL_PROPERTY, "debug");

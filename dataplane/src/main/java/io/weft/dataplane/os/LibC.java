@@ -1,16 +1,13 @@
 package io.weft.dataplane.os;
 
-import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
-import com.sun.jna.NativeLong;
 
 /**
  * The one binding of libc in weft. The calls are bound with JNA's direct mapping: primitive arguments (pointers
  * are raw addresses of direct buffers, or Java arrays that JNA copies for the call), so a call on the receive path
  * allocates nothing and costs about 100 ns, against the tens of microseconds the kernel spends on a batch of
- * datagrams. Only the variadic {@code open} and {@code ioctl}, which direct mapping cannot express and which run at
- * start-up only, go through an interface mapping.
+ * datagrams. The variadic {@code open} and {@code ioctl} are bound the same way, with fixed arguments (see {@link #open}).
  *
  * <p>Every call returns what libc returns: -1 on failure, with the error number in {@link #errno()} (compare it with
  * the names in {@link Errno}).
@@ -22,9 +19,11 @@ public final class LibC {
 
     public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
     public static final int SOCK_DGRAM = 2;
     public static final int SOCK_RAW = 3;
     public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOCK_NONBLOCK = 0x800;
 
     public static final int SOL_SOCKET = 1;
     /** cmsg_type of a control message that carries file descriptors. */
@@ -46,17 +45,6 @@ public final class LibC {
         Native.register(LibC.class, NativeLibrary.getInstance("c"));
     }
 
-    /** The variadic calls, through an interface mapping (start-up only). */
-    private interface Variadic extends Library {
-        Variadic INSTANCE = Native.load("c", Variadic.class);
-
-        int open(String path, int flags);
-
-        int ioctl(int fd, NativeLong request, byte[] arg);
-
-        int ioctl(int fd, NativeLong request, NativeLong arg);
-    }
-
     private LibC() {
     }
 
@@ -76,6 +64,9 @@ public final class LibC {
 
     public static native int setsockopt(int fd, int level, int name, byte[] value, int length);
 
+    /** {@code bind(2)}; {@code address} is a {@code struct sockaddr_in} or {@code sockaddr_in6} (start-up only). */
+    public static native int bind(int fd, byte[] address, int addressLength);
+
     public static native long sendto(int fd, byte[] buf, long length, int flags, byte[] address, int addressLength);
 
     public static native long recv(int fd, byte[] buf, long length, int flags);
@@ -83,19 +74,18 @@ public final class LibC {
     /** {@code sendmsg(2)}; {@code msghdr} is the address of a {@code struct msghdr} (start-up only: the fd store). */
     public static native long sendmsg(int fd, long msghdr, int flags);
 
-    public static int open(String path, int flags) {
-        return Variadic.INSTANCE.open(path, flags);
-    }
+    /**
+     * {@code open(2)} without a mode (weft never creates a file with it). Variadic in C, bound here like every other
+     * call: the same libffi call the interface mapping made, which on x86_64 passes these integer arguments exactly as
+     * a variadic call does, without the reflection proxy that took tens of milliseconds of a restart's start.
+     */
+    public static native int open(String path, int flags);
 
     /** An ioctl whose argument is a structure, passed as a byte array (copied in and back out). */
-    public static int ioctl(int fd, long request, byte[] arg) {
-        return Variadic.INSTANCE.ioctl(fd, new NativeLong(request), arg);
-    }
+    public static native int ioctl(int fd, long request, byte[] arg);
 
     /** An ioctl that takes its argument by value. */
-    public static int ioctl(int fd, long request, long arg) {
-        return Variadic.INSTANCE.ioctl(fd, new NativeLong(request), new NativeLong(arg));
-    }
+    public static native int ioctl(int fd, long request, long arg);
 
     /** {@code setsockopt} with an {@code int} value. */
     public static int setsockopt(int fd, int level, int name, int value) {

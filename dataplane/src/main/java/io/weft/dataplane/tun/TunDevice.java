@@ -170,6 +170,22 @@ public final class TunDevice implements AutoCloseable {
         return LibC.ioctl(fd, TUNSETOFFLOAD, offloadFlags) >= 0;
     }
 
+    /**
+     * Attaches one more queue to the existing TUN device {@code name} with the flags {@link #open} gives a device of
+     * {@code queueCount} queues (IFF_VNET_HDR if {@code vnetHdr}), and returns its fd, or -1 if the kernel refuses
+     * (no such device, other flags, a single queue already attached). A restart attaches the last run's queues with
+     * this first thing, so that the pods' packets wait in them rather than being dropped; {@link #adopt} then takes
+     * them over.
+     */
+    public static int attachQueue(String name, int queueCount, boolean vnetHdr) {
+        try {
+            return openQueue(name, (short) (IFF_TUN | IFF_NO_PI | (queueCount > 1 ? IFF_MULTI_QUEUE : 0)
+                    | (vnetHdr ? IFF_VNET_HDR : 0)));
+        } catch (DataPlaneException e) {
+            return -1;
+        }
+    }
+
     private static int openQueue(String name, short flags) {
         int fd = LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         if (fd < 0) {

@@ -158,7 +158,9 @@ public final class Worker {
             ChannelSender senderV6 = null;
             Ipv6Overlay v6 = r.config().ipv6();
             if (v6 != null) {
-                ch6 = VxlanSocket.bindV6(loop, v6.bindAddress(), r.config().port(), readsV6, r.udpGro());
+                ch6 = r.inheritedSocketV6() >= 0
+                        ? VxlanSocket.adopt(loop, r.inheritedSocketV6(), r.config().port(), readsV6, r.udpGro())
+                        : VxlanSocket.bindV6(loop, v6.bindAddress(), r.config().port(), readsV6, r.udpGro());
                 if (busyPoll > 0) {
                     BusyPoll.apply(VxlanSocket.fd(ch6), busyPoll);
                 }
@@ -222,6 +224,11 @@ public final class Worker {
      */
     public int socketFd() {
         return channel == null ? -1 : VxlanSocket.fd(channel);
+    }
+
+    /** The descriptor of the worker's IPv6 VXLAN socket, or -1 without an IPv6 underlay (for the fd store). */
+    public int socketV6Fd() {
+        return channelV6 == null ? -1 : VxlanSocket.fd(channelV6);
     }
 
     /** The worker's counters: anyone may read them, at any time. */

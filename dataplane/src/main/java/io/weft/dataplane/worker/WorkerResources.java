@@ -18,14 +18,15 @@ import io.weft.fdb.PublishedTable;
  * @param udpGso   the socket may send UDP GSO batches (the worker turns them off itself on EIO)
  * @param udpGro   ask for UDP_GRO on the worker's socket
  * @param inheritedSocket a bound VXLAN socket fd handed back by the service manager, or -1 to bind a new one
+ * @param inheritedSocketV6 likewise for the IPv6 underlay's socket (a dual-stack or IPv6-only config), or -1
  */
 public record WorkerResources(int index, DataPlaneConfig config, PublishedTable table, IoEventLoop loop, TunQueue tun,
                               WorkerCounters counters, DataPlaneHooks hooks, ByteBufAllocator alloc, boolean udpGso,
-                              boolean udpGro, int inheritedSocket) {
+                              boolean udpGro, int inheritedSocket, int inheritedSocketV6) {
     /** A worker that binds its own socket. */
     public WorkerResources(int index, DataPlaneConfig config, PublishedTable table, IoEventLoop loop, TunQueue tun,
                            WorkerCounters counters, DataPlaneHooks hooks, ByteBufAllocator alloc, boolean udpGso,
                            boolean udpGro) {
-        this(index, config, table, loop, tun, counters, hooks, alloc, udpGso, udpGro, -1);
+        this(index, config, table, loop, tun, counters, hooks, alloc, udpGso, udpGro, -1, -1);
     }
 }

@@ -13,7 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,6 +40,7 @@ class RestartIT {
     private static final String CONFIG = "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
     /** (no -ip-blackhole-route: with a pod's connected route for the same subnet it would swallow the replies) */
     private static final String[] H1_FLAGS = {"-ip-masq"};
+    private static final String ATTACHED = "attached 1 TUN queue(s) and bound 1 VXLAN socket(s) of the last run";
 
     @Test
     void aRestartKeepsTheHostSetupAndThePodsLoseFewPackets() throws Exception {
@@ -71,25 +76,38 @@ class RestartIT {
         assertSetupOnce(h1);
 
         String term = measure(lab, pod2, "sigterm", () -> {
+            mark("SIGTERM sent");
             assertThat(h1Agent[0].stop(30)).isIn(0, 143);
+            mark("the old agent exited");
             assertThat(h1Agent[0].output()).contains("stopped in ");
             System.out.println("SIGTERM: " + h1Agent[0].output().lines().filter(l -> l.contains("stopped in ")).findFirst()
                     .orElseThrow());
+            mark("the next agent spawned");
             h1Agent[0] = lab.startWeft(jvm, "h1", H1_FLAGS);
             h1Agent[0].awaitOutput("weft is up", 90);
+            markAgent(h1Agent[0].output());
         });
-        String termStart = forwardingAfter(h1Agent[0].output());
+        String termStart = forwardingAfter(h1Agent[0].output()) + attachedAfter(h1Agent[0].output());
+        assertThat(h1Agent[0].output()).as("the next agent attaches the TUN queue and binds the socket first thing")
+                .contains(ATTACHED);
         assertAdopted(lab, h1, h1Agent[0].output(), ifindex, pod1, pod2);
 
         Path socket = lab.hostDir("h1").resolve("run/weft.sock");
+        long restartSec = restartSecMillis();
         String kill = measure(lab, pod2, "sigkill", () -> {
+            mark("SIGKILL sent");
             h1Agent[0].close(); // SIGKILL
             assertThat(h1Agent[0].process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            mark("the old agent exited");
             assertThat(socket).as("the killed agent's control socket is left behind").exists();
+            Thread.sleep(restartSec); // what systemd waits before it restarts a crashed weft (the unit's RestartSec)
+            mark("the next agent spawned");
             h1Agent[0] = lab.startWeft(jvm, "h1", H1_FLAGS);
             h1Agent[0].awaitOutput("weft is up", 90);
+            markAgent(h1Agent[0].output());
         });
-        String killStart = forwardingAfter(h1Agent[0].output());
+        String killStart = forwardingAfter(h1Agent[0].output()) + attachedAfter(h1Agent[0].output());
+        assertThat(h1Agent[0].output()).contains(ATTACHED);
         assertAdopted(lab, h1, h1Agent[0].output(), ifindex, pod1, pod2);
 
         assertThat(h1Agent[0].stop(30)).isIn(0, 143);
@@ -99,20 +117,39 @@ class RestartIT {
         assertThat(Files.readString(store.notifyLog)).contains("FDSTORE=1|FDNAME=weft-tun-0")
                 .contains("FDSTORE=1|FDNAME=weft-udp-0").contains("READY=1");
         String stored = measure(lab, pod2, "fdstore", () -> {
+            mark("restart (SIGTERM, then start) sent to the fd store");
             store.command("restart");
             AgentLab.awaitCount(store.agentLog, "weft is up", 2, 90);
         });
         String second = Files.readString(store.agentLog);
         second = second.substring(second.indexOf("weft is up") + "weft is up".length());
         System.out.println("--- the agent after the fd-store restart:\n" + second);
-        assertThat(second).contains("the service manager handed back 1 TUN queue(s) and 1 VXLAN socket(s)");
+        assertThat(second).contains("the service manager handed back 1 TUN queue(s) and 1 VXLAN socket(s)")
+                .as("the store's descriptors, not new ones").doesNotContain(ATTACHED);
         assertAdopted(lab, h1, second, ifindex, pod1, pod2);
+
+        // a crash under systemd: the store keeps the descriptors, and the service restarts after RestartSec
+        String crashed = measure(lab, pod2, "fdstore-sigkill", () -> {
+            mark("SIGKILL sent through the fd store");
+            store.command("kill");
+            Thread.sleep(restartSec);
+            mark("the next agent spawned");
+            store.command("start");
+            AgentLab.awaitCount(store.agentLog, "weft is up", 3, 90);
+        });
+        String third = Files.readString(store.agentLog);
+        third = third.substring(third.lastIndexOf("weft is up", third.lastIndexOf("weft is up") - 1));
+        assertThat(third).contains("the service manager handed back 1 TUN queue(s) and 1 VXLAN socket(s)");
+        assertAdopted(lab, h1, third, ifindex, pod1, pod2);
         store.command("stop");
 
         System.out.printf("restart of h1's agent, a pod ping at 20/s throughout: SIGTERM without fd store %s;"
-                + " SIGKILL without fd store %s; SIGTERM with the fd store %s%n", term, kill, stored);
-        System.out.printf("the next agent forwarded %s ms (SIGTERM), %s ms (SIGKILL), %s ms (fd store) after its"
-                + " process started; JVM options %s%n", termStart, killStart, forwardingAfter(second), jvm);
+                + " SIGKILL without fd store %s; SIGTERM with the fd store %s; SIGKILL with the fd store %s"
+                + " (after a SIGKILL the next agent starts after the unit's RestartSec, %d ms)%n", term, kill, stored,
+                crashed, restartSec);
+        System.out.printf("the next agent forwarded %s (SIGTERM), %s (SIGKILL), %s ms (fd store), %s ms (fd store,"
+                + " SIGKILL) after its process started; JVM options %s%n", termStart, killStart, forwardingAfter(second),
+                forwardingAfter(third), jvm);
     }
 
     /** The next agent took over what the last one left, and the pods reach each other both ways. */
@@ -130,6 +167,80 @@ class RestartIT {
         Matcher m = Pattern.compile("until the registry answers, (\\d+) ms after the process started").matcher(log);
         assertThat(m.find()).as("the agent says when it forwarded:\n" + log).isTrue();
         return m.group(1);
+    }
+
+    /** Wall-clock marks of the restart being measured (ms since the epoch), printed against the pings lost. */
+    private static final Map<String, Long> MARKS = new LinkedHashMap<>();
+
+    private static synchronized void mark(String what) {
+        MARKS.put(what, System.currentTimeMillis());
+    }
+
+    /** The new agent's own marks, from its log, placed after its spawn (the process start, to the kernel's 10 ms). */
+    private static synchronized void markAgent(String log) {
+        Long spawned = MARKS.get("the next agent spawned");
+        if (spawned == null) {
+            return;
+        }
+        Matcher a = Pattern.compile("of the last run (\\d+) ms after the process started").matcher(log);
+        if (a.find()) {
+            MARKS.put("the next agent attached the TUN queue and bound the socket", spawned + Long.parseLong(a.group(1)));
+        }
+        Matcher f = Pattern.compile("until the registry answers, (\\d+) ms after the process started").matcher(log);
+        if (f.find()) {
+            MARKS.put("the next agent forwarded", spawned + Long.parseLong(f.group(1)));
+        }
+    }
+
+    /**
+     * The restart's timeline: the marks and when the lost pings and those answered late were sent, in ms after the
+     * first mark. ping -O prints "no answer yet for icmp_seq=N" as it sends N+1, one interval (50 ms) after N.
+     */
+    private static synchronized String timeline(String pingOutput) {
+        if (MARKS.isEmpty()) {
+            return "";
+        }
+        long t0 = MARKS.values().iterator().next();
+        StringBuilder out = new StringBuilder();
+        MARKS.forEach((what, at) -> out.append(String.format("  %+6d ms  %s%n", at - t0, what)));
+        Set<Integer> answered = new HashSet<>();
+        Matcher reply = Pattern.compile("icmp_seq=(\\d+) ttl=").matcher(pingOutput);
+        while (reply.find()) {
+            answered.add(Integer.parseInt(reply.group(1)));
+        }
+        List<String> lost = new ArrayList<>();
+        List<String> late = new ArrayList<>();
+        Matcher waiting = Pattern.compile("\\[(\\d+)\\.(\\d{3})\\d*\\] no answer yet for icmp_seq=(\\d+)").matcher(pingOutput);
+        while (waiting.find()) {
+            long sent = Long.parseLong(waiting.group(1)) * 1000 + Long.parseLong(waiting.group(2)) - 50 - t0;
+            int seq = Integer.parseInt(waiting.group(3));
+            (answered.contains(seq) ? late : lost).add(seq + "@" + sent);
+        }
+        out.append("  pings lost (seq@ms sent): ").append(lost).append('\n');
+        out.append("  pings answered late (seq@ms sent): ").append(late).append('\n');
+        MARKS.clear();
+        return out.toString();
+    }
+
+    /** How many ms after its process started the agent attached the last run's TUN queue and socket, or "". */
+    private static String attachedAfter(String log) {
+        Matcher m = Pattern.compile("bound \\d+ VXLAN socket\\(s\\) of the last run (\\d+) ms after").matcher(log);
+        return m.find() ? " ms, TUN and socket attached at " + m.group(1) + " ms," : " ms,";
+    }
+
+    /** The unit's RestartSec (src/systemd/weft.service) in ms: "100ms", "1s", "1" (seconds) or "1.5s". */
+    static long restartSecMillis() throws IOException {
+        Path unit = Path.of("..", "src", "systemd", "weft.service").toAbsolutePath().normalize();
+        for (String line : Files.readAllLines(unit)) {
+            if (line.startsWith("RestartSec=")) {
+                String v = line.substring("RestartSec=".length()).trim();
+                if (v.endsWith("ms")) {
+                    return Long.parseLong(v.substring(0, v.length() - 2).trim());
+                }
+                return Math.round(Double.parseDouble(v.endsWith("s") ? v.substring(0, v.length() - 1) : v) * 1000);
+            }
+        }
+        return 100; // systemd's default
     }
 
     /** Every rule, address and route of h1's setup is there exactly once. */
@@ -175,6 +286,7 @@ class RestartIT {
         }
         String text = Files.readString(out);
         System.out.println("after " + name + ": " + kernelDrops(lab.host("h1")));
+        System.out.print("timeline of the restart (" + name + "):\n" + timeline(text));
         System.out.println("ping replies later than 200 ms or missing (" + name + "):\n" + text.lines()
                 .filter(l -> l.matches(".*time=\\d{3,}.*") || l.contains("no answer") || l.contains("Unreachable"))
                 .limit(60).reduce("", (x, y) -> x + y + "\n"));

@@ -25,6 +25,31 @@ class SystemdFdStoreTest {
     }
 
     @Test
+    void aDualStackRunsIpv6SocketsComeBackByTheirOwnNames() {
+        InheritedFds fds = SystemdFdStore.inherited(Map.of("LISTEN_PID", "42", "LISTEN_FDS", "6",
+                "LISTEN_FDNAMES", "weft-tun-0:weft-tun-1:weft-udp-0:weft-udp-1:weft-udp6-1:weft-udp6-0"), 42);
+        assertThat(fds.tunQueues()).containsExactly(3, 4);
+        assertThat(fds.udpSockets()).containsExactly(5, 6);
+        assertThat(fds.udp6Sockets()).containsExactly(8, 7);
+        assertThat(fds.unused()).isEmpty();
+        assertThat(fds.socket6(0, 2)).isEqualTo(8);
+        assertThat(fds.socket6(0, 1)).as("not one per worker: bind anew").isEqualTo(-1);
+        assertThat(fds.hasSockets6(2)).isTrue();
+        assertThat(fds.all()).containsExactlyInAnyOrder(3, 4, 5, 6, 7, 8);
+    }
+
+    @Test
+    void anIpv4OnlyRunHasNoIpv6SocketsAndAGapInThemIsNotUsed() {
+        assertThat(SystemdFdStore.inherited(Map.of("LISTEN_PID", "42", "LISTEN_FDS", "2",
+                "LISTEN_FDNAMES", "weft-tun-0:weft-udp-0"), 42).udp6Sockets()).isEmpty();
+        InheritedFds gap = SystemdFdStore.inherited(Map.of("LISTEN_PID", "42", "LISTEN_FDS", "3",
+                "LISTEN_FDNAMES", "weft-udp-0:weft-udp6-1:weft-tun-0"), 42);
+        assertThat(gap.udpSockets()).containsExactly(3);
+        assertThat(gap.udp6Sockets()).isEmpty();
+        assertThat(gap.unused()).containsExactly(4);
+    }
+
+    @Test
     void descriptorsForAnotherProcessOrWithAGapAreNotOurs() {
         assertThat(SystemdFdStore.inherited(Map.of("LISTEN_PID", "41", "LISTEN_FDS", "1", "LISTEN_FDNAMES", "weft-tun-0"), 42))
                 .isEqualTo(InheritedFds.NONE);
