@@ -26,7 +26,7 @@ import java.util.regex.PatternSyntaxException;
  * {@code -public-ipv6} when it is local, else the interface of the IPv6 default route. The result has no IPv4
  * address; {@link Ipv6Underlay} then picks the IPv6 address on it.
  */
-final class Ipv6OnlyInterface {
+public final class Ipv6OnlyInterface {
     private static final Logger log = LoggerFactory.getLogger(Ipv6OnlyInterface.class);
     private static final Pattern ROUTE_DEV = Pattern.compile("\\sdev\\s+(\\S+)");
     /** RTF_REJECT: the kernel's unreachable and prohibit routes, which are no way out. */
@@ -35,8 +35,11 @@ final class Ipv6OnlyInterface {
     private Ipv6OnlyInterface() {
     }
 
-    /** Chooses on this host: its interfaces and IPv6 addresses, {@code ip -6 route get} and the IPv6 default route. */
-    static ExternalInterface choose(ExternalInterface.Rules rules, String publicIpv6) throws ExternalInterface.NotFound {
+    /**
+     * Chooses on this host: its interfaces and IPv6 addresses, {@code ip -6 route get} and the IPv6 default route.
+     * Public for {@code weft doctor}, which must choose as the agent does.
+     */
+    public static ExternalInterface choose(ExternalInterface.Rules rules, String publicIpv6) throws ExternalInterface.NotFound {
         return choose(rules, publicIpv6, HostInterfaces.read(), HostIpv6Addresses.read(), Ipv6OnlyInterface::routeGet,
                 defaultRouteInterface());
     }

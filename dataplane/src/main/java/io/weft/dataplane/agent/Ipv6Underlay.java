@@ -20,7 +20,16 @@ import java.util.regex.PatternSyntaxException;
  * of this host is refused when no {@code -iface} or {@code -iface-regex} says which interface to use (flanneld then
  * looks the interface up by it and fails); with one of them it is advertised as it is, the NAT case.
  */
-record Ipv6Underlay(Inet6Address local, Inet6Address advertised) {
+public record Ipv6Underlay(Inet6Address local, Inet6Address advertised) {
+
+    /**
+     * As {@link #choose(String, List, List, String, HostIpv6Addresses, boolean)} over this host's IPv6 addresses now;
+     * public for {@code weft doctor}, which must choose as the agent does.
+     */
+    public static Ipv6Underlay choose(String iface, List<String> ifaces, List<String> regexes, String publicIpv6,
+                                      boolean ipv6Only) throws ExternalInterface.NotFound {
+        return choose(iface, ifaces, regexes, publicIpv6, HostIpv6Addresses.read(), ipv6Only);
+    }
 
     /**
      * @param iface      the underlay interface already chosen for IPv4 (by {@link ExternalInterface#choose})

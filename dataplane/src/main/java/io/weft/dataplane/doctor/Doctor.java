@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.weft.dataplane.agent.AgentSettings;
 import io.weft.dataplane.agent.ExternalInterface;
-import io.weft.dataplane.agent.PublicAddress;
 import io.weft.dataplane.control.ControlClient;
 import io.weft.dataplane.os.HostCommand;
 import io.weft.dataplane.socket.UdpPortHolder;
@@ -18,14 +17,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code weft doctor}: checks this host and the cluster, in the order a failure would bite: the running agent, etcd
- * and our lease, the leases as routes (refused and overlapping ones), the VXLAN port, a leftover flannel device,
- * CNI configs, sysctls, the kernel's UDP checksum drops, the MTU, then a live probe to every peer through the agent.
- * Reads only; changes nothing.
+ * {@code weft doctor}: checks this host and the cluster, in the order a failure would bite: the running agent, the
+ * underlay interface, etcd and our lease, the leases as routes (refused and overlapping ones), the VXLAN port, a
+ * leftover flannel device, CNI configs, sysctls, the kernel's UDP checksum drops, the MTU, then a live probe to every
+ * peer through the agent.
+ * The underlay interface is chosen as the agent chooses it: by IPv6 on an IPv6-only network ({@link Underlay}), which
+ * the network config says, so that choice waits for etcd's answer. Reads only; changes nothing.
  *
- * @param settings  the same flags as {@code weft run} (etcd, -iface, -public-ip, --run-dir, --device)
+ * @param settings  the same flags as {@code weft run} (etcd, -iface, -public-ip, -public-ipv6, --run-dir, --device)
  * @param cniDir    where CNI configs live ({@code /etc/cni/net.d})
  * @param procRoot  {@code /proc} (its {@code sys} subtree for the sysctls)
  * @param probeWait how long the live probe waits for answers
@@ -38,36 +40,37 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
         JsonNode agent = null;
         try {
             agent = control.call(control.request("stats"));
-            findings.add(Finding.ok("agent", "weft runs: subnet " + agent.path("subnet").asText() + " on "
-                    + agent.path("device").asText() + ", PublicIP " + agent.path("publicIp").asText() + ", "
-                    + agent.path("peers").asInt() + " peer(s)"));
+            findings.add(Finding.ok("agent", agentLine(agent)));
         } catch (ControlClient.ControlException e) {
             findings.add(Finding.info("agent", "no weft agent answers at " + settings.runDir() + " (" + e.getMessage()
                     + "); checking the host as it is before 'weft run'"));
         }
 
-        ExternalInterface ext = null;
-        try {
-            ext = ExternalInterface.choose(settings.interfaceRules());
-        } catch (ExternalInterface.NotFound e) {
-            findings.add(Finding.fail("underlay", e.getMessage(), "pass -iface with the interface that reaches the other nodes"));
-        }
-        String publicIp = publicIp(agent, ext, findings);
-
+        // the underlay's findings go here, before etcd's, though the choice is made once etcd gave the config
+        int underlayAt = findings.size();
+        AtomicReference<Underlay> chosen = new AtomicReference<>(); // set by EtcdChecks once it has read the config
+        JsonNode stats = agent;
         NetworkConfig config = null;
         if (settings.kube() == null) {
-            EtcdChecks.Result etcd = EtcdChecks.check(etcdOptions(), publicIp, agent != null);
+            EtcdChecks.Result etcd = EtcdChecks.check(etcdOptions(), cfg -> {
+                Underlay u = choose(cfg, stats);
+                chosen.set(u);
+                return u.owner();
+            }, agent != null);
             findings.addAll(etcd.findings());
             config = etcd.config();
             if (config != null) {
-                Subnet ourSubnet = agent != null && agent.hasNonNull("subnet") ? Subnet.parse(agent.get("subnet").asText())
-                        : etcd.ourSubnet();
-                findings.addAll(LeaseChecks.check(config, etcd.leases(), ourSubnet));
+                Subnet ourSubnet = agent != null ? subnet(agent, "subnet") : etcd.ourSubnet();
+                Subnet ourIpv6Subnet = agent != null ? subnet(agent, "ipv6Subnet") : etcd.ourIpv6Subnet();
+                findings.addAll(LeaseChecks.check(config, etcd.leases(), ourSubnet, ourIpv6Subnet));
             }
         } else {
             findings.add(Finding.info("registry", "-kube-subnet-mgr: leases are node annotations, read by the agent"
                     + " (etcd is not checked)"));
         }
+        Underlay underlay = chosen.get() != null ? chosen.get() : choose(config, agent);
+        findings.addAll(underlayAt, underlay.findings());
+        ExternalInterface ext = underlay.ext();
         if (agent != null) {
             findings.addAll(nodeIpDnat(control));
         }
@@ -86,7 +89,7 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
         findings.add(HostChecks.udpChecksumErrors(procRoot, vni));
         if (ext != null) {
             findings.add(HostChecks.mtu(ext.name(), ext.mtu(), config != null ? config.backend().mtu() : 0, device,
-                    tunMtu(device)));
+                    tunMtu(device), underlay.family().overhead));
         }
 
         if (agent == null) {
@@ -125,22 +128,30 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
         return out;
     }
 
-    private String publicIp(JsonNode agent, ExternalInterface ext, List<Finding> findings) throws InterruptedException {
-        if (agent != null && agent.hasNonNull("publicIp")) {
-            return agent.get("publicIp").asText();
-        }
-        if (settings.publicIp() != null && !settings.publicIp().isBlank()) {
-            return settings.publicIp().trim();
-        }
-        if (settings.publicIpFrom() != null && !settings.publicIpFrom().isBlank()) {
-            try {
-                return PublicAddress.fetch(settings.publicIpFrom(), PublicAddress.DEFAULT_TIMEOUT, 1).getHostAddress();
-            } catch (PublicAddress.Unavailable e) {
-                findings.add(Finding.fail("public-ip", e.getMessage(), "fix the URL, or give the address with -public-ip"));
-                return null;
-            }
-        }
-        return ext == null ? null : ext.address().getHostAddress();
+    private Underlay choose(NetworkConfig config, JsonNode agent) throws InterruptedException {
+        return Underlay.choose(settings, config, agent);
+    }
+
+    /**
+     * The agent's line: its subnets, device, advertised addresses and peers; an IPv6-only agent's by its IPv6 half
+     * (its lease's IPv4 half is flannel's placeholder 0.0.0.0).
+     */
+    static String agentLine(JsonNode agent) {
+        boolean v4 = agent.hasNonNull("subnet");
+        boolean v6 = agent.hasNonNull("ipv6Subnet");
+        String subnet = "subnet " + agent.path("subnet").asText();
+        String subnet6 = "IPv6 subnet " + agent.path("ipv6Subnet").asText();
+        String publicIp = "PublicIP " + agent.path("publicIp").asText();
+        String publicIpv6 = "PublicIPv6 " + agent.path("publicIpv6").asText();
+        String subnets = v4 && v6 ? subnet + " and " + subnet6 : v6 ? subnet6 : subnet;
+        String addresses = v4 && v6 ? publicIp + ", " + publicIpv6 : v6 ? publicIpv6 : publicIp;
+        return "weft runs: " + subnets + " on " + agent.path("device").asText() + ", " + addresses + ", "
+                + agent.path("peers").asInt() + " peer(s)";
+    }
+
+    /** A subnet field of the agent's stats, or null when absent (an IPv6-only agent has no IPv4 subnet). */
+    private static Subnet subnet(JsonNode agent, String field) {
+        return agent.hasNonNull(field) ? Subnet.parse(agent.get(field).asText()) : null;
     }
 
     private EtcdOptions etcdOptions() {

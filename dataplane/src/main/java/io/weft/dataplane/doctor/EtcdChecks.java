@@ -25,7 +25,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** etcd: reachable, the network config valid, and the state of our lease (found by our PublicIP). */
+/**
+ * etcd: reachable, the network config valid, and the state of our lease, found by our PublicIP, or by our PublicIPv6
+ * on an IPv6-only network (whose leases all carry the PublicIP 0.0.0.0): who we are depends on the config.
+ */
 public final class EtcdChecks {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
@@ -34,19 +37,33 @@ public final class EtcdChecks {
 
     /**
      * What the etcd checks found; {@code config} is null when it could not be read, {@code leases} holds every lease
-     * that parses, and {@code ourSubnet} is the subnet of the lease carrying our PublicIP, or null.
+     * that parses, and {@code ourSubnet} and {@code ourIpv6Subnet} are the subnets of the lease carrying our
+     * address, or null ({@code ourSubnet} is null for an IPv6-only lease's placeholder {@code 0.0.0.0/0}).
      */
-    public record Result(List<Finding> findings, NetworkConfig config, List<Lease> leases, Subnet ourSubnet) {
+    public record Result(List<Finding> findings, NetworkConfig config, List<Lease> leases, Subnet ourSubnet,
+                         Subnet ourIpv6Subnet) {
         Result(List<Finding> findings) {
-            this(findings, null, List.of(), null);
+            this(findings, null, List.of(), null, null);
         }
     }
 
+    /** Who we are in etcd, once the network config is known (it says which address family to look by). */
+    interface OwnerLookup {
+        /** How our lease is found for this config, or null when our address is unknown. */
+        LeaseOwner of(NetworkConfig config) throws InterruptedException;
+    }
+
+    /** As {@link #check(EtcdOptions, OwnerLookup, boolean)} for a host known by its PublicIP, whatever the config. */
+    public static Result check(EtcdOptions options, String publicIp, boolean agentRunning) {
+        LeaseOwner owner = LeaseOwner.byPublicIp(publicIp);
+        return check(options, config -> owner, agentRunning);
+    }
+
     /**
-     * @param publicIp     the PublicIP this host advertises (to find its lease), or null if unknown
+     * @param whoWeAre     how to find our lease once the config is read; called at most once
      * @param agentRunning whether a weft agent runs here (then a missing lease is a failure)
      */
-    public static Result check(EtcdOptions options, String publicIp, boolean agentRunning) {
+    static Result check(EtcdOptions options, OwnerLookup whoWeAre, boolean agentRunning) {
         List<Finding> out = new ArrayList<>();
         LeaseKeys keys = new LeaseKeys(options.prefix());
         Client client;
@@ -73,9 +90,10 @@ public final class EtcdChecks {
                         "correct it with etcdctl put " + keys.configKey() + " '...'"));
                 return new Result(out);
             }
-            out.add(Finding.ok("network-config", "Network " + config.network() + ", VNI " + config.backend().vni()
+            out.add(Finding.ok("network-config", LeaseChecks.networks(config, ", ") + ", VNI " + config.backend().vni()
                     + ", UDP port " + config.backend().effectivePort()
                     + (config.backend().mtu() > 0 ? ", MTU " + config.backend().mtu() : "")));
+            LeaseOwner owner = whoWeAre.of(config);
             GetResponse all = await(client.getKVClient().get(bytes(keys.subnetsPrefix()),
                     GetOption.builder().isPrefix(true).build()));
             List<Lease> leases = new ArrayList<>();
@@ -87,8 +105,10 @@ public final class EtcdChecks {
                     // the agent logs broken leases; they are nobody's route
                 }
             }
-            out.add(ourLease(client, all, publicIp, agentRunning));
-            return new Result(out, config, leases, subnetOf(leases, publicIp));
+            out.add(ourLease(client, all, owner, agentRunning));
+            Lease ours = ownLease(leases, owner);
+            return new Result(out, config, leases, ours == null ? null : realV4(ours.subnet()),
+                    ours == null ? null : ours.ipv6Subnet());
         } catch (ExecutionException | TimeoutException e) {
             Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             Finding refused = refusal(options, keys, c);
@@ -110,10 +130,11 @@ public final class EtcdChecks {
         }
     }
 
-    private static Finding ourLease(Client client, GetResponse all, String publicIp, boolean agentRunning)
+    private static Finding ourLease(Client client, GetResponse all, LeaseOwner owner, boolean agentRunning)
             throws ExecutionException, TimeoutException, InterruptedException {
-        if (publicIp == null) {
-            return Finding.info("lease", "our PublicIP is unknown (no -iface match), so our lease was not looked up");
+        if (owner == null) {
+            return Finding.info("lease", "our PublicIP (our PublicIPv6 on an IPv6-only network) is unknown (no"
+                    + " interface was chosen), so our lease was not looked up");
         }
         List<String> ours = new ArrayList<>();
         KeyValue found = null;
@@ -121,7 +142,7 @@ public final class EtcdChecks {
             String key = kv.getKey().toString(StandardCharsets.UTF_8);
             try {
                 Lease l = LeaseJson.decode(key, kv.getValue().toString(StandardCharsets.UTF_8));
-                if (l.publicIp() != null && Subnet.formatAddress(l.publicIp()).equals(publicIp)) {
+                if (owner.holds(l)) {
                     ours.add(key);
                     found = kv;
                 }
@@ -132,24 +153,24 @@ public final class EtcdChecks {
         int total = all.getKvs().size();
         if (found == null) {
             if (agentRunning) {
-                return Finding.fail("lease", "weft runs, but none of the " + total + " leases in etcd carries our PublicIP "
-                        + publicIp, "check weft's log ('journalctl -u weft'); restart weft to take a lease again");
+                return Finding.fail("lease", "weft runs, but none of the " + total + " leases in etcd carries our "
+                        + owner.describe(), "check weft's log ('journalctl -u weft'); restart weft to take a lease again");
             }
-            return Finding.info("lease", "no lease carries our PublicIP " + publicIp + " yet (" + total
+            return Finding.info("lease", "no lease carries our " + owner.describe() + " yet (" + total
                     + " lease(s) in etcd); 'weft run' takes one");
         }
         String key = found.getKey().toString(StandardCharsets.UTF_8);
         long ttl = found.getLease() == 0 ? -1
                 : await(client.getLeaseClient().timeToLive(found.getLease(), LeaseOption.DEFAULT)).getTTL();
         if (ours.size() > 1) {
-            return Finding.warn("lease", ours.size() + " leases carry our PublicIP " + publicIp + ": " + String.join(", ", ours)
+            return Finding.warn("lease", ours.size() + " leases carry our " + owner.describe() + ": " + String.join(", ", ours)
                     + "; peers prefer the one that expires last", "delete the stale ones with etcdctl del <key>");
         }
         if (ttl < 0) {
             return Finding.warn("lease", "our lease " + key + " has no etcd lease attached (a reservation?), so it never expires",
                     "nothing, if it was reserved on purpose");
         }
-        return Finding.ok("lease", "our lease " + key + " (PublicIP " + publicIp + ") expires in "
+        return Finding.ok("lease", "our lease " + key + " (" + owner.describe() + ") expires in "
                 + Duration.ofSeconds(ttl).toString().substring(2).toLowerCase() + " unless renewed");
     }
 
@@ -176,15 +197,20 @@ public final class EtcdChecks {
         };
     }
 
-    /** The subnet of the lease carrying {@code publicIp} (the one met last if several do), or null. */
-    private static Subnet subnetOf(List<Lease> leases, String publicIp) {
-        Subnet found = null;
+    /** The lease carrying our address (the one met last if several do), or null. */
+    private static Lease ownLease(List<Lease> leases, LeaseOwner owner) {
+        Lease found = null;
         for (Lease l : leases) {
-            if (publicIp != null && l.publicIp() != null && Subnet.formatAddress(l.publicIp()).equals(publicIp)) {
-                found = l.subnet();
+            if (owner != null && owner.holds(l)) {
+                found = l;
             }
         }
         return found;
+    }
+
+    /** {@code s}, or null for flannel's IPv6-only placeholder {@code 0.0.0.0/0}, which is nobody's IPv4 subnet. */
+    static Subnet realV4(Subnet s) {
+        return s == null || s.prefixLength() == 0 ? null : s;
     }
 
     private static <T> T await(java.util.concurrent.CompletableFuture<T> f)

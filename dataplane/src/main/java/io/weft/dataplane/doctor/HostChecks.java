@@ -220,24 +220,28 @@ public final class HostChecks {
     }
 
     /**
-     * The MTU: VXLAN adds 50 bytes, so the TUN (and the pods' FLANNEL_MTU) must be at least 50 below the underlay.
+     * The MTU: VXLAN adds {@code overhead} bytes (50 over an IPv4 underlay, 70 over IPv6), so the TUN (and the pods'
+     * FLANNEL_MTU) must be at least that much below the underlay.
      *
      * @param backendMtu Backend.MTU from the network config, or 0
      * @param tunMtu     the TUN's MTU if it exists, or -1
+     * @param overhead   VXLAN's bytes over the underlay's family: 50 (IPv4) or 70 (IPv6, an IPv6-only network)
      */
-    public static Finding mtu(String underlay, int underlayMtu, int backendMtu, String tun, int tunMtu) {
+    public static Finding mtu(String underlay, int underlayMtu, int backendMtu, String tun, int tunMtu, int overhead) {
+        String overIpv6 = overhead > 50 ? " over IPv6" : "";
         if (backendMtu > underlayMtu) {
             return Finding.fail("mtu", "Backend.MTU " + backendMtu + " is larger than the MTU " + underlayMtu + " of " + underlay
                             + ": full-size packets will be dropped or fragmented on the way",
                     "set Backend.MTU to at most " + underlayMtu + " (or remove it) and restart weft on every node");
         }
-        if (tunMtu > 0 && tunMtu + 50 > underlayMtu) {
-            return Finding.fail("mtu", tun + " has MTU " + tunMtu + ", but VXLAN needs 50 bytes more than the underlay "
-                    + underlay + " (MTU " + underlayMtu + ") carries", "restart weft so that it sizes " + tun + " to "
-                    + (underlayMtu - 50) + ", and recreate pods (their MTU came from FLANNEL_MTU)");
+        if (tunMtu > 0 && tunMtu + overhead > underlayMtu) {
+            return Finding.fail("mtu", tun + " has MTU " + tunMtu + ", but VXLAN" + overIpv6 + " needs " + overhead
+                    + " bytes more than the underlay " + underlay + " (MTU " + underlayMtu + ") carries",
+                    "restart weft so that it sizes " + tun + " to " + (underlayMtu - overhead) + ", and recreate pods (their MTU came from FLANNEL_MTU)");
         }
-        int effective = tunMtu > 0 ? tunMtu : (backendMtu > 0 ? backendMtu : underlayMtu) - 50;
-        return Finding.ok("mtu", "overlay MTU " + effective + " + 50 bytes of VXLAN fits " + underlay + " (MTU " + underlayMtu + ")");
+        int effective = tunMtu > 0 ? tunMtu : (backendMtu > 0 ? backendMtu : underlayMtu) - overhead;
+        return Finding.ok("mtu", "overlay MTU " + effective + " + " + overhead + " bytes of VXLAN" + overIpv6 + " fits "
+                + underlay + " (MTU " + underlayMtu + ")");
     }
 
     /** Whether a process named flanneld runs (from /proc/[pid]/comm). */

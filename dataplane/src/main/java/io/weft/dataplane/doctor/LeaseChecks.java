@@ -24,7 +24,15 @@ public final class LeaseChecks {
      * @param ourSubnet this host's subnet, or null if it has no lease (then nothing counts as overlapping it)
      */
     public static List<Finding> check(NetworkConfig config, List<Lease> leases, Subnet ourSubnet) {
-        ForwardingTable t = ForwardingTable.of(TableScope.of(config, ourSubnet, null), leases,
+        return check(config, leases, ourSubnet, null);
+    }
+
+    /**
+     * As {@link #check(NetworkConfig, List, Subnet)} for a host with an IPv6 subnet too (dual-stack), or only one
+     * (IPv6-only: {@code ourSubnet} null).
+     */
+    public static List<Finding> check(NetworkConfig config, List<Lease> leases, Subnet ourSubnet, Subnet ourIpv6Subnet) {
+        ForwardingTable t = ForwardingTable.of(TableScope.of(config, ourSubnet, ourIpv6Subnet), leases,
                 config.backend().effectivePort());
         List<Finding> out = new ArrayList<>();
         for (LeaseIssue i : t.issues()) {
@@ -32,10 +40,20 @@ public final class LeaseChecks {
             out.add(Finding.warn(check, i.message(), fix(i)));
         }
         if (out.isEmpty()) {
-            out.add(Finding.ok("leases", t.size() + " peer lease(s), none outside Network " + config.network()
+            out.add(Finding.ok("leases", t.size() + " peer lease(s), none outside " + networks(config, " or ")
                     + ", none overlapping another or ours"));
         }
         return out;
+    }
+
+    /**
+     * {@code Network 10.244.0.0/16}, {@code IPv6Network fd00::/56}, or both joined by {@code joiner}: an IPv6-only
+     * config has no {@code Network}.
+     */
+    static String networks(NetworkConfig config, String joiner) {
+        String v4 = config.network() == null ? null : "Network " + config.network();
+        String v6 = config.ipv6Network() == null ? null : "IPv6Network " + config.ipv6Network();
+        return v4 != null && v6 != null ? v4 + joiner + v6 : v4 != null ? v4 : v6;
     }
 
     private static String fix(LeaseIssue i) {

@@ -144,8 +144,36 @@ class Ipv6OnlyClusterIT {
                 .contains("fd98::3," + k3Vtep + "|fd98::1," + h1Vtep + "|1|1|129");
     }
 
+    /**
+     * {@code weft doctor} on h2 (no IPv4 on eth0, no {@code -iface}) chooses the underlay as the agent did, by IPv6,
+     * checks its MTU with IPv6's 70 bytes of VXLAN, and finds our lease by its PublicIPv6, since every lease of the
+     * network carries the PublicIP 0.0.0.0.
+     */
     @Test
     @Order(6)
+    void weftDoctorOnTheHostWithoutIpv4ChoosesTheUnderlayByIpv6AndFindsOurLease() throws Exception {
+        Path h2 = lab.hostDir("h2");
+        Cmd.Result r = lab.host("h2").exec(90, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-jar", AgentLab.JAR.toString(), "doctor", "-etcd-endpoints", AgentLab.ETCD_URL,
+                "--run-dir", h2.resolve("run").toString(), "--cni-dir", h2.resolve("cni").toString(), "--probe-wait", "3"));
+        String out = r.stdout();
+        System.out.println("weft doctor on h2:\n" + r.output());
+        String v6 = AgentLab.subnetEnvValue(env("h2"), "FLANNEL_IPV6_SUBNET").replace("::1/64", "::");
+        assertThat(out).as(r.output())
+                .containsPattern("\\[OK\\s*] agent +weft runs: IPv6 subnet " + v6 + "/64 on weft\\.1, PublicIPv6 fd98::2")
+                .containsPattern("\\[OK\\s*] underlay +underlay eth0 \\(MTU 1500\\) chosen by IPv6, as the agent"
+                        + " chooses it: the network is IPv6-only; IPv6 address fd98::2\n")
+                .containsPattern("\\[OK\\s*] lease +our lease /coreos\\.com/network/subnets/0\\.0\\.0\\.0-0&"
+                        + v6 + "-64 \\(PublicIPv6 fd98::2\\) expires in")
+                .containsPattern("\\[OK\\s*] network-config +IPv6Network fd00:20:244::/56, VNI 1, UDP port 8472")
+                .containsPattern("\\[OK\\s*] leases +2 peer lease\\(s\\), none outside IPv6Network fd00:20:244::/56")
+                .containsPattern("\\[OK\\s*] mtu +overlay MTU 1430 \\+ 70 bytes of VXLAN over IPv6 fits eth0 \\(MTU 1500\\)")
+                .doesNotContainPattern("(?m)^\\[FAIL] (underlay|lease|leases|mtu|public-ip) ")
+                .doesNotContain("PublicIP 0.0.0.0");
+    }
+
+    @Test
+    @Order(7)
     void aHostWithoutIpv4OnItsUnderlayChoosesItByIpv6AndBindsNoIpv4Socket() throws Exception {
         Netns h2 = lab.host("h2");
         assertThat(h2.exec(20, "ip", "-4", "addr", "show", "dev", "eth0").requireOk().output()).as("the rig").isBlank();
@@ -161,7 +189,7 @@ class Ipv6OnlyClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aRestartOfTheHostWithoutIpv4ForwardsFromTheLastRunAndStillBindsNoIpv4Socket() throws Exception {
         assertThat(a2.stop(30)).isIn(0, 143);
         a2 = DualStackLab.startWeftChoosingTheInterface(lab, "h2", "-ip-blackhole-route");
@@ -176,7 +204,7 @@ class Ipv6OnlyClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void theIpv6BlackholeRouteIsKeptAndCleanupRemovesIt() throws Exception {
         String subnet6 = AgentLab.subnetEnvValue(env("h2"), "FLANNEL_IPV6_SUBNET").replace("::1/64", "::/64");
         Netns h2 = lab.host("h2");

@@ -60,9 +60,21 @@ class HostChecksTest {
 
     @Test
     void mtuTooLargeForTheUnderlayFails() {
-        assertThat(HostChecks.mtu("eth0", 1400, 1500, "weft.1", -1).message()).contains("Backend.MTU 1500 is larger than the MTU 1400");
-        assertThat(HostChecks.mtu("eth0", 1400, 0, "weft.1", 1450).status()).isEqualTo(Finding.Status.FAIL);
-        assertThat(HostChecks.mtu("eth0", 1500, 0, "weft.1", 1450).status()).isEqualTo(Finding.Status.OK);
+        assertThat(HostChecks.mtu("eth0", 1400, 1500, "weft.1", -1, 50).message()).contains("Backend.MTU 1500 is larger than the MTU 1400");
+        assertThat(HostChecks.mtu("eth0", 1400, 0, "weft.1", 1450, 50).status()).isEqualTo(Finding.Status.FAIL);
+        assertThat(HostChecks.mtu("eth0", 1500, 0, "weft.1", 1450, 50).status()).isEqualTo(Finding.Status.OK);
+    }
+
+    /** An IPv6-only network's TUN carries 70 bytes less than its IPv6 underlay: 1450 fits IPv4's 50, not IPv6's 70. */
+    @Test
+    void overAnIpv6UnderlayVxlanNeeds70Bytes() {
+        Finding tooBig = HostChecks.mtu("eth0", 1500, 0, "weft.1", 1450, 70);
+        assertThat(tooBig.status()).isEqualTo(Finding.Status.FAIL);
+        assertThat(tooBig.message()).contains("VXLAN over IPv6 needs 70 bytes more than the underlay eth0 (MTU 1500)");
+        assertThat(tooBig.fix()).contains("sizes weft.1 to 1430");
+        assertThat(HostChecks.mtu("eth0", 1500, 0, "weft.1", 1430, 70).message())
+                .isEqualTo("overlay MTU 1430 + 70 bytes of VXLAN over IPv6 fits eth0 (MTU 1500)");
+        assertThat(HostChecks.mtu("eth0", 1500, 0, "weft.1", -1, 70).message()).startsWith("overlay MTU 1430 ");
     }
 
     @Test

@@ -49,4 +49,28 @@ class LeaseChecksTest {
             assertThat(x.message()).isEqualTo("1 peer lease(s), none outside Network 10.244.0.0/16, none overlapping another or ours");
         });
     }
+
+    /**
+     * An IPv6-only network: every lease's IPv4 half is 0.0.0.0/0, so only our IPv6 subnet tells ours apart; ours is no
+     * peer, the others are fine, and a lease over our IPv6 subnet is refused.
+     */
+    @Test
+    void anIpv6OnlyNetworkIsCheckedByItsIpv6Subnets() throws Exception {
+        NetworkConfig config = NetworkConfig.parse("{\"EnableIPv4\":false,\"EnableIPv6\":true,"
+                + "\"IPv6Network\":\"fd00:20:244::/56\",\"Backend\":{\"Type\":\"vxlan\"}}");
+        List<Lease> leases = List.of(LeaseOwnerTest.ipv6Only("fd00:20:244:1::/64", "fd98::1"),
+                LeaseOwnerTest.ipv6Only("fd00:20:244:2::/64", "fd98::2"), LeaseOwnerTest.ipv6Only("fd00:20:244:3::/64", "fd98::3"));
+        assertThat(LeaseChecks.check(config, leases, null, Subnet.parse("fd00:20:244:2::/64"))).singleElement()
+                .satisfies(x -> {
+                    assertThat(x.status()).isEqualTo(Finding.Status.OK);
+                    assertThat(x.message()).isEqualTo("2 peer lease(s), none outside IPv6Network fd00:20:244::/56,"
+                            + " none overlapping another or ours");
+                });
+        List<Finding> over = LeaseChecks.check(config, List.of(leases.get(0),
+                LeaseOwnerTest.ipv6Only("fd00:20:244:2::/63", "fd98::9")), null, Subnet.parse("fd00:20:244:2::/64"));
+        assertThat(over).singleElement().satisfies(x -> {
+            assertThat(x.check()).isEqualTo("lease-refused");
+            assertThat(x.message()).contains("overlaps our own subnet fd00:20:244:2::/64");
+        });
+    }
 }
