@@ -83,7 +83,9 @@ public record Doctor(AgentSettings settings, Path cniDir, Path procRoot, Duratio
         findings.add(HostChecks.leftoverFlannelDevice(vni, links, HostChecks.flanneldRunning(procRoot)));
         findings.addAll(HostChecks.cniConfigs(cniDir));
         Path sys = procRoot.resolve("sys");
-        findings.add(HostChecks.ipForward(sys));
+        boolean ipv4 = config != null ? config.enableIpv4() : agent == null || agent.hasNonNull("subnet");
+        boolean ipv6 = config != null ? config.enableIpv6() : agent != null && agent.hasNonNull("ipv6Subnet");
+        findings.add(HostChecks.ipForward(sys, ipv4, ipv6));
         findings.add(HostChecks.rpFilter(sys, device));
         findings.add(HostChecks.bridgeNfCallIptables(sys));
         findings.add(HostChecks.udpChecksumErrors(procRoot, vni));

@@ -154,14 +154,34 @@ public final class HostChecks {
         return types;
     }
 
-    /** {@code net.ipv4.ip_forward}: without it no pod traffic leaves the host. */
+    /** {@code net.ipv4.ip_forward}: without it no pod traffic leaves the host (an IPv4 network). */
     public static Finding ipForward(Path procSys) {
-        String v = read(procSys.resolve("net/ipv4/ip_forward"));
-        if ("1".equals(v)) {
-            return Finding.ok("ip-forward", "net.ipv4.ip_forward = 1");
+        return ipForward(procSys, true, false);
+    }
+
+    /**
+     * Forwarding for each family the network carries: the kernel forwards every decapsulated packet from the TUN to a
+     * pod, and a pod's packets to the TUN, only with {@code net.ipv4.ip_forward} (IPv4) and
+     * {@code net.ipv6.conf.all.forwarding} (IPv6) on.
+     */
+    public static Finding ipForward(Path procSys, boolean ipv4, boolean ipv6) {
+        List<String> on = new ArrayList<>();
+        List<String> off = new ArrayList<>();
+        if (ipv4) {
+            String v = read(procSys.resolve("net/ipv4/ip_forward"));
+            ("1".equals(v) ? on : off).add("net.ipv4.ip_forward = " + v);
         }
-        return Finding.fail("ip-forward", "net.ipv4.ip_forward = " + v + ": this host does not forward pod traffic",
-                "sysctl -w net.ipv4.ip_forward=1, and set it in /etc/sysctl.d/ to keep it");
+        if (ipv6) {
+            String v = read(procSys.resolve("net/ipv6/conf/all/forwarding"));
+            ("1".equals(v) ? on : off).add("net.ipv6.conf.all.forwarding = " + v);
+        }
+        if (off.isEmpty()) {
+            return Finding.ok("ip-forward", String.join(", ", on));
+        }
+        String family = off.size() == 2 ? "" : off.get(0).startsWith("net.ipv6") ? "IPv6 " : "IPv4 ";
+        String fix = String.join(" ", off.stream().map(o -> o.substring(0, o.indexOf(' ')) + "=1").toList());
+        return Finding.fail("ip-forward", String.join(", ", off) + ": this host does not forward " + family + "pod traffic",
+                "sysctl -w " + fix + ", and set it in /etc/sysctl.d/ to keep it");
     }
 
     /**

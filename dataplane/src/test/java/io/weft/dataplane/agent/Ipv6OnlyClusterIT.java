@@ -168,7 +168,8 @@ class Ipv6OnlyClusterIT {
                 .containsPattern("\\[OK\\s*] network-config +IPv6Network fd00:20:244::/56, VNI 1, UDP port 8472")
                 .containsPattern("\\[OK\\s*] leases +2 peer lease\\(s\\), none outside IPv6Network fd00:20:244::/56")
                 .containsPattern("\\[OK\\s*] mtu +overlay MTU 1430 \\+ 70 bytes of VXLAN over IPv6 fits eth0 \\(MTU 1500\\)")
-                .doesNotContainPattern("(?m)^\\[FAIL] (underlay|lease|leases|mtu|public-ip) ")
+                .containsPattern("\\[OK\\s*] ip-forward +net\\.ipv6\\.conf\\.all\\.forwarding = 1\n")
+                .doesNotContainPattern("(?m)^\\[FAIL] (underlay|lease|leases|mtu|public-ip|ip-forward) ")
                 .doesNotContain("PublicIP 0.0.0.0");
     }
 

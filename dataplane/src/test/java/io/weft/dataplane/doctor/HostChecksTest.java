@@ -41,6 +41,27 @@ class HostChecksTest {
     }
 
     @Test
+    void forwardingIsCheckedForEachFamilyTheNetworkCarries() throws Exception {
+        Path sys = dir.resolve("sys");
+        write(sys.resolve("net/ipv4/ip_forward"), "1\n");
+        write(sys.resolve("net/ipv6/conf/all/forwarding"), "0\n");
+        assertThat(HostChecks.ipForward(sys, true, false).status()).isEqualTo(Finding.Status.OK);
+        Finding dual = HostChecks.ipForward(sys, true, true);
+        assertThat(dual.status()).isEqualTo(Finding.Status.FAIL);
+        assertThat(dual.message()).isEqualTo("net.ipv6.conf.all.forwarding = 0: this host does not forward IPv6 pod traffic");
+        assertThat(dual.fix()).isEqualTo("sysctl -w net.ipv6.conf.all.forwarding=1, and set it in /etc/sysctl.d/ to keep it");
+        write(sys.resolve("net/ipv4/ip_forward"), "0\n");
+        Finding both = HostChecks.ipForward(sys, true, true);
+        assertThat(both.message()).isEqualTo("net.ipv4.ip_forward = 0, net.ipv6.conf.all.forwarding = 0: this host does"
+                + " not forward pod traffic");
+        assertThat(both.fix()).startsWith("sysctl -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1,");
+        write(sys.resolve("net/ipv6/conf/all/forwarding"), "1\n");
+        Finding ipv6Only = HostChecks.ipForward(sys, false, true);
+        assertThat(ipv6Only.status()).as("an IPv6-only network needs no IPv4 forwarding").isEqualTo(Finding.Status.OK);
+        assertThat(ipv6Only.message()).isEqualTo("net.ipv6.conf.all.forwarding = 1");
+    }
+
+    @Test
     void sysctlsAreJudgedFromProcSys() throws Exception {
         Path sys = dir.resolve("sys");
         write(sys.resolve("net/ipv4/ip_forward"), "0\n");
