@@ -151,19 +151,14 @@ public final class Worker {
                 sender = new ChannelSender(r.index(), ch, r.counters(), r.hooks(), r.config().port(), r.udpGso());
             }
             int busyPoll = BusyPoll.wanted();
-            if (busyPoll > 0 && ch != null && !BusyPoll.apply(VxlanSocket.fd(ch), busyPoll)) {
-                LOG.warn("worker {}: SO_BUSY_POLL {} us refused (errno {}); receiving without busy polling", r.index(),
-                        busyPoll, io.weft.dataplane.os.LibC.errno());
-            }
+            busyPoll(ch, busyPoll, r.index(), "IPv4");
             ChannelSender senderV6 = null;
             Ipv6Overlay v6 = r.config().ipv6();
             if (v6 != null) {
                 ch6 = r.inheritedSocketV6() >= 0
                         ? VxlanSocket.adopt(loop, r.inheritedSocketV6(), r.config().port(), readsV6, r.udpGro())
                         : VxlanSocket.bindV6(loop, v6.bindAddress(), r.config().port(), readsV6, r.udpGro());
-                if (busyPoll > 0) {
-                    BusyPoll.apply(VxlanSocket.fd(ch6), busyPoll);
-                }
+                busyPoll(ch6, busyPoll, r.index(), "IPv6");
                 senderV6 = new ChannelSender(r.index(), ch6, r.counters(), r.hooks(), r.config().port(), r.udpGso(), true);
             }
             w = new Worker(r, sender, ch == null ? null : VxlanSocket.openReceiver(ch, r.config().mtu(), r.alloc()),
@@ -210,6 +205,14 @@ public final class Worker {
             throw e;
         }
         return w;
+    }
+
+    /** SO_BUSY_POLL of {@code micros} (0: none asked) on a VXLAN socket, if it exists; a refusal is said, not ignored. */
+    private static void busyPoll(Channel socket, int micros, int worker, String family) {
+        if (micros > 0 && socket != null && !BusyPoll.apply(VxlanSocket.fd(socket), micros)) {
+            LOG.warn("worker {}: SO_BUSY_POLL {} us refused on the {} socket (errno {}); receiving without busy polling",
+                    worker, micros, family, io.weft.dataplane.os.LibC.errno());
+        }
     }
 
     /** True if UDP_GRO is on for the worker's socket (the kernel accepted the option); its IPv6 one if IPv6-only. */
