@@ -20,10 +20,13 @@ import io.weft.dataplane.os.LibC;
  * <p>Sockets of a reuseport group are indexed in the order they were bound, the workers' order. Attaching is best
  * effort: without it the kernel's own hash applies, as before.
  *
- * <p>Off unless {@code -Dweft.udp.flowspread=on}: on the 2-core development machine, where both ends, iperf3 and
- * the softirqs share two cores, it did not win (one bench run each, 2026-12-01, weft ↔ weft: 4 streams 4.1 / 3.6
- * Gb/s with it against 4.2 / 4.2 without, one stream 2.5 / 3.0 against 3.3 / 4.6; within the noise of a loaded
- * machine, but no gain). It is meant for hosts with more cores than busy flows.
+ * <p>Off unless {@code -Dweft.udp.flowspread=on}. On the 2-core development machine, where both hosts' weft, iperf3
+ * and the softirqs share two cores, it loses: weft ↔ weft with 4 TCP streams, three alternations on an idle machine
+ * (2026-12-01), 2.84 / 3.31 / 2.85 Gb/s with it against 3.53 / 3.56 / 3.48 without, as both workers of both hosts
+ * then compete for the two cores (idle 0 % instead of 8-12 %). (Before the multiply below, the program spread nothing
+ * for client flows, and an earlier measurement of "no gain" measured one worker either way.) It is meant for hosts
+ * with more cores than busy flows; a kernel peer varies its outer source port per flow, and its datagrams spread
+ * over the workers without it.
  */
 public final class FlowSpreading {
     /** {@code SO_ATTACH_REUSEPORT_CBPF} (asm-generic/socket.h). */
@@ -35,6 +38,10 @@ public final class FlowSpreading {
     private static final int XOR_X = 0xac;
     private static final int RSH_K = 0x74;
     private static final int MOD_K = 0x94;
+    private static final int AND_K = 0x54;
+    private static final int MUL_K = 0x24;
+    /** 2^32 / golden ratio: the multiply spreads every bit of the 16-bit fold into bits 16 to 31. */
+    static final int GOLDEN = 0x9E3779B1;
     private static final int RET_A = 0x16;
 
     /** System property: {@code on} spreads by inner flow; anything else leaves the kernel's outer 4-tuple hash. */
@@ -49,13 +56,17 @@ public final class FlowSpreading {
     }
 
     /**
-     * The program for {@code sockets} sockets: A = src ^ dst ^ ports, folded to 16 bits, modulo {@code sockets}.
+     * The program for {@code sockets} sockets: A = src ^ dst ^ ports, folded to 16 bits, multiplied by {@link #GOLDEN}
+     * and its high 16 bits taken, modulo {@code sockets}. The fold alone, modulo 2, is the parity of the two ports'
+     * low bits and the addresses: Linux gives connect() even ephemeral ports, so every client flow to one server port
+     * had the same parity and all landed on one socket (iperf3 -P 4: one worker busy on each host, the other idle).
      * Each instruction is {@code struct sock_filter} {u16 code, u8 jt, u8 jf, u32 k} in the machine's order.
      */
     static long[][] program(int sockets) {
         return new long[][] {
             {LD_W_ABS, INNER_SRC}, {TAX, 0}, {LD_W_ABS, INNER_SRC + 4}, {XOR_X, 0}, {TAX, 0},
-            {LD_W_ABS, INNER_SRC + 8}, {XOR_X, 0}, {TAX, 0}, {RSH_K, 16}, {XOR_X, 0}, {MOD_K, sockets}, {RET_A, 0},
+            {LD_W_ABS, INNER_SRC + 8}, {XOR_X, 0}, {TAX, 0}, {RSH_K, 16}, {XOR_X, 0}, {AND_K, 0xffff},
+            {MUL_K, GOLDEN}, {RSH_K, 16}, {MOD_K, sockets}, {RET_A, 0},
         };
     }
 
