@@ -41,7 +41,7 @@ public final class FlowSpreading {
     private static final int AND_K = 0x54;
     private static final int MUL_K = 0x24;
     /** 2^32 / golden ratio: the multiply spreads every bit of the 16-bit fold into bits 16 to 31. */
-    static final int GOLDEN = 0x9E3779B1;
+    private static final int GOLDEN = 0x9E3779B1;
     private static final int RET_A = 0x16;
 
     /** System property: {@code on} spreads by inner flow; anything else leaves the kernel's outer 4-tuple hash. */
