@@ -11,12 +11,14 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.weft.dataplane.capture.DataPlaneHooks;
 import io.weft.dataplane.probe.ProbeInjector;
+import io.weft.dataplane.socket.SocketDrops;
 import io.weft.dataplane.socket.TcpLinks;
 import io.weft.dataplane.socket.TcpReplies;
 import io.weft.dataplane.socket.TcpTransport;
 import io.weft.dataplane.socket.VxlanSocket;
 import io.weft.dataplane.tun.TunDevice;
 import io.weft.dataplane.tun.TunOffloads;
+import io.weft.dataplane.tun.TunQueueDrops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.weft.dataplane.worker.Counter;
@@ -57,6 +59,8 @@ public final class DataPlane implements AutoCloseable {
     private final List<Worker> workers;
     private final DataPlaneHooks hooks = new DataPlaneHooks();
     private DataPlaneCapabilities capabilities;
+    private TunQueueDrops tunQueueDrops;
+    private SocketDrops socketDrops;
     /** Per worker: the heartbeat count it reaches once it has run the beat {@link #workersAlive} last asked for. */
     private long[] beatsAsked = new long[0];
     /** The TCP fallback transport, once {@link #startTcpFallback} ran; null: UDP only. */
@@ -160,6 +164,11 @@ public final class DataPlane implements AutoCloseable {
                 return true;
             }
         });
+        // Drops the kernel makes on weft's behalf, from here on (a device or sockets kept across a restart have counts).
+        dp.tunQueueDrops = TunQueueDrops.from(tun.name());
+        List<Integer> socketFds = new ArrayList<>(dp.socketFds());
+        socketFds.addAll(dp.socket6Fds());
+        dp.socketDrops = SocketDrops.from(socketFds);
         dp.hooks.markConnected();
         return dp;
     }
@@ -300,6 +309,8 @@ public final class DataPlane implements AutoCloseable {
         TcpTransport t = tcp;
         counters.put("drop_tcp_refused", t == null ? 0 : t.refused());
         counters.put("drop_tcp_tls_refused", t == null ? 0 : t.tlsRefused());
+        counters.put("drop_kernel_tun_queue", tunQueueDrops == null ? 0 : tunQueueDrops.count());
+        counters.put("drop_kernel_socket", socketDrops == null ? 0 : socketDrops.count());
         counters.put("tcp_connects", t == null ? 0 : t.connects());
         counters.put("tcp_connect_failures", t == null ? 0 : t.connectFailures());
         Map<String, DataPlaneStats.PeerStats> peers = new LinkedHashMap<>();
