@@ -62,10 +62,53 @@ public final class BenchMain {
     }
 
     private void run() {
-        List<BenchPath> paths = checkPrerequisites();
+        if (options.allConditions()) {
+            runEveryCondition();
+            return;
+        }
         ZonedDateTime start = ZonedDateTime.now();
         Environment env = Environment.collect(options.repo(), start);
-        Path dir = resultsDirectory(start, env.host());
+        Path dir = resultsDirectory(start, env.host(), "");
+        measureInto(dir, env);
+        out.println("\nResults: " + dir + "/ (results.json, results.csv, throughput.png, report.txt"
+                + (options.jmh() ? ", jmh.json, jmh-summary.txt" : "") + ")");
+    }
+
+    /**
+     * The default condition, {@code --wire} and {@code --nat} in turn, each into its own directory as a single
+     * invocation would write it, then conditions.txt and conditions.png over all three.
+     */
+    private void runEveryCondition() {
+        ZonedDateTime start = ZonedDateTime.now();
+        Environment env = Environment.collect(options.repo(), start);
+        Path dir = resultsDirectory(start, env.host(), "-conditions");
+        Map<String, BenchResults> byCondition = new LinkedHashMap<>();
+        for (BenchOptions condition : List.of(options.inCondition(false, false), options.inCondition(true, false),
+                options.inCondition(false, true))) {
+            log.printf("bench: condition %s%n", condition.condition());
+            Path sub = dir.resolve(condition.conditionId());
+            createDirectory(sub);
+            BenchMain one = new BenchMain(condition, out, log);
+            byCondition.put(condition.conditionId(), one.measureInto(sub, Environment.collect(options.repo(), ZonedDateTime.now())));
+        }
+        String report = "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel()
+                + " (" + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + options.runs() + " run(s) x " + options.seconds()
+                + " s per test in each condition; warm-up " + options.warmupSeconds() + " s each way per path\n\n"
+                + ConditionsReport.format(byCondition);
+        write(dir.resolve("conditions.txt"), report);
+        try {
+            ConditionsReport.writeChart(byCondition, env, options.runs(), dir.resolve("conditions.png"));
+        } catch (BenchException e) {
+            log.println("bench: no conditions chart: " + e.getMessage());
+        }
+        out.println();
+        out.print(report);
+        out.println("\nResults: " + dir + "/ (conditions.txt, conditions.png; default/, wire/, nat/ as one invocation each)");
+    }
+
+    /** Measures this invocation's paths in its condition and writes its report and files into {@code dir}. */
+    private BenchResults measureInto(Path dir, Environment env) {
+        List<BenchPath> paths = checkPrerequisites();
         log.printf("bench: %d run(s) x %d s per test, paths %s%n", options.runs(), options.seconds(), BenchPath.ids(paths));
         log.printf("bench: weft %s, kernel %s, %s, load average %s%n", env.weftCommit(), env.kernel(), env.cpuModel(), env.loadAverage());
         Thread cleanup = new Thread(this::cleanUp, "bench-cleanup");
@@ -84,10 +127,10 @@ public final class BenchMain {
         } catch (BenchException e) {
             log.println("bench: no chart: " + e.getMessage());
         }
+        Runtime.getRuntime().removeShutdownHook(cleanup);
         out.println();
         out.print(report);
-        out.println("\nResults: " + dir + "/ (results.json, results.csv, throughput.png, report.txt"
-                + (jmh == null ? "" : ", jmh.json, jmh-summary.txt") + ")");
+        return results;
     }
 
     /** Paths that can run here; fails with what to install when something every path needs is missing. */
@@ -275,15 +318,19 @@ public final class BenchMain {
         return s;
     }
 
-    private Path resultsDirectory(ZonedDateTime start, String host) {
+    private Path resultsDirectory(ZonedDateTime start, String host, String suffix) {
         Path dir = options.resultsRoot().resolve(start.format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmmss")) + "-"
-                + host.replaceAll("[^A-Za-z0-9._-]", "_"));
+                + host.replaceAll("[^A-Za-z0-9._-]", "_") + suffix);
+        createDirectory(dir);
+        return dir;
+    }
+
+    private static void createDirectory(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new BenchException("cannot create " + dir + ": " + e.getMessage(), e);
         }
-        return dir;
     }
 
     private static void write(Path file, String content) {

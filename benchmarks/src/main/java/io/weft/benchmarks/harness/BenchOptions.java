@@ -28,9 +28,12 @@ import java.util.Set;
  *                         {@link Rig})
  * @param nat              put each side behind its own 1:1 NAT gateway namespace (see {@link Rig#createNat()})
  * @param warmupSeconds    iperf3 seconds each way per path before measuring (JIT compilation, TCP windows)
+ * @param allConditions    measure the paths in each of the three conditions in turn (default, {@code --wire},
+ *                         {@code --nat}), each against the kernel in its own condition, and report them side by side
  */
 record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, List<String> jmhArgs, Path repo, Path weftJar,
-        Path resultsRoot, List<String> weftJavaOptions, int weftWorkers, boolean wire, boolean nat, int warmupSeconds) {
+        Path resultsRoot, List<String> weftJavaOptions, int weftWorkers, boolean wire, boolean nat, int warmupSeconds,
+        boolean allConditions) {
 
     static final List<String> DEFAULT_JMH_ARGS = List.of("-prof", "gc", "-f", "1", "-wi", "2", "-i", "3", "-w", "2s", "-r", "2s");
     /** The systemd unit's JVM options, used if src/systemd/weft.env cannot be read. */
@@ -61,10 +64,14 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
               --warmup S            iperf3 warm-up each way per path before measuring (default 10)
               --nat                 each side behind its own 1:1 NAT gateway namespace (DNAT/SNAT), veths at
                                     their defaults, as most clusters run; not with --wire
+              --conditions          all three conditions in turn (default, --wire, --nat), each path's ratios
+                                    to the kernel of the same condition; adds conditions.txt and
+                                    conditions.png (every condition side by side) and a directory per condition
               --weft-jar PATH       default dataplane/target/weft.jar
               --results DIR         default benchmarks/results (git ignores it)
               --repo DIR            the weft checkout (default: the current directory)
-            Needs root (network namespaces). Writes <results>/<date>-<host>/{results.json,results.csv,throughput.png,report.txt}.
+            Needs root (network namespaces). Writes <results>/<date>-<host>/{results.json,results.csv,throughput.png,report.txt}
+            (with --conditions: <results>/<date>-<host>-conditions/{conditions.txt,conditions.png,default/,wire/,nat/}).
             """;
 
     /** The condition the paths run in, for the report header and the chart. */
@@ -72,6 +79,17 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
         return nat ? "--nat: each side behind its own 1:1 NAT gateway, veths at their default offloads"
                 : wire ? "--wire: TX checksum offload off, every checksum final as a NIC sends it"
                 : "default: the veth's default offloads, a kernel sender leaves inner checksums partial";
+    }
+
+    /** The same options in one condition: {@code wire}, {@code nat} or neither (the default). */
+    BenchOptions inCondition(boolean wire, boolean nat) {
+        return new BenchOptions(runs, seconds, paths, jmh, jmhArgs, repo, weftJar, resultsRoot, weftJavaOptions, weftWorkers,
+                wire, nat, warmupSeconds, false);
+    }
+
+    /** A short name of the condition, for a directory and a table: default, wire or nat. */
+    String conditionId() {
+        return nat ? "nat" : wire ? "wire" : "default";
     }
 
     /** Parses the arguments; throws IllegalArgumentException with a message that names the bad one. */
@@ -89,6 +107,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
         int workers = 0;
         boolean wire = false;
         boolean nat = false;
+        boolean allConditions = false;
         int warmup = PathMeasurement.WARMUP_SECONDS;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -97,6 +116,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
                 case "--jmh" -> jmh = true;
                 case "--wire" -> wire = true;
                 case "--nat" -> nat = true;
+                case "--conditions" -> allConditions = true;
                 case "--warmup" -> warmup = intValue(a, value(args, ++i, a), 1, MAX_SECONDS);
                 case "--runs" -> runs = intValue(a, value(args, ++i, a), 1, MAX_RUNS);
                 case "--duration" -> seconds = intValue(a, value(args, ++i, a), 1, MAX_SECONDS);
@@ -120,7 +140,14 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
             }
         }
         if (wire && nat) {
-            throw new IllegalArgumentException("--wire and --nat are separate conditions: run the bench once with each");
+            throw new IllegalArgumentException("--wire and --nat are separate conditions: run the bench once with each,"
+                    + " or with --conditions for all three");
+        }
+        if (allConditions && (wire || nat)) {
+            throw new IllegalArgumentException("--conditions runs every condition, --wire and --nat included: give it alone");
+        }
+        if (allConditions && jmh) {
+            throw new IllegalArgumentException("--conditions measures the paths only: run --jmh in an invocation of its own");
         }
         if (paths.isEmpty()) {
             paths = EnumSet.allOf(BenchPath.class);
@@ -133,7 +160,7 @@ record BenchOptions(int runs, int seconds, List<BenchPath> paths, boolean jmh, L
                 new ArrayList<>(paths), jmh, jmhArgs, repo,
                 weftJar != null ? weftJar : repo.resolve("dataplane/target/weft.jar"),
                 results != null ? results : repo.resolve("benchmarks/results"),
-                words(javaOpts != null ? javaOpts : systemdJavaOptions(repo)), workers, wire, nat, warmup);
+                words(javaOpts != null ? javaOpts : systemdJavaOptions(repo)), workers, wire, nat, warmup, allConditions);
     }
 
     static boolean wantsHelp(String[] args) {

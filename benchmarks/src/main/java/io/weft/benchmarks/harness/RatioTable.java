@@ -69,7 +69,12 @@ final class RatioTable {
             }
             rows.add(row);
         }
-        int[] width = new int[header.length];
+        return align(rows);
+    }
+
+    /** The rows as text, each column as wide as its widest cell plus two spaces. */
+    static String align(List<String[]> rows) {
+        int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 width[i] = Math.max(width[i], row[i].length());

@@ -44,19 +44,7 @@ final class ThroughputChart {
                 .title("TCP throughput through each path, median of " + runs + " run" + (runs == 1 ? "" : "s")
                         + " (weft " + env.weftCommit() + ", " + env.host() + ", kernel " + env.kernel() + ")")
                 .xAxisTitle("path (veth MTU 1500, tunnels MTU 1450" + (condition == null ? "" : "; " + condition) + ")").yAxisTitle("Gb/s").build();
-        CategoryStyler styler = chart.getStyler();
-        styler.setLegendPosition(Styler.LegendPosition.InsideNE);
-        styler.setChartBackgroundColor(Color.WHITE);
-        styler.setPlotGridVerticalLinesVisible(false);
-        styler.setSeriesColors(COLOURS);
-        styler.setDecimalPattern("#0.00");
-        // Path names are long and there may be eight of them: tilted, they do not run into each other.
-        styler.setXAxisLabelRotation(20);
-        // The value on top of each bar: the point of the chart is comparing bars that may differ 20-fold.
-        styler.setLabelsVisible(true);
-        styler.setLabelsFontColorAutomaticEnabled(false);
-        styler.setLabelsFontColor(Color.DARK_GRAY);
-        styler.setLabelsPosition(1.0);
+        style(chart, COLOURS);
         List<String> labels = paths.stream().map(p -> p.label).toList();
         for (Figure f : Figure.tcp()) {
             List<Double> medians = new ArrayList<>();
@@ -67,6 +55,23 @@ final class ThroughputChart {
             chart.addSeries(f.label, labels, medians);
         }
         return chart;
+    }
+
+    /** The bench's chart style: white, a legend inside, tilted path names and each bar's value on top of it. */
+    static void style(CategoryChart chart, Color[] colours) {
+        CategoryStyler styler = chart.getStyler();
+        styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotGridVerticalLinesVisible(false);
+        styler.setSeriesColors(colours);
+        styler.setDecimalPattern("#0.00");
+        // Path names are long and there may be eight of them: tilted, they do not run into each other.
+        styler.setXAxisLabelRotation(20);
+        // The value on top of each bar: the point of the chart is comparing bars that may differ 20-fold.
+        styler.setLabelsVisible(true);
+        styler.setLabelsFontColorAutomaticEnabled(false);
+        styler.setLabelsFontColor(Color.DARK_GRAY);
+        styler.setLabelsPosition(1.0);
     }
 
     static void write(BenchResults results, Environment env, int runs, Path png) {

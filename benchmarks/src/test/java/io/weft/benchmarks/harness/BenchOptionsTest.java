@@ -42,6 +42,28 @@ class BenchOptionsTest {
     }
 
     @Test
+    void conditionsRunsEachOfTheThreeWithTheSameOtherOptions() {
+        BenchOptions all = BenchOptions.parse(new String[] {"--conditions", "--runs", "2", "--paths", "weft-weft"});
+        assertThat(all.allConditions()).isTrue();
+        assertThat(BenchOptions.parse(new String[0]).allConditions()).isFalse();
+        BenchOptions wire = all.inCondition(true, false);
+        BenchOptions nat = all.inCondition(false, true);
+        BenchOptions plain = all.inCondition(false, false);
+        assertThat(List.of(plain.conditionId(), wire.conditionId(), nat.conditionId())).containsExactly("default", "wire", "nat");
+        assertThat(wire.wire()).isTrue();
+        assertThat(nat.nat()).isTrue();
+        for (BenchOptions o : List.of(plain, wire, nat)) {
+            assertThat(o.allConditions()).isFalse();
+            assertThat(o.runs()).isEqualTo(2);
+            assertThat(o.paths()).isEqualTo(all.paths());
+        }
+        assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--conditions", "--nat"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give it alone");
+        assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--conditions", "--jmh"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--jmh in an invocation of its own");
+    }
+
+    @Test
     void quickIsOneRunOfTwoSecondsUnlessToldOtherwise() {
         BenchOptions q = BenchOptions.parse(new String[] {"--quick"});
         assertThat(q.runs()).isEqualTo(1);
