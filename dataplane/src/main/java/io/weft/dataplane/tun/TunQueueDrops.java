@@ -15,7 +15,8 @@ import java.util.OptionalLong;
  * socket never waits: a UDP flood from a pod faster than weft reads loses its excess here, silently unless this is
  * read. (A pending kernel change, "tun/tap &amp; vhost-net: avoid ptr_ring tail-drop when a qdisc is present", makes
  * the driver stop its queue instead; weft leaves the device's default qdisc in place, so it would push back then.)
- * The same counter also takes packets routed to the device while no process holds a queue (weft restarting).
+ * The device's figure also takes packets routed to it while no process holds a queue (weft restarting); those come
+ * before this data plane's start, so its baseline leaves them out.
  *
  * <p>Read from {@code /proc/self/net/dev}, which is the calling process's network namespace whatever {@code /sys} shows.
  */
