@@ -91,8 +91,7 @@ public final class BenchMain {
             BenchMain one = new BenchMain(condition, out, log);
             byCondition.put(condition.conditionId(), one.measureInto(sub, Environment.collect(options.repo(), ZonedDateTime.now())));
         }
-        String report = "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel()
-                + " (" + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + options.runs() + " run(s) x " + options.seconds()
+        String report = machineLine(env) + options.runs() + " run(s) x " + options.seconds()
                 + " s per test in each condition; warm-up " + options.warmupSeconds() + " s each way per path\n\n"
                 + ConditionsReport.format(byCondition);
         write(dir.resolve("conditions.txt"), report);
@@ -291,11 +290,16 @@ public final class BenchMain {
                 : "veth MTU 1500, GRO on";
         String ipv6 = !options.nat() && options.paths().stream().anyMatch(BenchPath::ipv6)
                 ? " (IPv6 paths: fd77::/64 on the same veth, IPv6 route MTU 1430)" : "";
-        return "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel() + " ("
-                + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n" + "condition " + options.condition() + "\n"
+        return machineLine(env) + "condition " + options.condition() + "\n"
                 + options.runs() + " run(s) x " + options.seconds() + " s per test; " + rig + ", tunnel MTU 1450" + ipv6 + "; warm-up "
                 + options.warmupSeconds() + " s each way per path; load average at start " + env.loadAverage()
                 + "\n\n";
+    }
+
+    /** The first line of every report: when, where, which kernel and CPU, which weft. */
+    private static String machineLine(Environment env) {
+        return "weft bench " + env.date() + " on " + env.host() + ": kernel " + env.kernel() + ", " + env.cpuModel() + " ("
+                + env.cpus() + " CPUs), weft " + env.weftCommit() + "\n";
     }
 
     private Map<String, Object> settings() {

@@ -8,6 +8,7 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -24,8 +25,6 @@ final class ConditionsReport {
     /** The figures drawn: single-stream TCP each way. */
     static final Figure[] CHARTED = {Figure.TCP1_FWD, Figure.TCP1_REV};
 
-    static final int WIDTH = 1400;
-    static final int HEIGHT = 700;
     private static final Color[] COLOURS = {new Color(0x1f, 0x77, 0xb4), new Color(0xff, 0x7f, 0x0e), new Color(0x2c, 0xa0, 0x2c)};
 
     private ConditionsReport() {
@@ -69,10 +68,8 @@ final class ConditionsReport {
         List<BenchPath> paths = new ArrayList<>();
         for (BenchResults r : byCondition.values()) {
             for (BenchPath p : r.paths()) {
-                for (Figure f : CHARTED) {
-                    if (p.comparedToKernel && !paths.contains(p) && r.ratioToKernel(p, f).isPresent()) {
-                        paths.add(p);
-                    }
+                if (!paths.contains(p) && Arrays.stream(CHARTED).anyMatch(f -> r.ratioToKernel(p, f).isPresent())) {
+                    paths.add(p);
                 }
             }
         }
@@ -85,7 +82,7 @@ final class ConditionsReport {
                 labels.add(p.label + (f == Figure.TCP1_REV ? " -R" : ""));
             }
         }
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+        CategoryChart chart = new CategoryChartBuilder().width(ThroughputChart.WIDTH).height(ThroughputChart.HEIGHT)
                 .title("TCP 1 stream, ratio to kernel VXLAN in the same condition, median of " + runs + " run"
                         + (runs == 1 ? "" : "s") + " (weft " + env.weftCommit() + ", " + env.host() + ", kernel "
                         + env.kernel() + ")")

@@ -69,7 +69,7 @@ class ConditionsReportTest {
         Path png = dir.resolve("conditions.png");
         ConditionsReport.writeChart(threeConditions(), Fixtures.environment(), 2, png);
         BufferedImage image = ImageIO.read(png.toFile());
-        assertThat(image.getWidth()).isEqualTo(ConditionsReport.WIDTH);
+        assertThat(image.getWidth()).isEqualTo(ThroughputChart.WIDTH);
         long orange = 0;
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {

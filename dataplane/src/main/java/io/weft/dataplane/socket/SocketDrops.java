@@ -33,8 +33,8 @@ public final class SocketDrops {
 
     private SocketDrops(List<Path> tables, Set<Long> inodes) {
         this.tables = tables;
-        this.inodes = inodes;
-        this.baseline = sum(tables, inodes);
+        this.inodes = Set.copyOf(inodes);
+        this.baseline = sum(tables, this.inodes);
     }
 
     /** Counts the drops of the sockets open at these fds of this process from now on. */
@@ -46,11 +46,11 @@ public final class SocketDrops {
                 inodes.add(inode);
             }
         }
-        return new SocketDrops(PROC_NET_UDP, Set.copyOf(inodes));
+        return new SocketDrops(PROC_NET_UDP, inodes);
     }
 
     static SocketDrops from(List<Path> tables, Set<Long> inodes) {
-        return new SocketDrops(tables, Set.copyOf(inodes));
+        return new SocketDrops(tables, inodes);
     }
 
     /** Drops since {@link #from}, over all of the sockets; 0 if the tables cannot be read. */
