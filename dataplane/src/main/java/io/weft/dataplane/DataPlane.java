@@ -283,23 +283,20 @@ public final class DataPlane implements AutoCloseable {
         return tun.name();
     }
 
-    /** Counters summed over the workers, read as each worker last published them (no hop onto the loops). */
+    /**
+     * Counters summed over the workers, read as each worker last published them (no hop onto the loops), with the
+     * TCP fallback's and the kernel's drops, and the per-peer figures.
+     */
     public DataPlaneStats stats() {
+        return new DataPlaneStats(counters(), peerStats());
+    }
+
+    private Map<String, Long> counters() {
         long[] sums = new long[Counter.COUNT];
-        Map<Integer, long[]> peerSums = new TreeMap<>(Integer::compareUnsigned);
         for (Worker w : List.copyOf(workers)) {
             WorkerCounters c = w.counters();
             for (Counter k : Counter.values()) {
                 sums[k.ordinal()] += c.get(k);
-            }
-            for (Map.Entry<Integer, long[]> p : c.peers().snapshot().entrySet()) {
-                if (p.getKey() == 0) {
-                    continue; // the IPv6-only peers' traffic (no PublicIP): in the totals only
-                }
-                long[] acc = peerSums.computeIfAbsent(p.getKey(), k -> new long[4]);
-                for (int j = 0; j < 4; j++) {
-                    acc[j] += p.getValue()[j];
-                }
             }
         }
         Map<String, Long> counters = new LinkedHashMap<>();
@@ -309,16 +306,34 @@ public final class DataPlane implements AutoCloseable {
         TcpTransport t = tcp;
         counters.put("drop_tcp_refused", t == null ? 0 : t.refused());
         counters.put("drop_tcp_tls_refused", t == null ? 0 : t.tlsRefused());
+        // Read from /proc on each call: only here, not in peerStats, which a timer reads every second.
         counters.put("drop_kernel_tun_queue", tunQueueDrops == null ? 0 : tunQueueDrops.count());
         counters.put("drop_kernel_socket", socketDrops == null ? 0 : socketDrops.count());
         counters.put("tcp_connects", t == null ? 0 : t.connects());
         counters.put("tcp_connect_failures", t == null ? 0 : t.connectFailures());
+        return counters;
+    }
+
+    /** Packets and bytes to and from each peer PublicIP (dotted quad), summed over the workers. */
+    public Map<String, DataPlaneStats.PeerStats> peerStats() {
+        Map<Integer, long[]> peerSums = new TreeMap<>(Integer::compareUnsigned);
+        for (Worker w : List.copyOf(workers)) {
+            for (Map.Entry<Integer, long[]> p : w.counters().peers().snapshot().entrySet()) {
+                if (p.getKey() == 0) {
+                    continue; // the IPv6-only peers' traffic (no PublicIP): in the totals only
+                }
+                long[] acc = peerSums.computeIfAbsent(p.getKey(), k -> new long[4]);
+                for (int j = 0; j < 4; j++) {
+                    acc[j] += p.getValue()[j];
+                }
+            }
+        }
         Map<String, DataPlaneStats.PeerStats> peers = new LinkedHashMap<>();
         for (Map.Entry<Integer, long[]> p : peerSums.entrySet()) {
             long[] v = p.getValue();
             peers.put(Subnet.ofV4(p.getKey(), 32).addressText(), new DataPlaneStats.PeerStats(v[0], v[1], v[2], v[3]));
         }
-        return new DataPlaneStats(counters, peers);
+        return peers;
     }
 
     /**

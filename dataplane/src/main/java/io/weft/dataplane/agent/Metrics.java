@@ -122,9 +122,9 @@ final class Metrics {
     }
 
     private static void forPeers(AgentState s, PeerVisitor v) {
-        DataPlaneStats stats = s.dataPlane().stats();
+        Map<String, DataPlaneStats.PeerStats> peers = s.dataPlane().peerStats();
         for (Peer p : s.table().current().peers()) {
-            v.visit(p, stats.peers().getOrDefault(p.lease().publicIp().getHostAddress(),
+            v.visit(p, peers.getOrDefault(p.lease().publicIp().getHostAddress(),
                     new DataPlaneStats.PeerStats(0, 0, 0, 0)));
         }
     }

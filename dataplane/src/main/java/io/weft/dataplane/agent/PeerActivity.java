@@ -30,15 +30,15 @@ final class PeerActivity implements AutoCloseable {
     }
 
     private void sample() {
-        DataPlaneStats stats;
+        Map<String, DataPlaneStats.PeerStats> peers;
         try {
-            stats = dataPlane.stats();
+            peers = dataPlane.peerStats();
         } catch (RuntimeException e) {
             return;
         }
         Instant now = Instant.now();
         synchronized (this) {
-            for (Map.Entry<String, DataPlaneStats.PeerStats> e : stats.peers().entrySet()) {
+            for (Map.Entry<String, DataPlaneStats.PeerStats> e : peers.entrySet()) {
                 long rx = e.getValue().rxPackets();
                 Long before = lastRxPackets.put(e.getKey(), rx);
                 if (rx > 0 && (before == null || rx > before)) {

@@ -141,13 +141,13 @@ final class StatusViews {
                 probes.put(ps.target().subnet().toString(), ps);
             }
         }
-        DataPlaneStats stats = s.dataPlane().stats();
+        Map<String, DataPlaneStats.PeerStats> traffic = s.dataPlane().peerStats();
         Map<Subnet, DirectRoutes.Route> direct = s.directRoutes();
         Instant now = Instant.now();
         List<Map<String, Object>> peers = new ArrayList<>();
         for (Peer p : s.table().current().peers()) {
             String ip = p.lease().publicIp().getHostAddress();
-            DataPlaneStats.PeerStats ps = stats.peers().getOrDefault(ip, new DataPlaneStats.PeerStats(0, 0, 0, 0));
+            DataPlaneStats.PeerStats ps = traffic.getOrDefault(ip, new DataPlaneStats.PeerStats(0, 0, 0, 0));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("subnet", p.subnet().toString());
             m.put("publicIp", ip);
